@@ -1,0 +1,441 @@
+"""The command line: a thin face over the core. Its interface is a contract for scripts.
+
+Exit codes: 0 done, 1 refused by a rule, a conflict or a busy board, 2 bad usage
+or bad input. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .core.context import Session, open_board
+from .core.describe import describe_event, piece_lines
+from .core.errors import ProdboardError
+from .core.text import clean
+from .core.views import EventView, PieceView
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"prodboard: {clean(message)}", err=True)
+    sys.exit(code)
+
+
+def guarded(fn: F) -> F:
+    """Turn every prodboard error into one line on stderr and its exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ProdboardError as exc:
+            fail(exc.message, exc.exit_code)
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Ctx:
+    """What the global options say; the board opens lazily, once."""
+
+    def __init__(self, db: Path | None, user: str | None, config: Path | None) -> None:
+        self.db, self.user, self.config = db, user, config
+        self._session: Session | None = None
+
+    def session(self, **kw: Any) -> Session:
+        if self._session is None:
+            self._session = open_board(self.db, self.user, config=self.config, **kw)
+        return self._session
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=None))
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), envvar="PRODBOARD_DB",
+              help="Board database (default: the user data dir's board.db).")
+@click.option("--user", envvar="PRODBOARD_USER", help="Who you are (default: your OS login).")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
+              envvar="PRODBOARD_CONFIG", help="Workflow/keys config (TOML).")
+@click.version_option(package_name="prodboard")
+@click.pass_context
+@guarded
+def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | None) -> None:
+    """prodboard: the production board for content teams.
+
+    With no command, opens the board.
+    """
+    ctx.obj = Ctx(db, user, config)
+    ctx.call_on_close(lambda: ctx.obj._session and ctx.obj._session.close())
+    if ctx.invoked_subcommand is None:
+        session = ctx.obj.session()
+        from .tui.run import run_board  # Textual is only imported for the board
+
+        run_board(session)
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Fill the new board with the demo team and pieces.")
+@click.option("--name", default=None, help="The board's name.")
+@pass_ctx
+@guarded
+def init(c: Ctx, demo: bool, name: str | None) -> None:
+    """Create the board database."""
+    s = c.session(create=True, demo=demo)
+    if not s.created:
+        fail(f"{s.store.path} already holds a board", 2)
+    if name:
+        s.board.rename(name)
+    click.echo(f"created {s.store.path}")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--format", "fmt", default=None, help="blog post, video, newsletter…")
+@click.option("--stage", default=None)
+@click.option("--owner", default=None)
+@click.option("--due", default=None, metavar="YYYY-MM-DD")
+@click.option("--publish", default=None, metavar="YYYY-MM-DD")
+@click.option("--tag", "tags", multiple=True)
+@click.option("--channel", "channels", multiple=True)
+@click.option("--reviewer", "reviewers", multiple=True)
+@pass_ctx
+@guarded
+def add(c: Ctx, title: str, fmt: str | None, stage: str | None, owner: str | None,
+        due: str | None, publish: str | None, tags: tuple[str, ...],
+        channels: tuple[str, ...], reviewers: tuple[str, ...]) -> None:
+    """Add a piece; prints its id."""
+    fields: dict[str, Any] = {"format": fmt, "due": due, "publish_date": publish}
+    for key, value in (("tags", tags), ("channels", channels), ("reviewers", reviewers)):
+        if value:
+            fields[key] = list(value)
+    pid = c.session().board.create(title, stage=stage, owner=owner, **fields)
+    click.echo(pid)
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.argument("stage")
+@click.option("--override", default=None, metavar="REASON", help="Force past a gate (role-limited).")
+@click.option("--version", "base_version", type=int, default=None,
+              help="Refuse if someone else moved it since this version.")
+@pass_ctx
+@guarded
+def move(c: Ctx, piece_id: int, stage: str, override: str | None, base_version: int | None) -> None:
+    """Move a piece to STAGE; exits 1 with the reason when a rule refuses."""
+    piece = c.session().board.move(piece_id, stage, base_version=base_version, override=override)
+    click.echo(f"#{piece.id} → {piece.stage}")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.argument("user")
+@pass_ctx
+@guarded
+def assign(c: Ctx, piece_id: int, user: str) -> None:
+    """Give a piece to USER ('-' for nobody)."""
+    piece = c.session().board.assign(piece_id, None if user in ("-", "none") else user)
+    click.echo(f"#{piece.id} → {piece.owner or 'nobody'}")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.argument("text")
+@pass_ctx
+@guarded
+def comment(c: Ctx, piece_id: int, text: str) -> None:
+    """Comment on a piece ('-' reads the text from stdin); @handle and @role mention."""
+    body = sys.stdin.read() if text == "-" else text
+    cid = c.session().board.comment(piece_id, body)
+    click.echo(cid)
+
+
+_EDIT_OPTIONS = (
+    ("title", str), ("format", str), ("due", str), ("publish_date", str), ("audience", str),
+    ("desired_action", str), ("business_goal", str), ("success_metrics", str),
+    ("key_message", str), ("tags", str), ("channels", str), ("reviewers", str), ("links", str),
+    ("priority", int), ("cost", float),
+)
+
+
+def _edit_options(fn: F) -> F:
+    for name, kind in reversed(_EDIT_OPTIONS):
+        flag = "--" + name.replace("_", "-")
+        extra = ["--publish"] if name == "publish_date" else []
+        helptext = "comma-separated" if name in ("tags", "channels", "reviewers", "links") else None
+        fn = click.option(flag, *extra, name, type=kind, default=None, help=helptext)(fn)
+    return fn
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@_edit_options
+@click.option("--version", "base_version", type=int, default=None,
+              help="The version you edited from: a conflicting change is refused.")
+@pass_ctx
+@guarded
+def edit(c: Ctx, piece_id: int, base_version: int | None, **fields: Any) -> None:
+    """Edit fields of a piece (--title, --due, --audience, …)."""
+    changes = {k: v for k, v in fields.items() if v is not None}
+    piece = c.session().board.edit(piece_id, changes, base_version=base_version)
+    click.echo(f"#{piece.id} version {piece.version}")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.option("--reason", default="")
+@pass_ctx
+@guarded
+def archive(c: Ctx, piece_id: int, reason: str) -> None:
+    """Archive a piece."""
+    c.session().board.archive(piece_id, reason)
+    click.echo(f"#{piece_id} archived")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@pass_ctx
+@guarded
+def restore(c: Ctx, piece_id: int) -> None:
+    """Bring an archived piece back."""
+    c.session().board.restore(piece_id)
+    click.echo(f"#{piece_id} restored")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.argument("item")
+@click.option("--undo", is_flag=True, help="Untick instead.")
+@pass_ctx
+@guarded
+def tick(c: Ctx, piece_id: int, item: str, undo: bool) -> None:
+    """Tick a pre-publish checklist item (brand_voice, seo, legal, channels, analytics)."""
+    c.session().board.tick(piece_id, item, not undo)
+    click.echo(f"#{piece_id} {item} {'unticked' if undo else 'ticked'}")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@pass_ctx
+@guarded
+def approve(c: Ctx, piece_id: int) -> None:
+    """Approve a piece in review (moves it on)."""
+    piece = c.session().board.approve(piece_id)
+    how = " (delegated)" if piece.approval_delegated else ""
+    click.echo(f"#{piece.id} approved{how} → {piece.stage}")
+
+
+@cli.command("request-changes")
+@click.argument("piece_id", type=int)
+@click.option("--note", required=True, help="What needs changing.")
+@pass_ctx
+@guarded
+def request_changes(c: Ctx, piece_id: int, note: str) -> None:
+    """Send a piece in review back to draft: one revision round."""
+    piece = c.session().board.request_changes(piece_id, note)
+    click.echo(f"#{piece.id} → {piece.stage} (revision {piece.revision_rounds})")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.option("--reason", required=True)
+@pass_ctx
+@guarded
+def reject(c: Ctx, piece_id: int, reason: str) -> None:
+    """Reject a piece: archive it with a reason."""
+    c.session().board.reject(piece_id, reason)
+    click.echo(f"#{piece_id} rejected")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.option("--off", is_flag=True, help="Stop watching.")
+@pass_ctx
+@guarded
+def watch(c: Ctx, piece_id: int, off: bool) -> None:
+    """Watch a piece (hear about its changes), or stop with --off."""
+    c.session().board.watch(piece_id, not off)
+    click.echo(f"#{piece_id} {'unwatched' if off else 'watched'}")
+
+
+@cli.command()
+@click.argument("piece_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@guarded
+def show(c: Ctx, piece_id: int, as_json: bool) -> None:
+    """Show a piece with its comments and full history."""
+    s = c.session()
+    piece = s.queries.piece(piece_id)
+    if piece is None:
+        fail(f"no piece #{piece_id}", 2)
+        return
+    comments = s.queries.comments(piece_id)
+    history = s.queries.history(piece_id)
+    if as_json:
+        emit_json({**piece.to_json(), "comment_list": [x.to_json() for x in comments],
+                   "history": [e.to_json() for e in history]})
+        return
+    for line in piece_lines(piece, s.workflow):
+        click.echo(line)
+    click.echo("\nComments:" if comments else "\nNo comments.")
+    for cm in comments:
+        click.echo(f"  {cm.created_at[:16]} {cm.author}: {clean(cm.body)}")
+    click.echo("\nHistory:")
+    for ev in history:
+        click.echo(f"  {ev.at[:16]} {describe_event(ev, s.workflow)}")
+
+
+@cli.command("ls")
+@click.option("--stage", default=None)
+@click.option("--owner", default=None)
+@click.option("--archived", is_flag=True, help="List archived pieces instead.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@guarded
+def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, as_json: bool) -> None:
+    """List pieces in board order."""
+    s = c.session()
+    pieces = s.queries.pieces(stage=stage, owner=owner, archived=archived)
+    if as_json:
+        emit_json([p.to_json() for p in pieces])
+        return
+    for p in pieces:
+        click.echo(_piece_row(p))
+
+
+def _piece_row(p: PieceView) -> str:
+    due = p.due or "-"
+    return f"{p.id:>5}  {p.stage:<10} {due:<10} {(p.owner or '-'):<10} {clean(p.title)}"
+
+
+def _print_event(ev: EventView, s: Session, as_json: bool) -> None:
+    if as_json:
+        emit_json(ev.to_json())
+    else:
+        click.echo(f"{ev.id:>6} {ev.at[:19]} {describe_event(ev, s.workflow)}")
+
+
+@cli.command()
+@click.option("--since", type=int, default=0, metavar="EVENT_ID", help="Only events after this id.")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing events as they happen.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_ctx
+@guarded
+def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
+    """The event stream, oldest first."""
+    s = c.session()
+    cursor = since
+    for ev in s.queries.events_since(cursor):
+        _print_event(ev, s, as_json)
+        cursor = ev.id
+    if follow:
+        from .core.feed import follow_events
+
+        for batch in follow_events(s.store, cursor):
+            for ev in batch:
+                _print_event(ev, s, as_json)
+            sys.stdout.flush()
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@guarded
+def people(ctx: click.Context, as_json: bool) -> None:
+    """List the team, or manage it (add, away, back, set)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    s = ctx.find_object(Ctx).session()
+    team = s.queries.people()
+    if as_json:
+        emit_json([p.to_json() for p in team])
+        return
+    for p in team:
+        state = f"away ({clean(p.away_note)})" if p.away else ""
+        roles = ",".join(p.roles) or "-"
+        click.echo(f"{p.handle:<12} {clean(p.display_name):<20} {roles:<20} {state}")
+
+
+@people.command("add")
+@click.argument("handle")
+@click.option("--name", default="")
+@click.option("--role", "roles", multiple=True, help="writer, editor, pm, legal… (repeatable)")
+@pass_ctx
+@guarded
+def people_add(c: Ctx, handle: str, name: str, roles: tuple[str, ...]) -> None:
+    """Add a person to the board."""
+    c.session().board.add_person(handle, name, roles)
+    click.echo(f"added {handle.lower()}")
+
+
+@people.command("away")
+@click.argument("handle")
+@click.option("--note", default="", help="e.g. 'out sick'")
+@click.option("--delegate", default=None, help="Who approves for them meanwhile.")
+@pass_ctx
+@guarded
+def people_away(c: Ctx, handle: str, note: str, delegate: str | None) -> None:
+    """Mark a person away (out sick, on leave)."""
+    c.session().board.set_away(handle, True, note, delegate)
+    click.echo(f"{handle.lower()} is away")
+
+
+@people.command("back")
+@click.argument("handle")
+@pass_ctx
+@guarded
+def people_back(c: Ctx, handle: str) -> None:
+    """Mark a person back."""
+    c.session().board.set_away(handle, False)
+    click.echo(f"{handle.lower()} is back")
+
+
+@people.command("set")
+@click.argument("handle")
+@click.option("--level", type=click.Choice(["all", "involved", "none"]), default=None,
+              help="How much they hear.")
+@click.option("--delegate", default=None)
+@click.option("--roles", default=None, help="comma-separated")
+@click.option("--name", default=None)
+@pass_ctx
+@guarded
+def people_set(c: Ctx, handle: str, level: str | None, delegate: str | None,
+               roles: str | None, name: str | None) -> None:
+    """Change a person's alert level, delegate, roles or name."""
+    values: dict[str, Any] = {}
+    if level:
+        values["alert_level"] = level
+    if delegate:
+        values["delegate"] = delegate
+    if roles is not None:
+        values["roles"] = [r.strip().lower() for r in roles.split(",") if r.strip()]
+    if name:
+        values["display_name"] = clean(name).strip()
+    if not values:
+        fail("nothing to change (--level, --delegate, --roles, --name)", 2)
+    c.session().board.set_person(handle, **values)
+    click.echo(f"{handle.lower()} updated")
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        cli.main(prog_name="prodboard", standalone_mode=True)
+    except ProdboardError as exc:  # pragma: no cover - guarded() catches these first
+        fail(exc.message, exc.exit_code)

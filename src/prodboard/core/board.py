@@ -1,0 +1,649 @@
+"""Every change is a command: it writes the new state and one event, in one transaction.
+
+``Board`` is the only writer. Each public method opens one ``BEGIN IMMEDIATE``
+transaction, reads what it needs, applies the rules, updates the rows, appends one
+event, and commits. Nothing else in prodboard changes state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from . import models as m
+from . import rules
+from .clock import Clock, iso, system_clock
+from .errors import BadInput, Conflict, NotFound, Refused
+from .queries import Queries
+from .store import Store
+from .text import clean, clean_line, mentions
+from .views import PieceView, piece_from_row
+from .workflow import LEVELS, Workflow
+
+P = m.Piece.__table__  # type: ignore[attr-defined]
+E = m.Event.__table__  # type: ignore[attr-defined]
+PERSON = m.Person.__table__  # type: ignore[attr-defined]
+C = m.Comment.__table__  # type: ignore[attr-defined]
+W = m.Watch.__table__  # type: ignore[attr-defined]
+RC = m.ReadCursor.__table__  # type: ignore[attr-defined]
+RA = m.RaisedAlert.__table__  # type: ignore[attr-defined]
+META = m.Meta.__table__  # type: ignore[attr-defined]
+
+TEXT_FIELDS = (
+    "title", "format", "audience", "desired_action", "business_goal", "success_metrics",
+    "key_message",
+)
+LIST_FIELDS = ("channels", "reviewers", "tags", "links")
+DATE_FIELDS = ("due", "publish_date")
+EDITABLE = (*TEXT_FIELDS, *LIST_FIELDS, *DATE_FIELDS, "priority", "cost")
+
+
+def parse_date(value: str | None, what: str) -> str | None:
+    """A YYYY-MM-DD date, or None for an empty value; anything else is BadInput."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError as exc:
+        raise BadInput(f"{what}: {value!r} is not a date (use YYYY-MM-DD)") from exc
+
+
+def normalise(field: str, value: Any) -> Any:
+    """Coerce and clean one edited field, raising BadInput on a bad value."""
+    if field not in EDITABLE:
+        raise BadInput(f"unknown or read-only field {field!r} (editable: {', '.join(EDITABLE)})")
+    if field == "title":
+        title = clean_line(str(value))
+        if not title:
+            raise BadInput("title: a piece needs a title")
+        return title[:500]
+    if field == "format":
+        return clean_line(str(value)).lower() or "blog post"
+    if field in TEXT_FIELDS:
+        return clean(str(value)).strip()
+    if field in LIST_FIELDS:
+        items = value.split(",") if isinstance(value, str) else list(value)
+        out = [clean_line(str(v)) for v in items]
+        if field == "reviewers":
+            out = [v.lower().lstrip("@") for v in out]
+        return [v for v in dict.fromkeys(out) if v]
+    if field in DATE_FIELDS:
+        return parse_date(value, field)
+    if field == "priority":
+        try:
+            prio = int(value)
+        except (TypeError, ValueError) as exc:
+            raise BadInput(f"priority: {value!r} is not a number 1-4") from exc
+        if not 1 <= prio <= 4:
+            raise BadInput("priority: use 1 (urgent) to 4 (low)")
+        return prio
+    try:
+        cost = float(value)
+    except (TypeError, ValueError) as exc:
+        raise BadInput(f"cost: {value!r} is not a number") from exc
+    if cost < 0:
+        raise BadInput("cost: must not be negative")
+    return cost
+
+
+class Board:
+    """The commands of one person (``actor``) on one board."""
+
+    def __init__(
+        self, store: Store, workflow: Workflow, actor: str, clock: Clock = system_clock
+    ) -> None:
+        self.store = store
+        self.wf = workflow
+        self.actor = actor.strip().lower()
+        self.clock = clock
+        self.q = Queries(store, workflow)
+
+    # -- plumbing --------------------------------------------------------------
+    def _now(self) -> str:
+        return iso(self.clock())
+
+    def _emit(
+        self, conn: Connection, kind: str, piece_id: int | None, data: dict[str, Any],
+        actor: str | None = None,
+    ) -> int:
+        result = conn.execute(
+            E.insert().values(
+                at=self._now(), actor=actor or self.actor, kind=kind, piece_id=piece_id,
+                data=data,
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    def _ensure_actor(self, conn: Connection) -> None:
+        """A person acting for the first time joins the board (with its event)."""
+        if conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == self.actor)).first():
+            return
+        if not self.actor:
+            raise BadInput("no user: pass --user or set PRODBOARD_USER")
+        conn.execute(
+            PERSON.insert().values(
+                handle=self.actor, display_name=self.actor, roles=[], created_at=self._now()
+            )
+        )
+        self._emit(conn, "person.joined", None, {"handle": self.actor})
+
+    def _piece(self, conn: Connection, piece_id: int) -> PieceView:
+        row = conn.execute(select(P).where(P.c.id == piece_id)).first()
+        if row is None:
+            raise NotFound(f"no piece #{piece_id}")
+        return piece_from_row(row)
+
+    def _require_person(self, conn: Connection, handle: str) -> str:
+        handle = handle.strip().lower().lstrip("@")
+        if not conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == handle)).first():
+            raise NotFound(f"unknown person {handle!r} (add them with: prodboard people add)")
+        return handle
+
+    def _others_changed(
+        self, conn: Connection, piece: PieceView, base_version: int
+    ) -> tuple[set[str], set[str]]:
+        """Fields changed on ``piece`` since ``base_version``, and who changed them."""
+        fields: set[str] = set()
+        who: set[str] = set()
+        rows = conn.execute(
+            select(E.c.actor, E.c.data).where(E.c.piece_id == piece.id).order_by(E.c.id.desc())
+        )
+        for actor, data in rows:
+            if int(data.get("version", 0)) <= base_version:
+                break
+            fields |= set(data.get("changes", {}))
+            who.add(actor)
+        return fields, who
+
+    def _check_version(
+        self, conn: Connection, piece: PieceView, base_version: int | None, mine: Iterable[str]
+    ) -> None:
+        """Refuse a stale change whose fields overlap what others changed; else merge."""
+        if base_version is None or base_version >= piece.version:
+            return
+        theirs, who = self._others_changed(conn, piece, base_version)
+        overlap = sorted(set(mine) & theirs)
+        if overlap:
+            names = ", ".join(sorted(who))
+            raise Conflict(
+                f"piece #{piece.id} changed since you opened it: {names} changed "
+                f"{', '.join(overlap)} (reload and try again)",
+                tuple(overlap),
+                tuple(sorted(who)),
+            )
+
+    def _update(
+        self, conn: Connection, piece: PieceView, values: dict[str, Any]
+    ) -> dict[str, list[Any]]:
+        """Write ``values`` (bumping version) and return the before/after changes."""
+        changes = {
+            k: [getattr(piece, k) if k not in LIST_FIELDS else list(getattr(piece, k)), v]
+            for k, v in values.items()
+        }
+        changes = {k: ba for k, ba in changes.items() if ba[0] != ba[1]}
+        conn.execute(
+            P.update()
+            .where(P.c.id == piece.id)
+            .values(**values, version=piece.version + 1, updated_at=self._now())
+        )
+        return changes
+
+    def _write(self, fn: Callable[[Connection], Any]) -> Any:
+        with self.store.write() as conn:
+            self._ensure_actor(conn)
+            return fn(conn)
+
+    # -- pieces -----------------------------------------------------------------
+    def create(
+        self,
+        title: str,
+        *,
+        stage: str | None = None,
+        owner: str | None = None,
+        **fields: Any,
+    ) -> int:
+        """Create a piece at the end of its stage; returns its id."""
+        return int(self._write(lambda conn: self._create(conn, title, stage, owner, fields)))
+
+    def create_many(self, items: list[dict[str, Any]]) -> list[int]:
+        """Create many pieces in one transaction (an import): one event per piece."""
+
+        def run(conn: Connection) -> list[int]:
+            out = []
+            for item in items:
+                item = dict(item)
+                title = item.pop("title", "")
+                out.append(
+                    self._create(conn, title, item.pop("stage", None), item.pop("owner", None), item)
+                )
+            return out
+
+        return list(self._write(run))
+
+    def _create(
+        self, conn: Connection, title: str, stage: str | None, owner: str | None,
+        fields: dict[str, Any],
+    ) -> int:
+        st = self.wf.stage(stage) if stage else self.wf.first
+        values = {k: normalise(k, v) for k, v in fields.items() if v is not None}
+        values["title"] = normalise("title", title)
+        values.setdefault("format", "blog post")
+        if owner:
+            values["owner"] = self._require_person(conn, owner)
+        for reviewer in values.get("reviewers", []):
+            self._require_person(conn, reviewer)
+        now = self._now()
+        top = conn.execute(
+            select(func.max(P.c.rank)).where(P.c.stage == st.key, P.c.archived.is_(False))
+        ).scalar()
+        result = conn.execute(
+            P.insert().values(
+                stage=st.key, rank=(top or 0) + 1, stage_entered_at=now, created_at=now,
+                updated_at=now, **values,
+            )
+        )
+        pid = int(result.inserted_primary_key[0])
+        self._emit(
+            conn, "piece.created", pid,
+            {"title": values["title"], "stage": st.key, "owner": values.get("owner"),
+             "version": 1, "changes": {}},
+        )
+        return pid
+
+    def edit(
+        self, piece_id: int, changes: dict[str, Any], base_version: int | None = None
+    ) -> PieceView:
+        """Edit fields. A stale ``base_version`` merges unless the fields overlap."""
+        if not changes:
+            raise BadInput("nothing to change")
+        values = {k: normalise(k, v) for k, v in changes.items()}
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            self._check_version(conn, piece, base_version, values)
+            for reviewer in values.get("reviewers", []):
+                self._require_person(conn, reviewer)
+            diff = self._update(conn, piece, values)
+            if diff:
+                self._emit(conn, "piece.edited", piece.id,
+                           {"title": piece.title, "changes": diff, "version": piece.version + 1})
+            return self._piece(conn, piece_id)
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    def move(
+        self,
+        piece_id: int,
+        stage: str,
+        *,
+        base_version: int | None = None,
+        override: str | None = None,
+        note: str = "",
+    ) -> PieceView:
+        """Move to another stage, enforcing gates unless overridden with a reason."""
+        target = self.wf.stage(stage)
+        return self._write(  # type: ignore[no-any-return]
+            lambda conn: self._move(conn, piece_id, target.key, base_version, override, note)
+        )
+
+    def _move(
+        self, conn: Connection, piece_id: int, target: str, base_version: int | None,
+        override: str | None, note: str, kind: str = "piece.moved",
+        extra: dict[str, Any] | None = None, set_values: dict[str, Any] | None = None,
+    ) -> PieceView:
+        piece = self._piece(conn, piece_id)
+        if piece.archived:
+            raise Refused(f"piece #{piece.id} is archived (restore it first)")
+        self._check_version(conn, piece, base_version, ("stage",))
+        if piece.stage == target:
+            raise Refused(f"piece #{piece.id} is already in {self.wf.stage(target).name}")
+        data: dict[str, Any] = {"title": piece.title, **(extra or {})}
+        failed = rules.gate_checks(piece, self.wf, target) if kind == "piece.moved" else []
+        if failed:
+            reason = (override or "").strip()
+            if not reason:
+                raise Refused(
+                    f"cannot move #{piece.id} to {self.wf.stage(target).name}: "
+                    + "; ".join(g.reason() for g in failed),
+                    tuple(x for g in failed for x in g.missing),
+                )
+            if not rules.can_override(self.q.person_in(conn, self.actor), self.wf):
+                raise Refused(
+                    f"only {' or '.join(self.wf.override_roles)} may override a gate; "
+                    + "; ".join(g.reason() for g in failed)
+                )
+            data["override"] = clean(reason)
+            data["overridden"] = [g.gate for g in failed]
+        now = self._now()
+        values: dict[str, Any] = {"stage": target, "stage_entered_at": now}
+        top = conn.execute(
+            select(func.min(P.c.rank)).where(P.c.stage == target, P.c.archived.is_(False))
+        ).scalar()
+        values["rank"] = (top if top is not None else 1) - 1
+        review = self.wf.gate_stage("approval")
+        if rules.is_revision(self.wf, piece.stage, target):
+            values["revision_rounds"] = piece.revision_rounds + 1
+            limit = self.wf.revision_limit(piece.format)
+            data["revision"] = values["revision_rounds"]
+            if values["revision_rounds"] > limit:
+                data["revision_limit_exceeded"] = limit
+        if review and target == review.key:
+            values.update(approved_by=None, approved_at=None, approval_delegated=False)
+        values.update(set_values or {})
+        if note:
+            data["note"] = clean(note)
+        diff = self._update(conn, piece, values)
+        diff.pop("stage_entered_at", None)
+        data.update(changes=diff, version=piece.version + 1)
+        data.update(self._wip_warnings(conn, target, piece.owner))
+        self._emit(conn, kind, piece.id, data)
+        return self._piece(conn, piece_id)
+
+    def _wip_warnings(self, conn: Connection, stage: str, owner: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        st = self.wf.stage(stage)
+        count = self.q.stage_count(conn, stage)
+        if st.wip and count > st.wip:
+            out["wip_exceeded"] = {"stage": stage, "count": count, "limit": st.wip}
+        if owner and self.wf.wip_per_person:
+            active = self.q.active_count(conn, owner)
+            if active > self.wf.wip_per_person:
+                out["person_wip_exceeded"] = {
+                    "person": owner, "count": active, "limit": self.wf.wip_per_person,
+                }
+        return out
+
+    def reorder(self, piece_id: int, delta: int) -> PieceView:
+        """Move a piece up (delta < 0) or down within its stage by swapping with a neighbour."""
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            cmp = P.c.rank < piece.rank if delta < 0 else P.c.rank > piece.rank
+            order = P.c.rank.desc() if delta < 0 else P.c.rank.asc()
+            other = conn.execute(
+                select(P.c.id, P.c.rank)
+                .where(P.c.stage == piece.stage, P.c.archived.is_(False), cmp)
+                .order_by(order)
+                .limit(1)
+            ).first()
+            if other is None:
+                return piece
+            conn.execute(P.update().where(P.c.id == other.id).values(rank=piece.rank))
+            diff = self._update(conn, piece, {"rank": other.rank})
+            self._emit(conn, "piece.reordered", piece.id,
+                       {"title": piece.title, "changes": diff, "swapped_with": other.id,
+                        "version": piece.version + 1})
+            return self._piece(conn, piece_id)
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    def assign(self, piece_id: int, handle: str | None, base_version: int | None = None) -> PieceView:
+        """Give the piece to ``handle`` (or nobody)."""
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            self._check_version(conn, piece, base_version, ("owner",))
+            who = self._require_person(conn, handle) if handle else None
+            diff = self._update(conn, piece, {"owner": who})
+            data: dict[str, Any] = {"title": piece.title, "changes": diff,
+                                    "version": piece.version + 1}
+            data.update(self._wip_warnings(conn, piece.stage, who))
+            self._emit(conn, "piece.assigned", piece.id, data)
+            return self._piece(conn, piece_id)
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    def comment(self, piece_id: int, body: str) -> int:
+        """Add a comment; the author and the people mentioned start watching."""
+        text = clean(body).strip()
+        if not text:
+            raise BadInput("a comment needs some text")
+
+        def run(conn: Connection) -> int:
+            piece = self._piece(conn, piece_id)
+            handles, roles = self.q.known_names(conn)
+            found = [n for n in mentions(text) if n in handles or n in roles]
+            cid = conn.execute(
+                C.insert().values(piece_id=piece.id, author=self.actor, body=text,
+                                  mentions=found, created_at=self._now())
+            ).inserted_primary_key[0]
+            for who in {self.actor, *(n for n in found if n in handles)}:
+                self._watch(conn, piece.id, who)
+            self._emit(conn, "comment.added", piece.id,
+                       {"title": piece.title, "comment_id": cid, "body": text[:280],
+                        "mentions": found})
+            return int(cid)
+
+        return int(self._write(run))
+
+    def tick(self, piece_id: int, item: str, done: bool = True) -> PieceView:
+        """Tick (or untick) a pre-publish checklist item, recording who and when."""
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            items = self.wf.checklist_for(piece.format)
+            key = item.strip().lower().replace(" ", "_")
+            if key not in items:
+                raise BadInput(
+                    f"unknown checklist item {item!r} for {piece.format} (items: {', '.join(items)})"
+                )
+            checklist = dict(piece.checklist)
+            if done:
+                checklist[key] = {"by": self.actor, "at": self._now()}
+            else:
+                checklist.pop(key, None)
+            diff = self._update(conn, piece, {"checklist": checklist})
+            self._emit(conn, "checklist.ticked" if done else "checklist.unticked", piece.id,
+                       {"title": piece.title, "item": key, "changes": diff,
+                        "version": piece.version + 1})
+            return self._piece(conn, piece_id)
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    def archive(self, piece_id: int, reason: str = "", kind: str = "piece.archived") -> PieceView:
+        """Archive a piece (a rejection is an archive with kind piece.rejected)."""
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            if piece.archived:
+                raise Refused(f"piece #{piece.id} is already archived")
+            diff = self._update(conn, piece, {"archived": True, "archive_reason": clean(reason)})
+            self._emit(conn, kind, piece.id,
+                       {"title": piece.title, "reason": clean(reason), "changes": diff,
+                        "version": piece.version + 1})
+            return self._piece(conn, piece_id)
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    def reject(self, piece_id: int, reason: str) -> PieceView:
+        if not reason.strip():
+            raise BadInput("a rejection needs a reason")
+        return self.archive(piece_id, reason, kind="piece.rejected")
+
+    def restore(self, piece_id: int) -> PieceView:
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            if not piece.archived:
+                raise Refused(f"piece #{piece.id} is not archived")
+            diff = self._update(conn, piece, {"archived": False, "archive_reason": ""})
+            self._emit(conn, "piece.restored", piece.id,
+                       {"title": piece.title, "changes": diff, "version": piece.version + 1})
+            return self._piece(conn, piece_id)
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    # -- approvals ---------------------------------------------------------------
+    def approve(self, piece_id: int) -> PieceView:
+        """Approve a piece in review and move it on. A delegate may approve once the
+        review deadline has passed; that approval is recorded as delegated."""
+        review = self.wf.gate_stage("approval")
+        if review is None:
+            raise BadInput("this workflow has no approval stage")
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            if piece.stage != review.key:
+                raise Refused(f"piece #{piece.id} is not in {review.name}")
+            me = self.q.person_in(conn, self.actor)
+            delegated = False
+            if not rules.is_approver(me, self.wf):
+                delegators = self.q.delegators_of(conn, self.actor)
+                overdue = rules.review_overdue(piece, self.wf, self.clock())
+                if not (overdue and set(piece.reviewers) & delegators):
+                    roles = " or ".join(self.wf.approver_roles)
+                    raise Refused(
+                        f"only a {roles} may approve (or a reviewer's delegate once the "
+                        f"{self.wf.review_sla_hours:g} h review deadline has passed)"
+                    )
+                delegated = True
+            nxt = self.wf.stages[self.wf.index(review.key) + 1].key
+            approval = {"approved_by": self.actor, "approved_at": self._now(),
+                        "approval_delegated": delegated}
+            return self._move(conn, piece.id, nxt, None, None, "", kind="piece.approved",
+                              set_values=approval,
+                              extra={"delegated": delegated, "approved_by": self.actor})
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    def request_changes(self, piece_id: int, note: str) -> PieceView:
+        """Send a piece in review back for changes: one revision round."""
+        review = self.wf.gate_stage("approval")
+        if review is None:
+            raise BadInput("this workflow has no approval stage")
+        if not note.strip():
+            raise BadInput("say what needs changing: --note TEXT")
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            if piece.stage != review.key:
+                raise Refused(f"piece #{piece.id} is not in {review.name}")
+            back = self.wf.stages[self.wf.index(review.key) - 1].key
+            return self._move(conn, piece.id, back, None, None, note,
+                              kind="piece.changes_requested")
+
+        return self._write(run)  # type: ignore[no-any-return]
+
+    # -- watching, reading ----------------------------------------------------------
+    def _watch(self, conn: Connection, piece_id: int, handle: str) -> bool:
+        exists = conn.execute(
+            select(W.c.handle).where(W.c.piece_id == piece_id, W.c.handle == handle)
+        ).first()
+        if exists:
+            return False
+        conn.execute(W.insert().values(piece_id=piece_id, handle=handle))
+        return True
+
+    def watch(self, piece_id: int, on: bool = True) -> bool:
+        """Start (or stop) watching a piece; returns whether anything changed."""
+
+        def run(conn: Connection) -> bool:
+            piece = self._piece(conn, piece_id)
+            if on:
+                changed = self._watch(conn, piece.id, self.actor)
+            else:
+                changed = conn.execute(
+                    W.delete().where(W.c.piece_id == piece.id, W.c.handle == self.actor)
+                ).rowcount > 0
+            if changed:
+                self._emit(conn, "piece.watched" if on else "piece.unwatched", piece.id,
+                           {"title": piece.title})
+            return changed
+
+        return bool(self._write(run))
+
+    def mark_read(self, event_id: int) -> None:
+        """Move the actor's read cursor forward (never back)."""
+
+        def run(conn: Connection) -> None:
+            row = conn.execute(select(RC.c.event_id).where(RC.c.handle == self.actor)).first()
+            if row is None:
+                conn.execute(RC.insert().values(handle=self.actor, event_id=event_id))
+            elif event_id > row[0]:
+                conn.execute(RC.update().where(RC.c.handle == self.actor).values(event_id=event_id))
+
+        self._write(run)
+
+    # -- people -------------------------------------------------------------------
+    def add_person(self, handle: str, name: str = "", roles: Iterable[str] = ()) -> None:
+        handle = clean_line(handle).lower().lstrip("@")
+        if not handle or not handle.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise BadInput(f"{handle!r} is not a valid handle (letters, digits, . _ -)")
+        role_list = [clean_line(r).lower() for r in roles if clean_line(r)]
+
+        def run(conn: Connection) -> None:
+            exists = conn.execute(select(PERSON).where(PERSON.c.handle == handle)).first()
+            if exists and handle != self.actor:
+                raise BadInput(f"{handle!r} is already on the board")
+            values = {"display_name": clean_line(name) or handle, "roles": role_list}
+            if exists:  # the actor joined implicitly; fill in their details
+                conn.execute(PERSON.update().where(PERSON.c.handle == handle).values(**values))
+            else:
+                conn.execute(PERSON.insert().values(handle=handle, created_at=self._now(),
+                                                    **values))
+            self._emit(conn, "person.added", None, {"handle": handle, **values})
+
+        self._write(run)
+
+    def set_away(self, handle: str, away: bool, note: str = "", delegate: str | None = None) -> None:
+        """Mark a person away (out sick, on leave) or back."""
+
+        def run(conn: Connection) -> None:
+            who = self._require_person(conn, handle)
+            values: dict[str, Any] = {"away": away, "away_note": clean_line(note) if away else ""}
+            if delegate:
+                values["delegate"] = self._require_person(conn, delegate)
+            conn.execute(PERSON.update().where(PERSON.c.handle == who).values(**values))
+            self._emit(conn, "person.away" if away else "person.back", None,
+                       {"handle": who, **values})
+
+        self._write(run)
+
+    def set_person(self, handle: str, **values: Any) -> None:
+        """Change a person's roles, delegate, display name or alert level."""
+        allowed = {"roles", "delegate", "display_name", "alert_level"}
+        bad = set(values) - allowed
+        if bad:
+            raise BadInput(f"unknown person field(s): {', '.join(sorted(bad))}")
+        if "alert_level" in values and values["alert_level"] not in LEVELS:
+            raise BadInput(f"alert level must be one of: {', '.join(LEVELS)}")
+
+        def run(conn: Connection) -> None:
+            who = self._require_person(conn, handle)
+            if values.get("delegate"):
+                values["delegate"] = self._require_person(conn, values["delegate"])
+            conn.execute(PERSON.update().where(PERSON.c.handle == who).values(**values))
+            self._emit(conn, "person.changed", None,
+                       {"handle": who, **json.loads(json.dumps(values))})
+
+        self._write(run)
+
+    def rename(self, name: str) -> None:
+        """Rename the board."""
+        name = clean_line(name)
+        if not name:
+            raise BadInput("the board needs a name")
+
+        def run(conn: Connection) -> None:
+            before = conn.execute(select(META.c.value).where(META.c.key == "board_name")).scalar()
+            conn.execute(META.update().where(META.c.key == "board_name").values(value=name))
+            self._emit(conn, "board.renamed", None, {"changes": {"board_name": [before, name]}})
+
+        self._write(run)
+
+    # -- time-based alerts ------------------------------------------------------------
+    def raise_once(self, key: str, kind: str, piece_id: int | None, data: dict[str, Any]) -> int | None:
+        """Record a time-based alert unless some board already did; returns its event id."""
+
+        def run(conn: Connection) -> int | None:
+            if conn.execute(select(RA.c.key).where(RA.c.key == key)).first():
+                return None
+            eid = self._emit(conn, kind, piece_id, data, actor="prodboard")
+            conn.execute(RA.insert().values(key=key, event_id=eid))
+            return eid
+
+        with self.store.write() as conn:
+            return run(conn)  # type: ignore[no-any-return]

@@ -1,0 +1,54 @@
+"""The demo board: realistic content from data/demo.json, written through the commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from importlib import resources
+from typing import Any
+
+from .board import Board
+
+
+def demo_content() -> dict[str, Any]:
+    text = resources.files("prodboard").joinpath("data/demo.json").read_text(encoding="utf-8")
+    return dict(json.loads(text))
+
+
+def load_demo(board: Board) -> None:
+    """Fill an empty board with the demo team and pieces, dates relative to today."""
+    data = demo_content()
+    today = board.clock().date()
+    board.rename(data["board_name"])
+    for person in data["people"]:
+        Board(board.store, board.wf, person["handle"], board.clock).add_person(
+            person["handle"], person["name"], person["roles"]
+        )
+    for person in data["people"]:
+        if person.get("delegate"):
+            board.set_person(person["handle"], delegate=person["delegate"])
+    ids: dict[str, int] = {}
+    for spec in data["pieces"]:
+        ids[spec["title"]] = _add_piece(board, spec, today)
+    for c in data["comments"]:
+        Board(board.store, board.wf, c["author"], board.clock).comment(ids[c["piece"]], c["body"])
+
+
+def _add_piece(board: Board, spec: dict[str, Any], today: date) -> int:
+    spec = dict(spec)
+    actor = Board(board.store, board.wf, spec.get("owner") or "ana", board.clock)
+    for key, field in (("due_in", "due"), ("publish_in", "publish_date")):
+        if key in spec:
+            spec[field] = (today + timedelta(days=spec.pop(key))).isoformat()
+    ticked = spec.pop("ticked", [])
+    rounds = spec.pop("revision_rounds", 0)
+    target = spec.pop("stage")
+    start = "review" if rounds else target
+    pid = actor.create(spec.pop("title"), stage=start, owner=spec.pop("owner", None), **spec)
+    editor = Board(board.store, board.wf, "ben", board.clock)
+    for _ in range(rounds):  # play the history out, so it shows in the piece's log
+        editor.request_changes(pid, "Needs another pass: see comments.")
+        actor.move(pid, "review")
+    for item in ticked:
+        actor.tick(pid, item)
+    return pid

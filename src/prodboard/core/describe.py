@@ -1,0 +1,120 @@
+"""Plain-text descriptions of events and pieces, shared by the CLI, alerts and board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .text import clean
+from .views import EventView, PieceView
+from .workflow import BRIEF_FIELDS, Workflow
+
+
+def _stage_name(wf: Workflow, key: Any) -> str:
+    try:
+        return wf.stage(str(key)).name
+    except Exception:  # a stage since removed from the config
+        return str(key)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = clean(str(value)) if value not in (None, "") else "—"
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
+    """One line: who did what to which piece."""
+    title = f"'{_short(ev.data.get('title', ''), 50)}'" if ev.piece_id else ""
+    changes = ev.changes
+    who = f"{ev.actor} " if with_actor else ""
+    k = ev.kind
+    if k in ("piece.moved", "piece.approved", "piece.changes_requested"):
+        before, after = changes.get("stage", ["?", "?"])
+        arrow = f"{_stage_name(wf, before)} → {_stage_name(wf, after)}"
+        verb = {"piece.moved": "moved", "piece.approved": "approved",
+                "piece.changes_requested": "requested changes on"}[k]
+        extra = ""
+        if "revision" in ev.data:
+            extra = f" (revision {ev.data['revision']})"
+        if ev.data.get("override"):
+            extra += f" overriding the {'/'.join(ev.data.get('overridden', []))} gate: " \
+                     f"{_short(ev.data['override'], 60)}"
+        if ev.data.get("delegated"):
+            extra += " (delegated)"
+        return f"{who}{verb} {title} {arrow}{extra}"
+    if k == "piece.created":
+        return f"{who}created {title} in {_stage_name(wf, ev.data.get('stage'))}"
+    if k == "piece.edited":
+        parts = [f"{f} {_short(b, 20)} → {_short(a, 20)}" for f, (b, a) in changes.items()]
+        return f"{who}edited {title}: " + "; ".join(parts)
+    if k == "piece.assigned":
+        before, after = changes.get("owner", [None, None])
+        return f"{who}assigned {title} to {after or 'nobody'} (was {before or 'nobody'})"
+    if k == "piece.reordered":
+        return f"{who}reordered {title}"
+    if k == "comment.added":
+        return f"{who}commented on {title}: {_short(ev.data.get('body', ''), 60)}"
+    if k in ("checklist.ticked", "checklist.unticked"):
+        verb = "ticked" if k == "checklist.ticked" else "unticked"
+        return f"{who}{verb} {wf.label(ev.data.get('item', ''))} on {title}"
+    if k in ("piece.archived", "piece.rejected"):
+        verb = "archived" if k == "piece.archived" else "rejected"
+        reason = ev.data.get("reason")
+        return f"{who}{verb} {title}" + (f": {_short(reason, 60)}" if reason else "")
+    if k == "piece.restored":
+        return f"{who}restored {title}"
+    if k in ("piece.watched", "piece.unwatched"):
+        return f"{who}{'started' if k == 'piece.watched' else 'stopped'} watching {title}"
+    if k.startswith("person."):
+        handle = ev.data.get("handle", "?")
+        verbs = {"person.joined": "joined the board", "person.added": f"added {handle}",
+                 "person.away": f"marked {handle} away", "person.back": f"marked {handle} back",
+                 "person.changed": f"updated {handle}"}
+        note = ev.data.get("away_note")
+        return f"{who}{verbs.get(k, k)}" + (f" ({_short(note)})" if note else "")
+    if k == "board.renamed":
+        return f"{who}renamed the board to '{_short(changes.get('board_name', ['', ''])[1])}'"
+    if k.startswith("alert."):
+        return describe_alert(ev, wf, title)
+    return f"{who}{k} {title}".rstrip()
+
+
+def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
+    d = ev.data
+    k = ev.kind
+    if k == "alert.overdue":
+        return f"{title} is overdue (due {d.get('due')})"
+    if k == "alert.due_soon":
+        return f"{title} is due soon ({d.get('due')})"
+    if k == "alert.review_overdue":
+        return f"{title} has waited in review more than {d.get('hours', '?')} h"
+    if k == "alert.at_risk":
+        return f"{title} is at risk: {d.get('owner')} is away and it is due {d.get('due')}"
+    return f"{k} {title}"
+
+
+def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
+    """The piece as readable lines for `prodboard show`."""
+    stage = _stage_name(wf, p.stage)
+    lines = [
+        f"#{p.id} {clean(p.title)}",
+        f"  stage: {stage}   format: {p.format}   owner: {p.owner or '-'}   version: {p.version}",
+        f"  due: {p.due or '-'}   publish: {p.publish_date or '-'}   priority: {p.priority}"
+        f"   revision rounds: {p.revision_rounds}   cost: {p.cost:g}",
+        f"  reviewers: {', '.join(p.reviewers) or '-'}   channels: {', '.join(p.channels) or '-'}"
+        f"   tags: {', '.join(p.tags) or '-'}",
+    ]
+    if p.archived:
+        lines.append(f"  ARCHIVED {('— ' + clean(p.archive_reason)) if p.archive_reason else ''}")
+    if p.approved_by:
+        how = " (delegated)" if p.approval_delegated else ""
+        lines.append(f"  approved by {p.approved_by}{how} at {p.approved_at}")
+    lines.append("\nBrief:")
+    for f in (*BRIEF_FIELDS, "key_message"):
+        lines.append(f"  {f.replace('_', ' ')}: {clean(getattr(p, f)) or '—'}")
+    lines.append("\nChecklist:")
+    for item in wf.checklist_for(p.format):
+        tick = p.checklist.get(item)
+        mark = f"[x] by {tick['by']} at {tick['at'][:16]}" if tick else "[ ]"
+        lines.append(f"  {mark} {wf.label(item)}")
+    return lines

@@ -1,0 +1,130 @@
+"""The tables. Lists and maps are JSON columns so one row holds one piece whole.
+
+Dates are ISO strings (``YYYY-MM-DD``) and timestamps are UTC ISO strings, which sort
+and compare correctly as text on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 2
+
+
+def _json(default: Any) -> Any:
+    make = type(default)
+    return Field(
+        default_factory=make,
+        sa_column=Column(JSON, nullable=False, default=lambda: make()),
+    )
+
+
+class Meta(SQLModel, table=True):
+    """Board-wide settings: board name, schema version (also PRAGMA user_version)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Person(SQLModel, table=True):
+    """Someone on the team: identity, roles, availability and how much they hear."""
+
+    handle: str = Field(primary_key=True)
+    display_name: str
+    roles: list[str] = _json([])
+    away: bool = False
+    away_note: str = ""
+    delegate: str | None = Field(default=None, foreign_key="person.handle")
+    alert_level: str = "involved"
+    created_at: str
+
+
+class Piece(SQLModel, table=True):
+    """One content item moving through the stages."""
+
+    __table_args__ = (Index("ix_piece_stage_rank", "archived", "stage", "rank"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    format: str = "blog post"
+    channels: list[str] = _json([])
+    owner: str | None = Field(default=None, foreign_key="person.handle", index=True)
+    reviewers: list[str] = _json([])
+    stage: str
+    rank: float = 0.0
+    priority: int = 2
+    tags: list[str] = _json([])
+    due: str | None = None
+    publish_date: str | None = None
+    # The brief: the four gate questions, then the rest of a creative brief.
+    audience: str = ""
+    desired_action: str = ""
+    business_goal: str = ""
+    success_metrics: str = ""
+    key_message: str = ""
+    # Pre-publish checklist: item -> {"by": handle, "at": iso} once ticked.
+    checklist: dict[str, Any] = _json({})
+    revision_rounds: int = 0
+    cost: float = 0.0
+    links: list[str] = _json([])
+    approved_by: str | None = None
+    approved_at: str | None = None
+    approval_delegated: bool = False
+    stage_entered_at: str
+    created_at: str
+    updated_at: str
+    archived: bool = False
+    archive_reason: str = ""
+    version: int = 1
+
+
+class Comment(SQLModel, table=True):
+    """One message in a piece's thread."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    piece_id: int = Field(foreign_key="piece.id", index=True)
+    author: str = Field(foreign_key="person.handle")
+    body: str
+    mentions: list[str] = _json([])
+    created_at: str
+
+
+class Event(SQLModel, table=True):
+    """One recorded change, by one person, at one time. Append-only; ids only grow."""
+
+    __table_args__ = (
+        Index("ix_event_piece", "piece_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: str
+    actor: str
+    kind: str
+    piece_id: int | None = None
+    # {"changes": {field: [before, after]}, "version": n, ...kind-specific extras}
+    data: dict[str, Any] = _json({})
+
+
+class Watch(SQLModel, table=True):
+    """A person following a piece: they hear about its changes."""
+
+    piece_id: int = Field(foreign_key="piece.id", primary_key=True)
+    handle: str = Field(foreign_key="person.handle", primary_key=True)
+
+
+class ReadCursor(SQLModel, table=True):
+    """The last event a person has read (their inbox and 'while you were away')."""
+
+    handle: str = Field(foreign_key="person.handle", primary_key=True)
+    event_id: int = 0
+
+
+class RaisedAlert(SQLModel, table=True):
+    """Time-based alerts already raised, so any number of boards raise each once."""
+
+    key: str = Field(primary_key=True)
+    event_id: int

@@ -1,0 +1,123 @@
+"""Plain immutable values handed to the faces (CLI, TUI): never live ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PieceView:
+    id: int
+    title: str
+    format: str
+    channels: tuple[str, ...]
+    owner: str | None
+    reviewers: tuple[str, ...]
+    stage: str
+    rank: float
+    priority: int
+    tags: tuple[str, ...]
+    due: str | None
+    publish_date: str | None
+    audience: str
+    desired_action: str
+    business_goal: str
+    success_metrics: str
+    key_message: str
+    checklist: dict[str, Any]
+    revision_rounds: int
+    cost: float
+    links: tuple[str, ...]
+    approved_by: str | None
+    approved_at: str | None
+    approval_delegated: bool
+    stage_entered_at: str
+    created_at: str
+    updated_at: str
+    archived: bool
+    archive_reason: str
+    version: int
+    comments: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("channels", "reviewers", "tags", "links"):
+            data[key] = list(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    piece_id: int
+    author: str
+    body: str
+    mentions: tuple[str, ...]
+    created_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "mentions": list(self.mentions)}
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    at: str
+    actor: str
+    kind: str
+    piece_id: int | None
+    data: dict[str, Any]
+
+    @property
+    def changes(self) -> dict[str, list[Any]]:
+        return dict(self.data.get("changes", {}))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PersonView:
+    handle: str
+    display_name: str
+    roles: tuple[str, ...]
+    away: bool
+    away_note: str
+    delegate: str | None
+    alert_level: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "roles": list(self.roles)}
+
+
+_PIECE_TUPLES = ("channels", "reviewers", "tags", "links")
+
+
+def piece_from_row(row: Any, comments: int = 0) -> PieceView:
+    data = dict(row._mapping)
+    data.pop("comments", None)
+    for key in _PIECE_TUPLES:
+        data[key] = tuple(data[key] or ())
+    data["checklist"] = dict(data["checklist"] or {})
+    data["archived"] = bool(data["archived"])
+    data["approval_delegated"] = bool(data["approval_delegated"])
+    return PieceView(**data, comments=comments)
+
+
+def person_from_row(row: Any) -> PersonView:
+    d = dict(row._mapping)
+    return PersonView(
+        handle=d["handle"],
+        display_name=d["display_name"],
+        roles=tuple(d["roles"] or ()),
+        away=bool(d["away"]),
+        away_note=d["away_note"],
+        delegate=d["delegate"],
+        alert_level=d["alert_level"],
+    )
+
+
+def event_from_row(row: Any) -> EventView:
+    d = dict(row._mapping)
+    return EventView(d["id"], d["at"], d["actor"], d["kind"], d["piece_id"], dict(d["data"] or {}))
