@@ -361,7 +361,7 @@ def people(ctx: click.Context, as_json: bool) -> None:
     """List the team, or manage it (add, away, back, set)."""
     if ctx.invoked_subcommand is not None:
         return
-    s = ctx.find_object(Ctx).session()
+    s = ctx.ensure_object(Ctx).session()
     team = s.queries.people()
     if as_json:
         emit_json([p.to_json() for p in team])

@@ -90,6 +90,12 @@ def normalise(field: str, value: Any) -> Any:
     return cost
 
 
+def _new_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 class Board:
     """The commands of one person (``actor``) on one board."""
 
@@ -116,7 +122,7 @@ class Board:
                 data=data,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return _new_id(result)
 
     def _ensure_actor(self, conn: Connection) -> None:
         """A person acting for the first time joins the board (with its event)."""
@@ -246,7 +252,7 @@ class Board:
                 updated_at=now, **values,
             )
         )
-        pid = int(result.inserted_primary_key[0])
+        pid = _new_id(result)
         self._emit(
             conn, "piece.created", pid,
             {"title": values["title"], "stage": st.key, "owner": values.get("owner"),
@@ -273,7 +279,7 @@ class Board:
                            {"title": piece.title, "changes": diff, "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     def move(
         self,
@@ -286,7 +292,7 @@ class Board:
     ) -> PieceView:
         """Move to another stage, enforcing gates unless overridden with a reason."""
         target = self.wf.stage(stage)
-        return self._write(  # type: ignore[no-any-return]
+        return self._write(
             lambda conn: self._move(conn, piece_id, target.key, base_version, override, note)
         )
 
@@ -379,7 +385,7 @@ class Board:
                         "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     def assign(self, piece_id: int, handle: str | None, base_version: int | None = None) -> PieceView:
         """Give the piece to ``handle`` (or nobody)."""
@@ -395,7 +401,7 @@ class Board:
             self._emit(conn, "piece.assigned", piece.id, data)
             return self._piece(conn, piece_id)
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     def comment(self, piece_id: int, body: str) -> int:
         """Add a comment; the author and the people mentioned start watching."""
@@ -407,10 +413,11 @@ class Board:
             piece = self._piece(conn, piece_id)
             handles, roles = self.q.known_names(conn)
             found = [n for n in mentions(text) if n in handles or n in roles]
-            cid = conn.execute(
+            result = conn.execute(
                 C.insert().values(piece_id=piece.id, author=self.actor, body=text,
                                   mentions=found, created_at=self._now())
-            ).inserted_primary_key[0]
+            )
+            cid = _new_id(result)
             for who in {self.actor, *(n for n in found if n in handles)}:
                 self._watch(conn, piece.id, who)
             self._emit(conn, "comment.added", piece.id,
@@ -442,7 +449,7 @@ class Board:
                         "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     def archive(self, piece_id: int, reason: str = "", kind: str = "piece.archived") -> PieceView:
         """Archive a piece (a rejection is an archive with kind piece.rejected)."""
@@ -457,7 +464,7 @@ class Board:
                         "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     def reject(self, piece_id: int, reason: str) -> PieceView:
         if not reason.strip():
@@ -474,7 +481,7 @@ class Board:
                        {"title": piece.title, "changes": diff, "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     # -- approvals ---------------------------------------------------------------
     def approve(self, piece_id: int) -> PieceView:
@@ -507,7 +514,7 @@ class Board:
                               set_values=approval,
                               extra={"delegated": delegated, "approved_by": self.actor})
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     def request_changes(self, piece_id: int, note: str) -> PieceView:
         """Send a piece in review back for changes: one revision round."""
@@ -525,7 +532,7 @@ class Board:
             return self._move(conn, piece.id, back, None, None, note,
                               kind="piece.changes_requested")
 
-        return self._write(run)  # type: ignore[no-any-return]
+        return self._write(run)
 
     # -- watching, reading ----------------------------------------------------------
     def _watch(self, conn: Connection, piece_id: int, handle: str) -> bool:
@@ -646,4 +653,4 @@ class Board:
             return eid
 
         with self.store.write() as conn:
-            return run(conn)  # type: ignore[no-any-return]
+            return run(conn)

@@ -117,7 +117,8 @@ class Queries:
 
     def known_names(self, conn: Connection) -> tuple[set[str], set[str]]:
         """All handles, and all roles held by someone (for @mentions)."""
-        handles, roles = set(), set()
+        handles: set[str] = set()
+        roles: set[str] = set()
         for handle, person_roles in conn.execute(select(PERSON.c.handle, PERSON.c.roles)):
             handles.add(handle)
             roles.update(person_roles or ())

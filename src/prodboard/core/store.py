@@ -217,7 +217,7 @@ def open_store(
         if created:
             with store.write() as conn:
                 conn.execute(
-                    models.Meta.__table__.insert(),
+                    models.Meta.__table__.insert(),  # type: ignore[attr-defined]
                     [{"key": "app", "value": APP_ID}, {"key": "board_name", "value": board_name}],
                 )
     except BaseException:

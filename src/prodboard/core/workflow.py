@@ -237,7 +237,7 @@ def _parse_stages(stages: Any, r: _Reader) -> tuple[Stage, ...]:
         r.check(st, _STAGE_KEYS, "stages")
         if "name" not in st:
             raise r.fail(f"{where}.name", "every stage needs a name")
-        key = st.get("key", st["name"]).strip().lower()
+        key = str(st.get("key", st["name"])).strip().lower()
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", key):
             raise r.fail("stages.key", f"{key!r} is not a valid stage key (letters, digits, _ -)")
         if any(s.key == key for s in out):
