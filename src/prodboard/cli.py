@@ -353,6 +353,28 @@ def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
             sys.stdout.flush()
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the raised alerts as one JSON list.")
+@pass_ctx
+@guarded
+def check(c: Ctx, as_json: bool) -> None:
+    """Raise the time-based alerts now due (overdue, due soon, review SLA, at risk).
+
+    Meant for cron: each alert is raised once, however often this runs and however
+    many boards are open. Prints what it raised (nothing when nothing was due).
+    """
+    from .core.checks import run_checks
+
+    s = c.session()
+    ids = set(run_checks(s.board))
+    events = [ev for ev in s.queries.events_since(min(ids) - 1) if ev.id in ids] if ids else []
+    if as_json:
+        emit_json([ev.to_json() for ev in events])
+        return
+    for ev in events:
+        click.echo(f"{ev.id:>6} {describe_event(ev, s.workflow)}")
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context

@@ -90,6 +90,10 @@ def normalise(field: str, value: Any) -> Any:
     return cost
 
 
+def _same(before: Any, after: Any) -> bool:
+    return (list(before) if isinstance(before, tuple) else before) == after
+
+
 def _new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
@@ -159,7 +163,9 @@ class Board:
             select(E.c.actor, E.c.data).where(E.c.piece_id == piece.id).order_by(E.c.id.desc())
         )
         for actor, data in rows:
-            if int(data.get("version", 0)) <= base_version:
+            if "version" not in data:  # comments and watches change no field
+                continue
+            if int(data["version"]) <= base_version:
                 break
             fields |= set(data.get("changes", {}))
             who.add(actor)
@@ -253,10 +259,12 @@ class Board:
             )
         )
         pid = _new_id(result)
+        active = st.key not in (self.wf.first.key, self.wf.last.key)
         self._emit(
             conn, "piece.created", pid,
             {"title": values["title"], "stage": st.key, "owner": values.get("owner"),
-             "version": 1, "changes": {}},
+             "version": 1, "changes": {},
+             **self._wip_warnings(conn, st.key, values.get("owner") if active else None)},
         )
         return pid
 
@@ -273,6 +281,8 @@ class Board:
             self._check_version(conn, piece, base_version, values)
             for reviewer in values.get("reviewers", []):
                 self._require_person(conn, reviewer)
+            if all(_same(getattr(piece, k), v) for k, v in values.items()):
+                return piece  # nothing changes: no new version, no event
             diff = self._update(conn, piece, values)
             if diff:
                 self._emit(conn, "piece.edited", piece.id,
@@ -337,7 +347,8 @@ class Board:
             data["revision"] = values["revision_rounds"]
             if values["revision_rounds"] > limit:
                 data["revision_limit_exceeded"] = limit
-        if review and target == review.key:
+        if review and self.wf.index(target) <= self.wf.index(review.key):
+            # back in (or before) review: an earlier approval no longer counts
             values.update(approved_by=None, approved_at=None, approval_delegated=False)
         values.update(set_values or {})
         if note:
@@ -345,7 +356,9 @@ class Board:
         diff = self._update(conn, piece, values)
         diff.pop("stage_entered_at", None)
         data.update(changes=diff, version=piece.version + 1)
-        data.update(self._wip_warnings(conn, target, piece.owner))
+        idle = (self.wf.first.key, self.wf.last.key)  # the owner's load grows only on the way in
+        starts_work = piece.stage in idle and target not in idle
+        data.update(self._wip_warnings(conn, target, piece.owner if starts_work else None))
         self._emit(conn, kind, piece.id, data)
         return self._piece(conn, piece_id)
 
@@ -397,7 +410,10 @@ class Board:
             diff = self._update(conn, piece, {"owner": who})
             data: dict[str, Any] = {"title": piece.title, "changes": diff,
                                     "version": piece.version + 1}
-            data.update(self._wip_warnings(conn, piece.stage, who))
+            if who and piece.stage not in (self.wf.first.key, self.wf.last.key):
+                warnings = self._wip_warnings(conn, piece.stage, who)
+                warnings.pop("wip_exceeded", None)  # the stage's count did not change
+                data.update(warnings)
             self._emit(conn, "piece.assigned", piece.id, data)
             return self._piece(conn, piece_id)
 

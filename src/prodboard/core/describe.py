@@ -90,6 +90,9 @@ def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
         return f"{title} has waited in review more than {d.get('hours', '?')} h"
     if k == "alert.at_risk":
         return f"{title} is at risk: {d.get('owner')} is away and it is due {d.get('due')}"
+    if k == "alert.stage_overdue":
+        return (f"{title} is late in {_stage_name(wf, d.get('stage'))} "
+                f"(should have left it by {d.get('stage_due')})")
     return f"{k} {title}"
 
 

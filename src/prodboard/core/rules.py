@@ -111,3 +111,20 @@ def stage_due_dates(publish: date, wf: Workflow) -> dict[str, date]:
         for st in wf.stages
         if st.key in budget
     }
+
+
+def at_risk_days_left(piece: PieceView, wf: Workflow, today: date) -> bool:
+    """The piece is due within the at-risk window (whoever owns it)."""
+    if not piece.due or piece.archived or piece.stage == wf.last.key:
+        return False
+    return date.fromisoformat(piece.due) - today <= timedelta(days=wf.at_risk_days)
+
+
+def stage_overdue(piece: PieceView, wf: Workflow, today: date) -> date | None:
+    """The derived due date of the piece's stage when it has passed (derive_stage_due)."""
+    if not wf.derive_stage_due or not piece.publish_date or piece.archived:
+        return None
+    if piece.stage == wf.last.key:
+        return None
+    due = stage_due_dates(date.fromisoformat(piece.publish_date), wf).get(piece.stage)
+    return due if due is not None and due < today else None

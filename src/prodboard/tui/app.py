@@ -1,0 +1,445 @@
+"""The board: a Textual kanban of the production stages, driven from the keyboard.
+
+Every change goes through the core's ``Board`` commands on one writer thread, so
+writes never block the screen and run in the order the keys were pressed. Reads of
+other people's changes arrive from the change feed worker, which posts them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import HorizontalScroll
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ..core.context import Session
+from ..core.errors import ProdboardError
+from ..core.views import PieceView
+from ..core.workflow import ConfigError
+from .column import CardList, StageColumn
+from .model import BoardModel, Filter
+from .topbar import TopBar
+
+T = TypeVar("T")
+
+
+class ProdboardApp(App[None]):
+    """The production board for one person on one board database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "prodboard"
+
+    BINDINGS = [
+        Binding("left,h", "focus_column(-1)", "Stage ←", id="focus-left", show=False),
+        Binding("right,l", "focus_column(1)", "Stage →", id="focus-right", show=False),
+        Binding("up,k", "focus_card(-1)", "Card ↑", id="focus-up", show=False),
+        Binding("down,j", "focus_card(1)", "Card ↓", id="focus-down", show=False),
+        Binding("pageup", "focus_card(-5)", "Page up", id="page-up", show=False),
+        Binding("pagedown", "focus_card(5)", "Page down", id="page-down", show=False),
+        Binding("home", "focus_edge(0)", "First card", id="first-card", show=False),
+        Binding("end", "focus_edge(-1)", "Last card", id="last-card", show=False),
+        Binding("shift+left,H", "move_piece(-1)", "Move to previous stage", id="move-left",
+                show=False),
+        Binding("shift+right,L", "move_piece(1)", "Move to next stage", id="move-right",
+                show=False),
+        Binding("shift+up,K", "reorder(-1)", "Move up in stage", id="reorder-up", show=False),
+        Binding("shift+down,J", "reorder(1)", "Move down in stage", id="reorder-down",
+                show=False),
+        Binding("enter", "open_piece", "Open", id="open"),
+        Binding("n", "new_piece", "New", id="new"),
+        Binding("e", "edit_piece", "Edit", id="edit"),
+        Binding("c", "comment", "Comment", id="comment"),
+        Binding("a", "assign", "Assign", id="assign"),
+        Binding("y", "approve", "Approve", id="approve", show=False),
+        Binding("x", "request_changes", "Request changes", id="request-changes", show=False),
+        Binding("o", "override_move", "Override gate", id="override", show=False),
+        Binding("w", "watch", "Watch/unwatch", id="watch", show=False),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
+        Binding("i", "inbox", "Inbox", id="inbox"),
+        Binding("g", "jump", "Go to last alert", id="jump", show=False),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, session: Session, *, live: bool = True, keymap: dict[str, str] | None = None,
+                 theme: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.wf = session.workflow
+        self.model = BoardModel(session.workflow)
+        self.live = live
+        self.focus_col = 0
+        self.focus_ids: dict[str, int | None] = {s.key: None for s in self.wf.stages}
+        self.focus_rows: dict[str, int] = {s.key: 0 for s in self.wf.stages}
+        self.away: set[str] = set()
+        self.last_alert_piece: int | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodboard-write")
+        self._keymap = keymap or {}
+        self._theme = theme
+
+    # -- layout ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TopBar()
+        with HorizontalScroll(id="board"):
+            for stage in self.wf.stages:
+                yield StageColumn(stage, self.wf)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self._keymap:
+            self.set_keymap(self._keymap)
+        if self._theme:
+            self.theme = self._theme
+        q = self.session.queries
+        self.board_name = q.board_name()
+        self.model.load(q.pieces())
+        self.away = {p.handle for p in q.people() if p.away}
+        self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly)
+        self._size_columns()
+        self.paint()
+        if self.session.store.readonly:
+            self.notify("This board is read-only: you can look, but changes cannot be saved.",
+                        title="Read-only", severity="warning", timeout=8, markup=False)
+        self.after_mount()
+
+    def on_resize(self) -> None:
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Columns share the width, never narrower than 24 cells: on a small terminal
+        the board scrolls sideways to the focused stage instead of crushing seven."""
+        width = max(24, self.size.width // len(self.wf.stages))
+        for col in self.query(StageColumn):
+            col.styles.width = width
+
+    def after_mount(self) -> None:
+        """Hook for the live feed and alerts (see live.py)."""
+
+    def on_unmount(self) -> None:
+        self._writer.shutdown(wait=False, cancel_futures=False)
+
+    @property
+    def topbar(self) -> TopBar:
+        return self.query_one(TopBar)
+
+    def column(self, key: str) -> StageColumn:
+        return self.query_one(f"#col-{key}", StageColumn)
+
+    # -- painting ------------------------------------------------------------------
+    @property
+    def focus_stage(self) -> str:
+        return self.wf.stages[self.focus_col].key
+
+    def paint(self, stages: Iterable[str] | None = None) -> None:
+        """Redraw the given stages (all by default), keeping each column's focus."""
+        now = self.session.board.clock()
+        keys = list(stages) if stages is not None else [s.key for s in self.wf.stages]
+        for key in keys:
+            col = self.column(key)
+            pieces = self.model.columns[key]
+            index = self.model.index_of(key, self.focus_ids[key])
+            if index is None and pieces:
+                # The focused piece left (moved or filtered): stay at the same row.
+                index = min(self.focus_rows[key], len(pieces) - 1)
+            self.focus_ids[key] = pieces[index].id if index is not None else None
+            if index is not None:
+                self.focus_rows[key] = index
+            col.header.show(col.stage, len(pieces), self.model.counts[key])
+            col.header.set_class(key == self.focus_stage, "-focused")
+            col.cards.set_pieces(pieces, index if key == self.focus_stage else None, now, self.away)
+        self.topbar.set_filter(self.model.filter.describe())
+
+    def current(self) -> PieceView | None:
+        """The focused piece, if any."""
+        pid = self.focus_ids[self.focus_stage]
+        return self.model.pieces.get(pid) if pid is not None else None
+
+    def focus_piece(self, piece_id: int) -> bool:
+        """Put the focus on a piece (switching column, clearing a filter hiding it)."""
+        piece = self.model.pieces.get(piece_id)
+        if piece is None:
+            return False
+        if self.model.index_of(piece.stage, piece_id) is None:
+            self.model.set_filter(Filter())
+        old = self.focus_stage
+        self.focus_col = self.wf.index(piece.stage)
+        self.focus_ids[piece.stage] = piece_id
+        self.paint({old, piece.stage})
+        self._show_focus()
+        return True
+
+    def _show_focus(self) -> None:
+        col = self.column(self.focus_stage)
+        col.scroll_visible(animate=False, immediate=True)
+        index = self.model.index_of(self.focus_stage, self.focus_ids[self.focus_stage])
+        col.cards.select(index)
+
+    # -- writing -------------------------------------------------------------------
+    def write(
+        self,
+        job: Callable[[], T],
+        done: Callable[[T], None] | None = None,
+        failed: Callable[[ProdboardError], None] | None = None,
+    ) -> None:
+        """Run ``job`` (a core command) on the writer thread; then ``done`` or ``failed``.
+
+        A refusal or conflict is shown as a toast; ``failed`` lets a form keep what the
+        person typed.
+        """
+
+        async def run() -> None:
+            loop = asyncio.get_running_loop()
+            try:
+                result = await loop.run_in_executor(self._writer, job)
+            except ProdboardError as exc:
+                self.notify(exc.message, title="Not saved", severity="error", timeout=8,
+                            markup=False)
+                if failed:
+                    failed(exc)
+                return
+            if done:
+                done(result)
+
+        self.run_worker(run(), group="write", exit_on_error=False)
+
+    def refresh_pieces(self, pieces: Iterable[PieceView]) -> None:
+        """Show new states of pieces (from our own commands or from the feed)."""
+        touched = self.model.update(list(pieces))
+        if touched:
+            self.paint(touched)
+
+    def _on_piece(self, piece: PieceView) -> None:
+        self.refresh_pieces([piece])
+
+    # -- actions: focus ------------------------------------------------------------
+    def action_focus_column(self, delta: int) -> None:
+        new = max(0, min(len(self.wf.stages) - 1, self.focus_col + delta))
+        if new == self.focus_col:
+            return
+        old = self.focus_stage
+        self.focus_col = new
+        self.paint({old, self.focus_stage})
+        self._show_focus()
+
+    def action_focus_card(self, delta: int) -> None:
+        key = self.focus_stage
+        pieces = self.model.columns[key]
+        if not pieces:
+            return
+        index = self.model.index_of(key, self.focus_ids[key]) or 0
+        index = max(0, min(len(pieces) - 1, index + delta))
+        self.focus_ids[key] = pieces[index].id
+        self.focus_rows[key] = index
+        self.column(key).cards.select(index)
+
+    def action_focus_edge(self, edge: int) -> None:
+        pieces = self.model.columns[self.focus_stage]
+        if pieces:
+            self.action_focus_card(-len(pieces) if edge == 0 else len(pieces))
+
+    @on(CardList.Clicked)
+    def _clicked(self, event: CardList.Clicked) -> None:
+        pieces = self.model.columns[event.stage]
+        if event.index >= len(pieces):
+            return
+        was = self.current()
+        self.focus_piece(pieces[event.index].id)
+        if event.chain >= 2 or (was is not None and was.id == pieces[event.index].id):
+            self.action_open_piece()
+
+    # -- actions: changes ------------------------------------------------------------
+    def _need_piece(self) -> PieceView | None:
+        piece = self.current()
+        if piece is None:
+            self.notify("No piece here: move to a card first.", severity="warning", markup=False)
+        return piece
+
+    def action_move_piece(self, delta: int) -> None:
+        piece = self._need_piece()
+        if piece is None:
+            return
+        board = self.session.board
+        wf = self.wf
+
+        def job() -> PieceView:
+            fresh = board.q.piece(piece.id) or piece
+            index = wf.index(fresh.stage) + delta
+            if not 0 <= index < len(wf.stages):
+                raise _Edge("already in the " + ("first" if delta < 0 else "last") + " stage")
+            return board.move(piece.id, wf.stages[index].key)
+
+        def done(moved: PieceView) -> None:
+            # The moved card keeps the focus: follow it to its new column.
+            old = self.focus_stage
+            self.refresh_pieces([moved])
+            if old == self.focus_stage and moved.stage != old:
+                self.focus_piece(moved.id)
+
+        self.write(job, done)
+
+    def action_reorder(self, delta: int) -> None:
+        piece = self._need_piece()
+        if piece is not None:
+            board = self.session.board
+            self.write(lambda: board.reorder(piece.id, delta), self._after_reorder)
+
+    def _after_reorder(self, piece: PieceView) -> None:
+        # The neighbour swapped ranks too: reload the column.
+        self.refresh_pieces(self.session.queries.pieces(stage=piece.stage))
+
+    def action_open_piece(self) -> None:
+        piece = self._need_piece()
+        if piece is not None:
+            from .piece_screen import PieceScreen
+
+            self.push_screen(PieceScreen(piece.id))
+
+    def action_new_piece(self) -> None:
+        from .forms import PieceForm
+
+        self.push_screen(PieceForm(None, stage=self.focus_stage))
+
+    def action_edit_piece(self) -> None:
+        piece = self._need_piece()
+        if piece is not None:
+            from .forms import PieceForm
+
+            self.push_screen(PieceForm(piece))
+
+    def action_comment(self) -> None:
+        piece = self._need_piece()
+        if piece is not None:
+            from .forms import CommentForm
+
+            self.push_screen(CommentForm(piece))
+
+    def action_assign(self) -> None:
+        piece = self._need_piece()
+        if piece is not None:
+            from .forms import AssignForm
+
+            self.push_screen(AssignForm(piece, self.session.queries.people()))
+
+    def action_approve(self) -> None:
+        piece = self._need_piece()
+        if piece is not None:
+            board = self.session.board
+            self.write(lambda: board.approve(piece.id), self._after_decision("approved"))
+
+    def _after_decision(self, verb: str) -> Callable[[PieceView], None]:
+        def done(piece: PieceView) -> None:
+            self.refresh_pieces([piece])
+            self.notify(f"#{piece.id} {verb}", markup=False)
+
+        return done
+
+    def action_request_changes(self) -> None:
+        piece = self._need_piece()
+        if piece is not None:
+            from .forms import ReasonForm
+
+            board = self.session.board
+            self.push_screen(ReasonForm(
+                "Request changes", "What needs changing?", piece,
+                lambda note: board.request_changes(piece.id, note),
+            ))
+
+    def action_override_move(self) -> None:
+        piece = self._need_piece()
+        if piece is None:
+            return
+        index = self.wf.index(piece.stage) + 1
+        if index >= len(self.wf.stages):
+            self.notify("Already in the last stage.", severity="warning", markup=False)
+            return
+        target = self.wf.stages[index]
+        from .forms import ReasonForm
+
+        board = self.session.board
+        self.push_screen(ReasonForm(
+            f"Override the gate: move to {target.name}", "Why? (recorded and announced)", piece,
+            lambda reason: board.move(piece.id, target.key, override=reason),
+        ))
+
+    def action_watch(self) -> None:
+        piece = self._need_piece()
+        if piece is None:
+            return
+        board = self.session.board
+
+        def job() -> bool:
+            on_now = board.actor in board.q.watchers(piece.id)
+            board.watch(piece.id, not on_now)
+            return not on_now
+
+        self.write(job, lambda on_now: self.notify(
+            ("Watching" if on_now else "Stopped watching") + f" #{piece.id}", markup=False))
+
+    def action_filter(self) -> None:
+        from .forms import FilterForm
+
+        self.push_screen(FilterForm(self.model.filter.describe()), self._set_filter)
+
+    def _set_filter(self, query: str | None) -> None:
+        if query is None:
+            return
+        self.model.set_filter(Filter.parse(query))
+        self.paint()
+        self._show_focus()
+
+    def action_clear_filter(self) -> None:
+        if self.model.filter.active:
+            self._set_filter("")
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_inbox(self) -> None:
+        self.notify("The inbox comes with live alerts.", markup=False)
+
+    def action_jump(self) -> None:
+        if self.last_alert_piece is None or not self.focus_piece(self.last_alert_piece):
+            self.notify("No alert to jump to.", markup=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if screen is not self.screen_stack[0]:
+            return
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.id in {"focus-left", "focus-right", "focus-up", "focus-down", "page-up",
+                              "page-down", "first-card", "last-card", "quit", "help"}:
+                continue
+            action = binding.action
+            yield SystemCommand(binding.description, f"key: {binding.key}",
+                                lambda action=action: self.run_action(action))
+        yield SystemCommand("Help", "Every key of the board", self.action_help)
+
+
+class _Edge(ProdboardError):
+    exit_code = 1
+
+
+def make_app(session: Session, *, live: bool = True) -> ProdboardApp:
+    """The one factory for the CLI and the tests."""
+    from ..core.uiconfig import load_ui
+
+    ui = load_ui(session.config_path)
+    known = {b.id for b in ProdboardApp.BINDINGS if isinstance(b, Binding)}
+    unknown = sorted(set(ui.keys) - known)
+    if unknown:
+        raise ConfigError(
+            f"{session.config_path}: keys: unknown binding id(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(k for k in known if k))})"
+        )
+    return ProdboardApp(session, live=live, keymap=ui.keys, theme=ui.theme)

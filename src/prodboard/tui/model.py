@@ -1,0 +1,121 @@
+"""What the board shows: pieces per stage, the filter and the focus. Plain Python.
+
+The app keeps one ``BoardModel``; change events replace only the pieces they touch,
+and the focus follows a piece id, so a card moved by someone else never yanks the
+cursor of the person looking at the board.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..core.views import PieceView
+from ..core.workflow import Workflow
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Free text plus ``owner:``, ``format:``, ``tag:`` and ``channel:`` terms."""
+
+    text: str = ""
+    owner: str = ""
+    format: str = ""
+    tag: str = ""
+    channel: str = ""
+
+    @classmethod
+    def parse(cls, query: str) -> Filter:
+        terms: dict[str, str] = {}
+        words: list[str] = []
+        for word in query.split():
+            key, sep, value = word.partition(":")
+            if sep and key.lower() in ("owner", "format", "tag", "channel") and value:
+                terms[key.lower()] = value.lower().lstrip("@")
+            else:
+                words.append(word)
+        return cls(text=" ".join(words).lower(), **terms)
+
+    @property
+    def active(self) -> bool:
+        return any((self.text, self.owner, self.format, self.tag, self.channel))
+
+    def describe(self) -> str:
+        parts = [self.text] if self.text else []
+        for key in ("owner", "format", "tag", "channel"):
+            if getattr(self, key):
+                parts.append(f"{key}:{getattr(self, key)}")
+        return " ".join(parts)
+
+    def matches(self, p: PieceView) -> bool:
+        if self.owner and (p.owner or "") != self.owner:
+            return False
+        if self.format and self.format not in p.format.lower():
+            return False
+        if self.tag and self.tag not in (t.lower() for t in p.tags):
+            return False
+        if self.channel and self.channel not in (c.lower() for c in p.channels):
+            return False
+        if self.text:
+            hay = " ".join((p.title, p.owner or "", p.format, *p.tags, *p.channels)).lower()
+            return all(word in hay for word in self.text.split())
+        return True
+
+
+@dataclass
+class BoardModel:
+    """Pieces by stage in board order, the filter, and where the focus is."""
+
+    workflow: Workflow
+    pieces: dict[int, PieceView] = field(default_factory=dict)
+    filter: Filter = field(default_factory=Filter)
+    columns: dict[str, list[PieceView]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def load(self, pieces: list[PieceView]) -> None:
+        self.pieces = {p.id: p for p in pieces}
+        self.rebuild()
+
+    def update(self, changed: list[PieceView], gone: set[int] = frozenset()) -> set[str]:  # type: ignore[assignment]
+        """Replace or add ``changed`` pieces, drop ``gone`` ones; returns stages touched."""
+        touched: set[str] = set()
+        for pid in gone:
+            old = self.pieces.pop(pid, None)
+            if old:
+                touched.add(old.stage)
+        for p in changed:
+            old = self.pieces.get(p.id)
+            if old:
+                touched.add(old.stage)
+            if p.archived:
+                self.pieces.pop(p.id, None)
+            else:
+                self.pieces[p.id] = p
+                touched.add(p.stage)
+        self.rebuild(touched)
+        return touched
+
+    def rebuild(self, stages: set[str] | None = None) -> None:
+        keys = [s.key for s in self.workflow.stages]
+        if stages is None:
+            stages = set(keys)
+        for key in stages:
+            all_here = [p for p in self.pieces.values() if p.stage == key]
+            self.counts[key] = len(all_here)
+            shown = [p for p in all_here if self.filter.matches(p)]
+            shown.sort(key=lambda p: (p.rank, p.id))
+            self.columns[key] = shown
+        for key in keys:
+            self.columns.setdefault(key, [])
+            self.counts.setdefault(key, 0)
+
+    def set_filter(self, flt: Filter) -> None:
+        self.filter = flt
+        self.rebuild()
+
+    def index_of(self, stage: str, piece_id: int | None) -> int | None:
+        if piece_id is None:
+            return None
+        for i, p in enumerate(self.columns.get(stage, [])):
+            if p.id == piece_id:
+                return i
+        return None
