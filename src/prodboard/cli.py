@@ -347,10 +347,36 @@ def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
     if follow:
         from .core.feed import follow_events
 
+        sys.stdout.flush()  # the backlog shows before the first new event
         for batch in follow_events(s.store, cursor):
             for ev in batch:
                 _print_event(ev, s, as_json)
             sys.stdout.flush()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="The alerts as one JSON list.")
+@click.option("--read", "mark_read", is_flag=True, help="Then mark them read.")
+@pass_ctx
+@guarded
+def inbox(c: Ctx, as_json: bool, mark_read: bool) -> None:
+    """Your unread alerts (event ids, severity, what happened), oldest first."""
+    from .core.alerts import load_inbox
+
+    s = c.session()
+    box = load_inbox(s, s.user)
+    if as_json:
+        emit_json([a.to_json() for a in box.alerts])
+    else:
+        if box.summary:
+            click.echo(box.summary)
+        for a in box.alerts:
+            ids = f"{a.first_id}" if a.first_id == a.last_id else f"{a.first_id}-{a.last_id}"
+            click.echo(f"{ids:>13}  {a.severity:<11}  {clean(a.text)}")
+        if not box.alerts:
+            click.echo("no unread alerts")
+    if mark_read and box.last_event_id > box.read_cursor:
+        s.board.mark_read(box.last_event_id)
 
 
 @cli.command()

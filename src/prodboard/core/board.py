@@ -519,7 +519,7 @@ class Board:
                 if not (overdue and set(piece.reviewers) & delegators):
                     roles = " or ".join(self.wf.approver_roles)
                     raise Refused(
-                        f"only a {roles} may approve (or a reviewer's delegate once the "
+                        f"only someone with the {roles} role may approve (or a reviewer's delegate once the "
                         f"{self.wf.review_sla_hours:g} h review deadline has passed)"
                     )
                 delegated = True

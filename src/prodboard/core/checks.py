@@ -48,6 +48,11 @@ class Alert:
     data: dict[str, Any]
 
 
+def _number(value: float) -> float | int:
+    """48.0 -> 48, for "more than 48 h"."""
+    return int(value) if float(value).is_integer() else value
+
+
 def _utc(now: datetime) -> datetime:
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
@@ -93,7 +98,7 @@ def alerts_for(
                 delegates.append(delegate)
         yield Alert(
             f"review_overdue:{piece.id}:{piece.stage_entered_at}", "alert.review_overdue", piece.id,
-            {**base, "hours": wf.review_sla_hours, "waited_hours": round(waited, 1),
+            {**base, "hours": _number(wf.review_sla_hours), "waited_hours": round(waited, 1),
              "reviewers": reviewers, "delegates": delegates,
              "since": piece.stage_entered_at},
         )

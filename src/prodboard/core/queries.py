@@ -135,6 +135,25 @@ class Queries:
                 out.setdefault(pid, set()).add(handle)
         return out
 
+    def pieces_and_watchers(
+        self, piece_ids: Iterable[int]
+    ) -> tuple[dict[int, PieceView], dict[int, set[str]]]:
+        """Just these pieces (archived or not, no comment counts) and their watchers,
+        in one read transaction: what the alert rules need about the pieces a batch
+        of events touched, without reading the whole board."""
+        wanted = sorted(set(piece_ids))
+        pieces: dict[int, PieceView] = {}
+        watchers: dict[int, set[str]] = {}
+        with self.store.read() as conn:
+            for i in range(0, len(wanted), 500):  # well under SQLite's variable limit
+                chunk = wanted[i : i + 500]
+                for row in conn.execute(select(P).where(P.c.id.in_(chunk))):
+                    pieces[row.id] = piece_from_row(row)
+                rows = conn.execute(select(W.c.piece_id, W.c.handle).where(W.c.piece_id.in_(chunk)))
+                for pid, handle in rows:
+                    watchers.setdefault(pid, set()).add(handle)
+        return pieces, watchers
+
     def stage_count(self, conn: Connection, stage: str) -> int:
         return int(
             conn.execute(

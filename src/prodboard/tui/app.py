@@ -30,6 +30,10 @@ from .topbar import TopBar
 T = TypeVar("T")
 
 
+class BoardScroll(HorizontalScroll, can_focus=False):
+    """The columns side by side; scrolls to the focused stage, never takes the keys."""
+
+
 class ProdboardApp(App[None]):
     """The production board for one person on one board database."""
 
@@ -88,7 +92,7 @@ class ProdboardApp(App[None]):
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield TopBar()
-        with HorizontalScroll(id="board"):
+        with BoardScroll(id="board"):
             for stage in self.wf.stages:
                 yield StageColumn(stage, self.wf)
         yield Footer()

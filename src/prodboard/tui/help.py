@@ -32,10 +32,12 @@ class HelpScreen(ModalScreen[None]):
         bindings = app._bindings  # the app's map, with any remapping applied
         seen: set[str] = set()
         for _key, binding in bindings:
-            if binding.id in seen:
+            ident = binding.id or f"action:{binding.action}"
+            if ident in seen:
                 continue
-            seen.add(binding.id or binding.action)
-            keys = [app.get_key_display(b) for _k, b in bindings if b.id == binding.id]
+            seen.add(ident)
+            same = [b for _k, b in bindings if (b.id or f"action:{b.action}") == ident]
+            keys = [app.get_key_display(b) for b in same]
             table.add_row(Text(" / ".join(dict.fromkeys(keys))), Text(binding.description),
                           Text(binding.id or ""))
         table.add_row(Text("ctrl+p"), Text("Command palette (every action)"), Text(""))

@@ -1,0 +1,557 @@
+"""Who is told what: the alert rules, as pure functions of events and a snapshot.
+
+``concerned(event, ctx)`` says whom an event concerns; ``alerts_for(handle, events,
+ctx)`` turns a batch of events into one person's alerts: their alert level decides
+what they hear, their own actions never alert them, and one actor's burst becomes
+one alert. ``load_context`` reads the snapshot these rules need (the team, and only
+the pieces the events touched). ``load_inbox``, ``unread_alerts`` and
+``summary_since`` serve the inbox and the "while you were away" line from the
+person's read cursor.
+
+The rules read nothing and write nothing; only the ``load_*`` functions and their
+wrappers read the database (call them off the UI thread). Nothing here imports
+Textual. Alert texts are plain text: render them with markup off.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from .describe import _short, _stage_name, describe_event
+from .errors import BadInput
+from .queries import Queries
+from .views import EventView, PersonView
+from .workflow import Workflow
+
+SEVERITIES = ("information", "warning", "error")
+NOISE = frozenset({"piece.watched", "piece.unwatched", "person.joined"})  # never alerts
+QUIET = frozenset({"piece.reordered"})  # heard at level "all" only
+BURST_SECONDS = 2.0
+STAGE_KINDS = ("piece.moved", "piece.approved", "piece.changes_requested")
+ERROR_KINDS = frozenset({"alert.overdue", "alert.review_overdue"})
+WARNING_KINDS = frozenset({
+    "piece.changes_requested", "piece.rejected", "alert.due_soon", "alert.at_risk",
+    "alert.stage_overdue",
+})
+SYSTEM_ACTOR = "prodboard"  # the actor of the time-based alert events
+
+# The verb of a burst of one kind on several pieces: "ana moved 40 pieces".
+BURST_VERBS = {
+    "piece.moved": "moved", "piece.edited": "edited", "piece.created": "created",
+    "piece.assigned": "assigned", "comment.added": "commented on",
+    "checklist.ticked": "ticked checklist items on", "checklist.unticked":
+    "unticked checklist items on", "piece.archived": "archived", "piece.rejected": "rejected",
+    "piece.restored": "restored", "piece.approved": "approved",
+    "piece.changes_requested": "requested changes on", "piece.reordered": "reordered",
+}
+ALERT_LABELS = {
+    "alert.overdue": "overdue", "alert.due_soon": "due soon",
+    "alert.review_overdue": "waiting too long in review", "alert.at_risk": "at risk",
+    "alert.stage_overdue": "late in their stage",
+}
+# Fields a merged description leaves out: bookkeeping, not what a person changed.
+_HIDDEN = frozenset({
+    "rank", "version", "updated_at", "stage_entered_at", "approved_at", "approval_delegated",
+    "checklist", "revision_rounds", "archive_reason", "approved_by",
+})
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One thing to tell one person: who did what to which piece, and how loud.
+
+    A coalesced burst carries every event id it stands for; ``piece_id`` is set
+    when all of them concern one piece (None for board-level or many pieces).
+    ``kind`` is the events' kind, or "burst" when they differ.
+    """
+
+    recipient: str
+    severity: str
+    text: str
+    piece_id: int | None
+    event_ids: tuple[int, ...]
+    actor: str
+    kind: str
+
+    @property
+    def first_id(self) -> int:
+        return self.event_ids[0]
+
+    @property
+    def last_id(self) -> int:
+        return self.event_ids[-1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "event_ids": list(self.event_ids)}
+
+
+@dataclass(frozen=True)
+class PieceFacts:
+    """What the rules need about one piece, as it is now."""
+
+    owner: str | None = None
+    reviewers: tuple[str, ...] = ()
+    stage: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """A snapshot for the rules: the team, the touched pieces, their watchers."""
+
+    workflow: Workflow
+    people: Mapping[str, PersonView] = field(default_factory=dict)
+    pieces: Mapping[int, PieceFacts] = field(default_factory=dict)
+    watchers: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+    def holders(self, roles: Iterable[str]) -> set[str]:
+        """Everyone holding one of ``roles``."""
+        wanted = set(roles)
+        if not wanted:
+            return set()
+        return {h for h, p in self.people.items() if wanted & set(p.roles)}
+
+    def level(self, handle: str) -> str:
+        person = self.people.get(handle)
+        return person.alert_level if person else "involved"
+
+    def roles_of(self, handle: str) -> set[str]:
+        person = self.people.get(handle)
+        return set(person.roles) if person else set()
+
+
+def load_context(queries: Queries, piece_ids: Iterable[int | None]) -> AlertContext:
+    """Read the snapshot for a batch: all people, and only the pieces in
+    ``piece_ids`` (archived or not) with their watchers. Two read transactions."""
+    ids = {pid for pid in piece_ids if pid is not None}
+    people = {p.handle: p for p in queries.people()}
+    pieces, watchers = queries.pieces_and_watchers(ids) if ids else ({}, {})
+    return AlertContext(
+        workflow=queries.wf,
+        people=people,
+        pieces={pid: PieceFacts(p.owner, p.reviewers, p.stage, p.title) for pid, p in pieces.items()},
+        watchers={pid: frozenset(w) for pid, w in watchers.items()},
+    )
+
+
+# -- whom an event concerns --------------------------------------------------------
+def _responsible(wf: Workflow, stage_key: Any) -> tuple[str, ...]:
+    try:
+        return wf.stage(str(stage_key)).responsible
+    except BadInput:  # a stage since removed from the config
+        return ()
+
+
+def entered_stage(event: EventView) -> str | None:
+    """The stage a piece entered with this event, if it entered one."""
+    if event.kind in STAGE_KINDS:
+        stage = event.changes.get("stage")
+        return str(stage[1]) if stage else None
+    if event.kind == "piece.created" and event.data.get("stage"):
+        return str(event.data["stage"])
+    return None
+
+
+def _time_alert_concerned(event: EventView, ctx: AlertContext) -> set[str]:
+    d = event.data
+    facts = ctx.pieces.get(event.piece_id) if event.piece_id is not None else None
+    owner = facts.owner if facts and facts.owner else d.get("owner")
+    if event.kind == "alert.review_overdue":
+        reviewers = set(facts.reviewers if facts else ()) | set(d.get("reviewers") or ())
+        out = set(reviewers) | set(d.get("delegates") or ())
+        for reviewer in reviewers:
+            person = ctx.people.get(reviewer)
+            if person and person.delegate:
+                out.add(person.delegate)
+        return out
+    if event.kind == "alert.at_risk":
+        return ctx.holders(ctx.workflow.manager_roles)
+    return {owner} if owner else set()  # overdue, due soon, late in its stage
+
+
+def concerned(event: EventView, ctx: AlertContext) -> set[str]:
+    """The people an event concerns (whose alert level is "involved" hears it).
+
+    The piece's owner, reviewers and watchers; the people a comment mentions (a role
+    mention reaches everyone holding the role); the roles responsible for the stage
+    a piece enters; both owners of a reassignment; the managers for a gate override,
+    a revision limit exceeded or a piece at risk; the stage's responsible roles and
+    the managers when a WIP limit is exceeded. Time alerts go to the owner (overdue,
+    due soon), or the reviewers and their delegates (review overdue). The actor is
+    not removed here: ``alerts_for`` never tells anyone about their own actions.
+    """
+    kind, d, wf = event.kind, event.data, ctx.workflow
+    if kind in NOISE:
+        return set()
+    if kind.startswith("alert."):
+        return _time_alert_concerned(event, ctx)
+    out: set[str] = set()
+    facts = ctx.pieces.get(event.piece_id) if event.piece_id is not None else None
+    if event.piece_id is not None:
+        if facts is not None:
+            if facts.owner:
+                out.add(facts.owner)
+            out.update(facts.reviewers)
+        out.update(ctx.watchers.get(event.piece_id, ()))
+    changes = event.changes
+    # Who the event itself names: the snapshot may already be newer than the event.
+    if kind == "piece.created" and d.get("owner"):
+        out.add(str(d["owner"]))
+    for who in changes.get("owner") or ():
+        if who:
+            out.add(str(who))
+    for side in changes.get("reviewers") or ():
+        out.update(str(r) for r in side or ())
+    if kind == "comment.added":
+        for name in d.get("mentions") or ():
+            if name in ctx.people:
+                out.add(name)
+            out |= ctx.holders([name])
+    entered = entered_stage(event)
+    if entered:
+        out |= ctx.holders(_responsible(wf, entered))
+    if d.get("override") or "revision_limit_exceeded" in d:
+        out |= ctx.holders(wf.manager_roles)
+    wip, person_wip = d.get("wip_exceeded"), d.get("person_wip_exceeded")
+    if wip or person_wip:
+        stage = (wip or {}).get("stage") or entered or (facts.stage if facts else None)
+        out |= ctx.holders(_responsible(wf, stage)) | ctx.holders(wf.manager_roles)
+        if person_wip and person_wip.get("person"):
+            out.add(str(person_wip["person"]))
+    if kind.startswith("person."):
+        for key in ("handle", "delegate"):
+            if d.get(key):
+                out.add(str(d[key]))
+    out.discard("")
+    return out
+
+
+# -- how loud ------------------------------------------------------------------------
+def _sent_back(event: EventView, wf: Workflow) -> bool:
+    stage = event.changes.get("stage")
+    if event.kind not in STAGE_KINDS or not stage:
+        return False
+    try:
+        return wf.index(str(stage[1])) < wf.index(str(stage[0]))
+    except BadInput:
+        return False
+
+
+def severity(event: EventView, recipient: str, ctx: AlertContext) -> str:
+    """error: a gate override, a revision limit exceeded, overdue, review overdue;
+    warning: changes requested or sent back, rejected, a WIP limit exceeded, due soon,
+    at risk, a piece taken from the recipient; information otherwise."""
+    d = event.data
+    if d.get("override") or "revision_limit_exceeded" in d or event.kind in ERROR_KINDS:
+        return "error"
+    if event.kind in WARNING_KINDS or d.get("wip_exceeded") or d.get("person_wip_exceeded"):
+        return "warning"
+    if _sent_back(event, ctx.workflow):
+        return "warning"
+    owner = event.changes.get("owner")
+    if owner and owner[0] == recipient and owner[1] != recipient:
+        return "warning"
+    return "information"
+
+
+def _loudest(levels: Iterable[str]) -> str:
+    return max(levels, key=SEVERITIES.index, default="information")
+
+
+# -- what it says ----------------------------------------------------------------------
+def event_text(event: EventView, wf: Workflow) -> str:
+    """describe_event's line, plus the limits the event broke."""
+    text = describe_event(event, wf)
+    d = event.data
+    extra: list[str] = []
+    if "revision_limit_exceeded" in d:
+        extra.append(f"over the revision limit of {d['revision_limit_exceeded']}")
+    wip = d.get("wip_exceeded")
+    if isinstance(wip, dict):
+        extra.append(f"{_stage_name(wf, wip.get('stage'))} is over its WIP limit "
+                     f"({wip.get('count')}/{wip.get('limit')})")
+    person_wip = d.get("person_wip_exceeded")
+    if isinstance(person_wip, dict):
+        extra.append(f"{person_wip.get('person')} is over the personal WIP limit "
+                     f"({person_wip.get('count')}/{person_wip.get('limit')})")
+    return "; ".join([text, *extra])
+
+
+def merge_changes(events: Iterable[EventView]) -> dict[str, list[Any]]:
+    """Field changes of several events on one piece: per field the first 'from' and
+    the last 'to', in the order the fields first changed."""
+    out: dict[str, list[Any]] = {}
+    for ev in events:
+        for name, pair in ev.changes.items():
+            before, after = (list(pair) + [None, None])[:2]
+            if name in out:
+                out[name][1] = after
+            else:
+                out[name] = [before, after]
+    return out
+
+
+def _value(wf: Workflow, name: str, value: Any) -> str:
+    if name == "stage":
+        return _stage_name(wf, value)
+    if value in (None, "", [], ()):
+        return "nobody" if name == "owner" else "—"
+    if isinstance(value, list | tuple):
+        return _short(", ".join(str(v) for v in value), 20)
+    return _short(value, 20)
+
+
+def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
+    """One piece, several events by one actor: one line with the net changes."""
+    first, last = group[0], group[-1]
+    kinds = {ev.kind for ev in group}
+    merged = merge_changes(group)
+    title = f"'{_short(first.data.get('title', ''), 50)}'"
+    if len(kinds) == 1 and first.kind in ("piece.moved", "piece.edited", "piece.assigned"):
+        data: dict[str, Any] = {}
+        for ev in group:
+            data.update(ev.data)
+        data["title"] = first.data.get("title", "")
+        data["changes"] = merged
+        return event_text(EventView(last.id, last.at, last.actor, first.kind, last.piece_id, data), wf)
+    if kinds == {"comment.added"}:
+        return f"{first.actor} commented {len(group)} times on {title}: {_short(last.data.get('body'), 60)}"
+    parts = [
+        f"{name} {_value(wf, name, before)} → {_value(wf, name, after)}"
+        for name, (before, after) in merged.items()
+        if name not in _HIDDEN and before != after
+    ]
+    comments = sum(ev.kind == "comment.added" for ev in group)
+    if comments:
+        parts.append(f"{comments} comment{'s' if comments > 1 else ''}")
+    ticked = [wf.label(str(ev.data.get("item", ""))) for ev in group if ev.kind == "checklist.ticked"]
+    if ticked:
+        parts.append("ticked " + ", ".join(dict.fromkeys(ticked)))
+    detail = "; ".join(parts) or f"{len(group)} changes"
+    return f"{first.actor} changed {title}: {detail}"
+
+
+def burst_text(group: Sequence[EventView], wf: Workflow) -> str:
+    """The one line for a coalesced burst ("ana moved 40 pieces")."""
+    if len(group) == 1:
+        return event_text(group[0], wf)
+    actor = group[0].actor
+    kinds = {ev.kind for ev in group}
+    pieces = list(dict.fromkeys(ev.piece_id for ev in group))
+    if all(k.startswith("alert.") for k in kinds):
+        if len(pieces) == 1:
+            return "; ".join(dict.fromkeys(event_text(ev, wf) for ev in group))
+        counts = Counter(ALERT_LABELS.get(ev.kind, ev.kind) for ev in group)
+        if len(counts) == 1:
+            label = next(iter(counts))
+            return f"{len(pieces)} pieces are {label}"
+        return f"{len(group)} deadline alerts: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+    if None not in pieces and len(pieces) == 1:
+        return _merged_text(group, wf)
+    if None not in pieces:
+        noun = f"{len(pieces)} pieces"
+        if len(kinds) == 1 and group[0].kind in BURST_VERBS:
+            return f"{actor} {BURST_VERBS[group[0].kind]} {noun}"
+        return f"{actor} changed {noun}"
+    return f"{actor} made {len(group)} changes"
+
+
+# -- one person's alerts -----------------------------------------------------------------
+def _handle(handle: str) -> str:
+    return handle.strip().lower().lstrip("@")
+
+
+def hears(handle: str, event: EventView, ctx: AlertContext) -> bool:
+    """Whether ``handle`` is told about ``event`` at all (before coalescing)."""
+    me = _handle(handle)
+    level = ctx.level(me)
+    if level == "none" or event.actor == me or event.kind in NOISE:
+        return False
+    if level == "all":
+        return True
+    return event.kind not in QUIET and me in concerned(event, ctx)
+
+
+def _moment(at: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        return None
+
+
+def bursts(events: Iterable[EventView], window: float = BURST_SECONDS) -> list[list[EventView]]:
+    """Split events into bursts: runs of consecutive events by one actor, each within
+    ``window`` seconds of the one before."""
+    out: list[list[EventView]] = []
+    last_at: datetime | None = None
+    for ev in events:
+        at = _moment(ev.at)
+        if out and out[-1][0].actor == ev.actor and at and last_at:
+            if abs((at - last_at).total_seconds()) <= window:
+                out[-1].append(ev)
+                last_at = at
+                continue
+        out.append([ev])
+        last_at = at
+    return out
+
+
+def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> list[Alert]:
+    """The alerts ``handle`` gets for ``events`` (oldest first), bursts coalesced.
+
+    Level "none" gets nothing; "involved" (the default) the events that concern
+    them; "all" everything. Never their own actions; never watch/unwatch or joins;
+    reorders only at level "all".
+    """
+    me = _handle(handle)
+    heard = [ev for ev in events if hears(me, ev, ctx)]
+    out: list[Alert] = []
+    for group in bursts(heard):
+        first = group[0]
+        kinds = {ev.kind for ev in group}
+        pieces = {ev.piece_id for ev in group}
+        out.append(Alert(
+            recipient=me,
+            severity=_loudest(severity(ev, me, ctx) for ev in group),
+            text=burst_text(group, ctx.workflow),
+            piece_id=next(iter(pieces)) if len(pieces) == 1 else None,
+            event_ids=tuple(ev.id for ev in group),
+            actor=first.actor,
+            kind=first.kind if len(kinds) == 1 else "burst",
+        ))
+    return out
+
+
+def alerts_in(queries: Queries, handle: str, events: Sequence[EventView]) -> list[Alert]:
+    """Load the context for ``events`` and return ``handle``'s alerts (reads the
+    database: for a thread worker, with each batch from the change feed)."""
+    if not events:
+        return []
+    return alerts_for(handle, events, load_context(queries, (ev.piece_id for ev in events)))
+
+
+# -- the inbox and "while you were away" -------------------------------------------------------
+_CATEGORY_KINDS = {
+    "piece.created": ("new piece", "new pieces"),
+    "piece.approved": ("approval", "approvals"),
+    "piece.changes_requested": ("request for changes", "requests for changes"),
+    "checklist.ticked": ("checklist change", "checklist changes"),
+    "checklist.unticked": ("checklist change", "checklist changes"),
+    "piece.archived": ("piece archived", "pieces archived"),
+    "piece.rejected": ("rejection", "rejections"),
+    "piece.restored": ("piece restored", "pieces restored"),
+    "alert.overdue": ("overdue", "overdue"),
+    "alert.due_soon": ("due soon", "due soon"),
+    "alert.review_overdue": ("review overdue", "reviews overdue"),
+    "alert.at_risk": ("at risk", "at risk"),
+    "alert.stage_overdue": ("late in its stage", "late in their stage"),
+}
+
+
+def category(event: EventView, handle: str, ctx: AlertContext) -> tuple[str, str]:
+    """A short label (singular, plural) for the summary, from ``handle``'s side."""
+    me = _handle(handle)
+    facts = ctx.pieces.get(event.piece_id) if event.piece_id is not None else None
+    mine = facts is not None and facts.owner == me
+    if event.kind == "comment.added":
+        names = set(event.data.get("mentions") or ())
+        if me in names or names & ctx.roles_of(me):
+            return ("comment mentioning you", "comments mentioning you")
+        if mine:
+            return ("comment on your pieces", "comments on your pieces")
+        return ("comment", "comments")
+    if event.kind == "piece.moved":
+        return ("move on your pieces", "moves on your pieces") if mine else ("move", "moves")
+    if event.kind == "piece.assigned":
+        before, after = (event.changes.get("owner") or [None, None])[:2]
+        if after == me:
+            return ("piece assigned to you", "pieces assigned to you")
+        if before == me:
+            return ("piece taken from you", "pieces taken from you")
+        return ("assignment", "assignments")
+    if event.kind == "piece.edited":
+        return ("edit to your pieces", "edits to your pieces") if mine else ("edit", "edits")
+    return _CATEGORY_KINDS.get(event.kind, ("other change", "other changes"))
+
+
+def summarize(handle: str, events: Iterable[EventView], ctx: AlertContext, most: int = 4) -> str:
+    """ "12 changes while you were away: 3 moves on your pieces, 2 comments mentioning
+    you, 1 overdue". Counts other people's changes (noise left out), then what of
+    them ``handle`` hears, by category. Empty when there is nothing to tell."""
+    me = _handle(handle)
+    if ctx.level(me) == "none":
+        return ""
+    changes = [ev for ev in events if ev.actor != me and ev.kind not in NOISE]
+    if not changes:
+        return ""
+    counts: Counter[tuple[str, str]] = Counter(
+        category(ev, me, ctx) for ev in changes if hears(me, ev, ctx)
+    )
+    n = len(changes)
+    head = f"{n} change{'s' if n != 1 else ''} while you were away"
+    if not counts:
+        return f"{head}, none involving you"
+    parts = [f"{k} {one if k == 1 else many}" for (one, many), k in counts.most_common(most)]
+    if len(counts) > most:
+        parts.append("…")
+    return f"{head}: {', '.join(parts)}"
+
+
+class _HasQueries(Protocol):
+    queries: Queries
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """A person's unread alerts, from their read cursor up to ``last_event_id``.
+
+    Mark them read with ``Board.mark_read(inbox.last_event_id)``: that also passes
+    the events that alerted nobody, and nothing newer than what was shown.
+    """
+
+    handle: str
+    alerts: tuple[Alert, ...]
+    read_cursor: int
+    last_event_id: int
+    summary: str
+
+    @property
+    def unread(self) -> int:
+        return len(self.alerts)
+
+
+def _queries(source: Queries | _HasQueries) -> Queries:
+    return source if isinstance(source, Queries) else source.queries
+
+
+def load_inbox(
+    source: Queries | _HasQueries, handle: str, *, since: int | None = None, limit: int = 10_000
+) -> Inbox:
+    """Read ``handle``'s unread alerts (after their read cursor, or after ``since``).
+
+    ``source`` is a Session or a Queries. At most ``limit`` events are read, oldest
+    first; marking those read lets the next call read on.
+    """
+    q = _queries(source)
+    me = _handle(handle)
+    cursor = q.read_cursor(me) if since is None else since
+    events = q.events_since(cursor, limit=limit)
+    if not events:
+        return Inbox(me, (), cursor, cursor, "")
+    ctx = load_context(q, (ev.piece_id for ev in events))
+    return Inbox(me, tuple(alerts_for(me, events, ctx)), cursor, events[-1].id,
+                 summarize(me, events, ctx))
+
+
+def unread_alerts(source: Queries | _HasQueries, handle: str) -> list[Alert]:
+    """``handle``'s alerts after their read cursor (the inbox), oldest first."""
+    return list(load_inbox(source, handle).alerts)
+
+
+def summary_since(source: Queries | _HasQueries, handle: str, since: int | None = None) -> str:
+    """The "while you were away" line since ``since`` (default: the read cursor)."""
+    return load_inbox(source, handle, since=since).summary
