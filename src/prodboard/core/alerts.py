@@ -53,6 +53,16 @@ ALERT_LABELS = {
     "alert.review_overdue": "waiting too long in review", "alert.at_risk": "at risk",
     "alert.stage_overdue": "late in their stage",
 }
+# What a merged description says for kinds whose field changes say too little.
+_DONE_TO_PIECE = {
+    "piece.approved": "approved", "piece.archived": "archived", "piece.rejected": "rejected",
+    "piece.restored": "restored",
+}
+# A burst of board-level events of one kind: "ana added 5 people".
+BOARD_BURSTS = {
+    "person.added": "added {n} people", "person.away": "marked {n} people away",
+    "person.back": "marked {n} people back", "person.changed": "updated {n} people",
+}
 # Fields a merged description leaves out: bookkeeping, not what a person changed.
 _HIDDEN = frozenset({
     "rank", "version", "updated_at", "stage_entered_at", "approved_at", "approval_delegated",
@@ -320,19 +330,31 @@ def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
         return event_text(EventView(last.id, last.at, last.actor, first.kind, last.piece_id, data), wf)
     if kinds == {"comment.added"}:
         return f"{first.actor} commented {len(group)} times on {title}: {_short(last.data.get('body'), 60)}"
+    created = next((ev for ev in group if ev.kind == "piece.created"), None)
+    if created is not None:  # a new piece: say where it ended up, not each step
+        stage = merged.pop("stage", [None, created.data.get("stage")])[1]
+        head = f"{first.actor} created {title} in {_stage_name(wf, stage)}"
+    else:
+        head = f"{first.actor} changed {title}"
     parts = [
         f"{name} {_value(wf, name, before)} → {_value(wf, name, after)}"
         for name, (before, after) in merged.items()
         if name not in _HIDDEN and before != after
     ]
-    comments = sum(ev.kind == "comment.added" for ev in group)
-    if comments:
-        parts.append(f"{comments} comment{'s' if comments > 1 else ''}")
+    for kind, verb in _DONE_TO_PIECE.items():
+        if kind in kinds:
+            parts.append(verb)
     ticked = [wf.label(str(ev.data.get("item", ""))) for ev in group if ev.kind == "checklist.ticked"]
     if ticked:
         parts.append("ticked " + ", ".join(dict.fromkeys(ticked)))
-    detail = "; ".join(parts) or f"{len(group)} changes"
-    return f"{first.actor} changed {title}: {detail}"
+    comments = [ev for ev in group if ev.kind == "comment.added"]
+    if len(comments) == 1:
+        parts.append(f"commented: {_short(comments[0].data.get('body'), 60)}")
+    elif comments:
+        parts.append(f"{len(comments)} comments")
+    if created is not None:
+        return "; ".join([head, *parts])
+    return f"{head}: {'; '.join(parts) or f'{len(group)} changes'}"
 
 
 def burst_text(group: Sequence[EventView], wf: Workflow) -> str:
@@ -357,6 +379,8 @@ def burst_text(group: Sequence[EventView], wf: Workflow) -> str:
         if len(kinds) == 1 and group[0].kind in BURST_VERBS:
             return f"{actor} {BURST_VERBS[group[0].kind]} {noun}"
         return f"{actor} changed {noun}"
+    if len(kinds) == 1 and group[0].kind in BOARD_BURSTS:
+        return f"{actor} " + BOARD_BURSTS[group[0].kind].format(n=len(group))
     return f"{actor} made {len(group)} changes"
 
 
@@ -385,12 +409,16 @@ def _moment(at: str) -> datetime | None:
 
 def bursts(events: Iterable[EventView], window: float = BURST_SECONDS) -> list[list[EventView]]:
     """Split events into bursts: runs of consecutive events by one actor, each within
-    ``window`` seconds of the one before."""
+    ``window`` seconds of the one before. Board-level events (no piece) and piece
+    events never share a burst."""
     out: list[list[EventView]] = []
     last_at: datetime | None = None
     for ev in events:
         at = _moment(ev.at)
-        if out and out[-1][0].actor == ev.actor and at and last_at:
+        same = bool(out) and out[-1][0].actor == ev.actor
+        if same and (out[-1][0].piece_id is None) != (ev.piece_id is None):
+            same = False
+        if same and at and last_at:
             if abs((at - last_at).total_seconds()) <= window:
                 out[-1].append(ev)
                 last_at = at

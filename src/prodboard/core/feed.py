@@ -29,7 +29,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
 
@@ -150,7 +150,7 @@ class ChangeFeed:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def batches(self) -> AsyncIterator[list[EventView]]:
+    async def batches(self) -> AsyncGenerator[list[EventView], None]:
         """Yield one non-empty, ordered list of new events per wake-up, until close().
 
         Never blocks the event loop: the watcher waits in its own thread and each

@@ -30,6 +30,61 @@ from .topbar import TopBar
 T = TypeVar("T")
 
 
+BOARD_BINDINGS = [
+    Binding("left,h", "app.focus_column(-1)", "Stage ←", id="focus-left", show=False),
+    Binding("right,l", "app.focus_column(1)", "Stage →", id="focus-right", show=False),
+    Binding("up,k", "app.focus_card(-1)", "Card ↑", id="focus-up", show=False),
+    Binding("down,j", "app.focus_card(1)", "Card ↓", id="focus-down", show=False),
+    Binding("pageup", "app.focus_card(-5)", "Page up", id="page-up", show=False),
+    Binding("pagedown", "app.focus_card(5)", "Page down", id="page-down", show=False),
+    Binding("home", "app.focus_edge(0)", "First card", id="first-card", show=False),
+    Binding("end", "app.focus_edge(-1)", "Last card", id="last-card", show=False),
+    Binding("shift+left,H", "app.move_piece(-1)", "Move to previous stage", id="move-left",
+            show=False),
+    Binding("shift+right,L", "app.move_piece(1)", "Move to next stage", id="move-right",
+            show=False),
+    Binding("shift+up,K", "app.reorder(-1)", "Move up in stage", id="reorder-up", show=False),
+    Binding("shift+down,J", "app.reorder(1)", "Move down in stage", id="reorder-down",
+            show=False),
+    Binding("enter", "app.open_piece", "Open", id="open"),
+    Binding("n", "app.new_piece", "New", id="new"),
+    Binding("e", "app.edit_piece", "Edit", id="edit"),
+    Binding("c", "app.comment", "Comment", id="comment"),
+    Binding("a", "app.assign", "Assign", id="assign"),
+    Binding("y", "app.approve", "Approve", id="approve", show=False),
+    Binding("x", "app.request_changes", "Request changes", id="request-changes", show=False),
+    Binding("o", "app.override_move", "Override gate", id="override", show=False),
+    Binding("w", "app.watch", "Watch/unwatch", id="watch", show=False),
+    Binding("slash", "app.filter", "Filter", id="filter"),
+    Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
+    Binding("i", "app.inbox", "Inbox", id="inbox"),
+    Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
+    Binding("question_mark", "app.help", "Help", id="help"),
+    Binding("q", "app.quit", "Quit", id="quit"),
+]
+
+
+class BoardScreen(Screen[None]):
+    """The board itself: the top bar, the stage columns and the footer.
+
+    Its keys live here, not on the app, so that screens pushed over it (a piece,
+    a form) do not inherit them.
+    """
+
+    BINDINGS = BOARD_BINDINGS
+
+    def compose(self) -> ComposeResult:
+        app: ProdboardApp = self.app  # type: ignore[assignment]
+        yield TopBar()
+        with BoardScroll(id="board"):
+            for stage in app.wf.stages:
+                yield StageColumn(stage, app.wf)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.start_board()  # type: ignore[attr-defined]
+
+
 class BoardScroll(HorizontalScroll, can_focus=False):
     """The columns side by side; scrolls to the focused stage, never takes the keys."""
 
@@ -40,38 +95,6 @@ class ProdboardApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "prodboard"
 
-    BINDINGS = [
-        Binding("left,h", "focus_column(-1)", "Stage ←", id="focus-left", show=False),
-        Binding("right,l", "focus_column(1)", "Stage →", id="focus-right", show=False),
-        Binding("up,k", "focus_card(-1)", "Card ↑", id="focus-up", show=False),
-        Binding("down,j", "focus_card(1)", "Card ↓", id="focus-down", show=False),
-        Binding("pageup", "focus_card(-5)", "Page up", id="page-up", show=False),
-        Binding("pagedown", "focus_card(5)", "Page down", id="page-down", show=False),
-        Binding("home", "focus_edge(0)", "First card", id="first-card", show=False),
-        Binding("end", "focus_edge(-1)", "Last card", id="last-card", show=False),
-        Binding("shift+left,H", "move_piece(-1)", "Move to previous stage", id="move-left",
-                show=False),
-        Binding("shift+right,L", "move_piece(1)", "Move to next stage", id="move-right",
-                show=False),
-        Binding("shift+up,K", "reorder(-1)", "Move up in stage", id="reorder-up", show=False),
-        Binding("shift+down,J", "reorder(1)", "Move down in stage", id="reorder-down",
-                show=False),
-        Binding("enter", "open_piece", "Open", id="open"),
-        Binding("n", "new_piece", "New", id="new"),
-        Binding("e", "edit_piece", "Edit", id="edit"),
-        Binding("c", "comment", "Comment", id="comment"),
-        Binding("a", "assign", "Assign", id="assign"),
-        Binding("y", "approve", "Approve", id="approve", show=False),
-        Binding("x", "request_changes", "Request changes", id="request-changes", show=False),
-        Binding("o", "override_move", "Override gate", id="override", show=False),
-        Binding("w", "watch", "Watch/unwatch", id="watch", show=False),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
-        Binding("i", "inbox", "Inbox", id="inbox"),
-        Binding("g", "jump", "Go to last alert", id="jump", show=False),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
 
     def __init__(self, session: Session, *, live: bool = True, keymap: dict[str, str] | None = None,
                  theme: str | None = None) -> None:
@@ -90,18 +113,17 @@ class ProdboardApp(App[None]):
         self._theme = theme
 
     # -- layout ------------------------------------------------------------------
-    def compose(self) -> ComposeResult:
-        yield TopBar()
-        with BoardScroll(id="board"):
-            for stage in self.wf.stages:
-                yield StageColumn(stage, self.wf)
-        yield Footer()
+    def get_default_screen(self) -> Screen[Any]:
+        return BoardScreen()
 
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
         if self._theme:
             self.theme = self._theme
+
+    def start_board(self) -> None:
+        """Load and paint the board, once its screen is mounted."""
         q = self.session.queries
         self.board_name = q.board_name()
         self.model.load(q.pieces())
@@ -131,11 +153,15 @@ class ProdboardApp(App[None]):
         self._writer.shutdown(wait=False, cancel_futures=False)
 
     @property
+    def board_screen(self) -> Screen[Any]:
+        return self.screen_stack[0]
+
+    @property
     def topbar(self) -> TopBar:
-        return self.query_one(TopBar)
+        return self.board_screen.query_one(TopBar)
 
     def column(self, key: str) -> StageColumn:
-        return self.query_one(f"#col-{key}", StageColumn)
+        return self.board_screen.query_one(f"#col-{key}", StageColumn)
 
     # -- painting ------------------------------------------------------------------
     @property
@@ -419,8 +445,7 @@ class ProdboardApp(App[None]):
         yield from super().get_system_commands(screen)
         if screen is not self.screen_stack[0]:
             return
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
+        for binding in BOARD_BINDINGS:
             if binding.id in {"focus-left", "focus-right", "focus-up", "focus-down", "page-up",
                               "page-down", "first-card", "last-card", "quit", "help"}:
                 continue
@@ -439,7 +464,7 @@ def make_app(session: Session, *, live: bool = True) -> ProdboardApp:
     from ..core.uiconfig import load_ui
 
     ui = load_ui(session.config_path)
-    known = {b.id for b in ProdboardApp.BINDINGS if isinstance(b, Binding)}
+    known = {b.id for b in BOARD_BINDINGS}
     unknown = sorted(set(ui.keys) - known)
     if unknown:
         raise ConfigError(

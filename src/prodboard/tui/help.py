@@ -29,7 +29,9 @@ class HelpScreen(ModalScreen[None]):
         app: Any = self.app
         table = self.query_one(DataTable)
         table.add_columns("Key", "Action", "Binding id")
-        bindings = app._bindings  # the app's map, with any remapping applied
+        # The board's keys with any remapping applied, then the app's own.
+        board = app.screen_stack[0]
+        bindings = [*board._bindings, *app._bindings]
         seen: set[str] = set()
         for _key, binding in bindings:
             ident = binding.id or f"action:{binding.action}"
