@@ -433,12 +433,18 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
 
     Level "none" gets nothing; "involved" (the default) the events that concern
     them; "all" everything. Never their own actions; never watch/unwatch or joins;
-    reorders only at level "all".
+    reorders only at level "all". Bursts are found in the whole batch, then cut
+    down to what ``handle`` hears: someone else's event in between (their own
+    included) ends a burst, one they do not hear about does not split it apart.
     """
     me = _handle(handle)
-    heard = [ev for ev in events if hears(me, ev, ctx)]
+    if ctx.level(me) == "none":
+        return []
     out: list[Alert] = []
-    for group in bursts(heard):
+    for run in bursts(ev for ev in events if ev.kind not in NOISE):
+        group = [ev for ev in run if hears(me, ev, ctx)]
+        if not group:
+            continue
         first = group[0]
         kinds = {ev.kind for ev in group}
         pieces = {ev.piece_id for ev in group}
@@ -503,6 +509,8 @@ def category(event: EventView, handle: str, ctx: AlertContext) -> tuple[str, str
         return ("assignment", "assignments")
     if event.kind == "piece.edited":
         return ("edit to your pieces", "edits to your pieces") if mine else ("edit", "edits")
+    if event.kind.startswith("person."):
+        return ("team change", "team changes")
     return _CATEGORY_KINDS.get(event.kind, ("other change", "other changes"))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlmodel import SQLModel
 
 from . import models
@@ -94,9 +94,11 @@ class Store:
         return raw
 
     def _make_engine(self) -> Engine:
-        # NullPool: connections never outlive their use, so a replaced file is never
-        # written through a stale handle and forked test processes share nothing.
-        engine = create_engine("sqlite+pysqlite://", creator=self._connect, poolclass=NullPool)
+        # Pooled connections: opening one (and its pragmas) costs more than a commit.
+        engine = create_engine(
+            "sqlite+pysqlite://", creator=self._connect, poolclass=QueuePool, pool_size=4,
+            max_overflow=8,
+        )
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:

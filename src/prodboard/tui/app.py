@@ -8,6 +8,7 @@ other people's changes arrive from the change feed worker, which posts them back
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -127,6 +128,10 @@ class ProdboardApp(App[None]):
         q = self.session.queries
         self.board_name = q.board_name()
         self.model.load(q.pieces())
+        # Thousands of long-lived piece values: keep them out of the collector's full
+        # passes, which otherwise cost ~80 ms at random moments on a 10,000-piece board.
+        gc.collect()
+        gc.freeze()
         self.away = {p.handle for p in q.people() if p.away}
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly)
         self._size_columns()

@@ -125,7 +125,7 @@ class ColumnHeader(Static):
     """Stage name, count and WIP limit; over the limit shows as a warning."""
 
     DEFAULT_CSS = """
-    ColumnHeader { height: 1; padding: 0 1; background: $boost; text-style: bold; }
+    ColumnHeader { height: 1; width: 1fr; padding: 0 1; background: $boost; text-style: bold; }
     ColumnHeader.-over { background: $error 40%; }
     ColumnHeader.-focused { background: $accent 40%; }
     """
@@ -137,7 +137,10 @@ class ColumnHeader(Static):
             count += f" (max {stage.wip})"
         over = bool(stage.wip) and total > stage.wip
         self.set_class(over, "-over")
-        self.update(Content.assemble(stage.name, " ", (count, "dim" if not over else "bold")))
+        label = (stage.name, count, over)
+        if label != getattr(self, "_label", None):  # an update re-lays out the screen
+            self._label = label
+            self.update(Content.assemble(stage.name, " ", (count, "dim" if not over else "bold")))
 
 
 class StageColumn(Vertical):

@@ -98,6 +98,8 @@ class PieceForm(FormScreen):
         with Vertical(classes="form"):
             yield Label(heading, classes="form-title")
             with VerticalScroll():
+                yield Label("Title")
+                yield Input(_text(self.piece, "title"), id="f-title")
                 formats = list(dict.fromkeys((*wf.formats, *( [self.piece.format] if self.piece else []))))
                 yield Label("Format")
                 yield Select([(f, f) for f in formats], value=self.piece.format if self.piece else
@@ -112,7 +114,7 @@ class PieceForm(FormScreen):
                 if owner is not Select.BLANK and owner not in {p.handle for p in people}:
                     owner = Select.BLANK
                 yield Select(options, value=owner, prompt="unassigned", id="f-owner")
-                for name, label in FIELDS:
+                for name, label in FIELDS[1:]:
                     yield Label(label)
                     yield Input(_text(self.piece, name), id=f"f-{name}")
             yield from self.buttons()

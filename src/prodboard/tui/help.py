@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
@@ -21,7 +22,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form help"):
-            yield Label("Keys  (escape closes; remap in the [keys] table of prodboard.toml)",
+            yield Label(Content("Keys  (escape closes; remap in the [keys] table of prodboard.toml)"),
                         classes="form-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="help-table")
 

@@ -74,7 +74,7 @@ class PieceScreen(Screen[None]):
         wf = self._app.wf
         watching = self._app.session.user in q.watchers(piece.id)
         title = Text.assemble((f"#{piece.id} ", "bold"), (piece.title, "bold"))
-        title.append(f"   {wf.stage(piece.stage).name} · v{piece.version}", "dim")
+        title.append(f" │ {wf.stage(piece.stage).name} │ v{piece.version}")
         if watching:
             title.append("  👁 watching", "dim")
         if piece.archived:

@@ -36,7 +36,9 @@ class TopBar(Horizontal):
 
     def set_filter(self, description: str) -> None:
         text = f"filter: {description}  (esc clears)" if description else ""
-        self.query_one("#tb-filter", Static).update(Content(text))
+        if text != getattr(self, "_filter", None):
+            self._filter = text
+            self.query_one("#tb-filter", Static).update(Content(text))
 
     def set_unread(self, count: int) -> None:
         label = self.query_one("#tb-unread", Static)

@@ -1,0 +1,119 @@
+"""Board speed: launch-to-interactive, key-to-repaint for a move, and peak RSS.
+
+    python benchmarks/bench_board.py [--sizes 1000 10000] [--moves 30]
+
+For each size it builds a board (most pieces published, like a board that has run
+for years), then starts a fresh process that opens the board headless, reports when
+it is interactive, presses shift+right / shift+left on a card, and measures from
+the key press to the commit being painted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROBE = r'''
+import asyncio, json, resource, sys, time
+t_exec = time.time()
+from pathlib import Path
+from prodboard.core.context import open_board
+from prodboard.tui.app import make_app
+
+db, launched, moves = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+session = open_board(db, "bench")
+app = make_app(session, live=False)
+ready = {}
+original = app.start_board
+def start_board():
+    original()
+    ready["t"] = time.time()
+app.start_board = start_board
+
+async def main():
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        interactive = ready["t"] - launched
+        painted = time.time() - launched
+        pid = app.model.columns["scheduled"][0].id
+        app.focus_piece(pid)
+        await pilot.pause()
+        lat = []
+        marks = {}
+        orig_action, orig_refresh = app.action_move_piece, app.refresh_pieces
+        def action(delta):
+            marks["key"] = time.perf_counter()
+            orig_action(delta)
+        def refresh(pieces):
+            orig_refresh(pieces)
+            # call_after_refresh fires once the new state has been painted
+            app.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
+        app.action_move_piece, app.refresh_pieces = action, refresh
+        for i in range(moves):
+            marks.clear()
+            await pilot.press("shift+right" if i % 2 == 0 else "shift+left")
+            while "painted" not in marks:
+                await asyncio.sleep(0.001)
+            lat.append((marks["painted"] - marks["key"]) * 1000)
+        lat.sort()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"interactive_s": interactive, "first_paint_s": painted,
+                          "move_ms_p50": lat[len(lat)//2], "move_ms_p95": lat[int(len(lat)*0.95)-1],
+                          "move_ms_max": lat[-1], "peak_rss_mb": rss,
+                          "import_s": t_exec - launched}))
+asyncio.run(main())
+'''
+
+
+def build(path: Path, n: int) -> float:
+    from prodboard.core.context import open_board
+
+    s = open_board(path, "bench", create=True)
+    s.board.add_person("bench", "Bench", ["pm", "editor"])
+    rng = random.Random(7)
+    stages = ["ideas", "brief", "draft", "review", "optimize", "scheduled"]
+    t = time.perf_counter()
+    items = []
+    for i in range(n):
+        stage = "published" if rng.random() < 0.9 else rng.choice(stages)
+        items.append({"title": f"Piece {i}: {rng.choice(['guide', 'video', 'post'])}",
+                      "stage": stage, "owner": "bench", "format": "blog post",
+                      "due": f"2026-12-{rng.randint(1, 28):02d}", "tags": ["bench"]})
+    for start in range(0, n, 2000):
+        s.board.create_many(items[start:start + 2000])
+    s.board.create("Scheduled bench piece", stage="scheduled", owner="bench")
+    s.close()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--moves", type=int, default=30)
+    args = ap.parse_args()
+    env = {**os.environ, "PRODBOARD_WATCH": "0"}
+    print(f"{'pieces':>7} {'build s':>8} {'interactive s':>14} {'move p50 ms':>12} "
+          f"{'move p95 ms':>12} {'peak RSS MB':>12}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            db = Path(tmp) / f"board{n}.db"
+            built = build(db, n)
+            launched = time.time()
+            out = subprocess.run([sys.executable, "-c", PROBE, str(db), str(launched),
+                                  str(args.moves)], capture_output=True, text=True, env=env,
+                                 check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{n:>7} {built:>8.2f} {r['interactive_s']:>14.3f} {r['move_ms_p50']:>12.1f} "
+                  f"{r['move_ms_p95']:>12.1f} {r['peak_rss_mb']:>12.1f}")
+    print("interactive = process start (incl. Python and imports) to the board painted with data")
+
+
+if __name__ == "__main__":
+    main()

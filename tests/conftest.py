@@ -1,0 +1,97 @@
+"""Shared fixtures: a board file per test, sessions on it, and the real command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prodboard.core.context import Session, open_board
+
+CLI_TIMEOUT_S = 60
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the person's own config, data dir and prodboard settings out of every test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    for name in ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG", "PRODBOARD_BUSY_TIMEOUT_MS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "board.db"
+
+
+@pytest.fixture
+def make_session(db_path: Path) -> Iterator[Callable[..., Session]]:
+    """``make_session(user)`` opens (creating if needed) the test board as ``user``."""
+    opened: list[Session] = []
+
+    def make(user: str = "ana", **kw: Any) -> Session:
+        kw.setdefault("create", True)
+        session = open_board(kw.pop("db", db_path), user, **kw)
+        opened.append(session)
+        return session
+
+    yield make
+    for session in opened:
+        session.close()
+
+
+class Cli:
+    """Runs ``python -m prodboard`` (the installed entry point) in a subprocess."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+
+    def __call__(
+        self,
+        *args: str | int,
+        user: str = "ana",
+        db: Path | str | None = None,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> tuple[int, str, str]:
+        full_env = dict(os.environ)
+        full_env["PRODBOARD_DB"] = str(db if db is not None else self.db_path)
+        full_env["PRODBOARD_USER"] = user
+        full_env["PYTHONIOENCODING"] = "utf-8"
+        full_env.update(env or {})
+        proc = subprocess.run(
+            [sys.executable, "-m", "prodboard", *map(str, args)],
+            input=input if input is not None else "",
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=full_env,
+            timeout=CLI_TIMEOUT_S,
+        )
+        # Whatever goes wrong, the command line never shows a person a traceback.
+        assert "Traceback" not in proc.stderr, proc.stderr
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def many(self, *calls: Sequence[Any]) -> list[tuple[int, str, str]]:
+        """Run independent commands side by side (a trailing dict in a call holds keywords)."""
+
+        def one(call: Sequence[Any]) -> tuple[int, str, str]:
+            if call and isinstance(call[-1], dict):
+                return self(*call[:-1], **call[-1])
+            return self(*call)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return list(pool.map(one, calls))
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Cli:
+    return Cli(db_path)
