@@ -143,7 +143,7 @@ def main() -> None:
         os.environ["XDG_DATA_HOME"] = str(Path(tmp) / "data")
         os.environ.pop("PRODBOARD_WATCH", None)
         print(f"{args.events} events, one commit each, 10-50 ms apart, from a second process")
-        print(f"{'mode':<28}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+        print(f"{'mode':<34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
         for label, watcher, interval in (
             ("watcher (step 10 ms) + 1 s poll", True, 1.0),
             ("poll only (1 s)", False, 1.0),
@@ -152,7 +152,7 @@ def main() -> None:
             folder.mkdir()
             db = make_board(folder)
             lat = asyncio.run(measure(db, args.events, watcher, interval))
-            print(f"{label:<28}{pct(lat, 50):>9.1f}{pct(lat, 95):>9.1f}{pct(lat, 99):>9.1f}"
+            print(f"{label:<34}{pct(lat, 50):>9.1f}{pct(lat, 95):>9.1f}{pct(lat, 99):>9.1f}"
                   f"{max(lat):>9.1f}   (n={len(lat)}, mean {statistics.mean(lat):.1f})")
         db = Path(tmp) / "watch" / "board.db"
         for label, watcher in (("watcher + 1 s poll", True), ("poll only (1 s)", False)):

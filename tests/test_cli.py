@@ -215,14 +215,15 @@ def test_show(cli: Any, board: Session) -> None:
     pid = board.board.create("Launch 🚀 [bold]x[/b]", owner="chloe", due="2025-05-01")
     board.board.comment(pid, "Ping @ben")
     board.board.move(pid, "brief")
-    code, out, err = cli("show", pid)
+    text_result, json_result = cli.many(("show", pid), ("show", pid, "--json"))
+    code, out, err = text_result
     assert (code, err) == (0, "")
     assert out.startswith(f"#{pid} Launch 🚀 [bold]x[/b]\n")
     assert "owner: chloe" in out and "due: 2025-05-01" in out and "stage: Brief" in out
     assert "ana: Ping @ben" in out
     assert "created" in out and "Ideas → Brief" in out
 
-    code, out, err = cli("show", pid, "--json")
+    code, out, err = json_result
     data = json.loads(out)
     assert (code, err) == (0, "")
     assert (data["id"], data["title"], data["stage"], data["owner"]) == (
@@ -238,19 +239,22 @@ def test_ls(cli: Any, board: Session) -> None:
     b = board.board.create("Beta", stage="draft", owner="ben")
     c = board.board.create("Gamma", stage="draft")
     board.board.archive(board.board.create("Archived"))
-    code, out, _ = cli("ls")
+    plain, by_stage, by_owner, as_json, bad_stage = cli.many(
+        ("ls",), ("ls", "--stage", "Draft"), ("ls", "--owner", "@chloe", "--json"), ("ls", "--json"),
+        ("ls", "--stage", "limbo"))
+    code, out, _ = plain
     lines = out.splitlines()
     assert code == 0 and [ln.split()[0] for ln in lines] == [str(a), str(b), str(c)]
     assert "Alpha" in lines[0] and "chloe" in lines[0]
-    code, out, _ = cli("ls", "--stage", "Draft")
+    code, out, _ = by_stage
     assert code == 0 and [ln.split()[0] for ln in out.splitlines()] == [str(b), str(c)]
-    code, out, _ = cli("ls", "--owner", "@chloe", "--json")
+    code, out, _ = by_owner
     assert code == 0 and [p["id"] for p in json.loads(out)] == [a]
-    code, out, _ = cli("ls", "--json")
+    code, out, _ = as_json
     rows = json.loads(out)
     assert [(r["id"], r["title"], r["stage"], r["owner"], r["version"]) for r in rows] == [
         (a, "Alpha", "ideas", "chloe", 1), (b, "Beta", "draft", "ben", 1), (c, "Gamma", "draft", None, 1)]
-    code, _, err = cli("ls", "--stage", "limbo")
+    code, _, err = bad_stage
     assert code == 2 and "unknown stage" in one_error_line(err)
 
 
@@ -259,11 +263,12 @@ def test_log(cli: Any, board: Session) -> None:
     mark = board.queries.last_event_id()
     board.board.comment(pid, "hello")
     board.board.move(pid, "brief")
-    code, out, _ = cli("log")
+    everything, since = cli.many(("log",), ("log", "--since", mark, "--json"))
+    code, out, _ = everything
     lines = out.splitlines()
     assert code == 0 and len(lines) == board.queries.last_event_id()
     assert "ana created 'Piece' in Ideas" in lines[-3] and "Ideas → Brief" in lines[-1]
-    code, out, _ = cli("log", "--since", mark, "--json")
+    code, out, _ = since
     events = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [e["kind"] for e in events] == ["comment.added", "piece.moved"]
     assert [e["id"] for e in events] == [mark + 1, mark + 2]

@@ -73,6 +73,15 @@ class ChangeFeed:
 
     One feed serves one subscriber: ``batches()`` (async), ``follow()`` (blocking)
     or ``poll()`` calls. ``close()`` ends whichever is running, from any thread.
+    In a Textual app (the core never imports Textual; this is the intended use)::
+
+        @work(exclusive=True, group="feed", exit_on_error=False)
+        async def follow_changes(self) -> None:
+            async for batch in self.feed.batches():
+                alerts = await asyncio.to_thread(alerts_in, queries, me, batch)
+                self.post_message(BoardChanged(batch, alerts))
+
+    Construct it off the event loop or accept one small blocking open (the probe).
     """
 
     def __init__(

@@ -11,11 +11,11 @@ import asyncio
 import gc
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -25,6 +25,7 @@ from ..core.errors import ProdboardError
 from ..core.views import PieceView
 from ..core.workflow import ConfigError
 from .column import CardList, StageColumn
+from .live import LiveBoard
 from .model import BoardModel, Filter
 from .topbar import TopBar
 
@@ -72,7 +73,7 @@ class BoardScreen(Screen[None]):
     a form) do not inherit them.
     """
 
-    BINDINGS = BOARD_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*BOARD_BINDINGS]
 
     def compose(self) -> ComposeResult:
         app: ProdboardApp = self.app  # type: ignore[assignment]
@@ -90,7 +91,7 @@ class BoardScroll(HorizontalScroll, can_focus=False):
     """The columns side by side; scrolls to the focused stage, never takes the keys."""
 
 
-class ProdboardApp(App[None]):
+class ProdboardApp(LiveBoard, App[None]):
     """The production board for one person on one board database."""
 
     CSS_PATH = "app.tcss"
@@ -108,7 +109,6 @@ class ProdboardApp(App[None]):
         self.focus_ids: dict[str, int | None] = {s.key: None for s in self.wf.stages}
         self.focus_rows: dict[str, int] = {s.key: 0 for s in self.wf.stages}
         self.away: set[str] = set()
-        self.last_alert_piece: int | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodboard-write")
         self._keymap = keymap or {}
         self._theme = theme
@@ -126,6 +126,7 @@ class ProdboardApp(App[None]):
     def start_board(self) -> None:
         """Load and paint the board, once its screen is mounted."""
         q = self.session.queries
+        cursor = q.last_event_id()  # read first: later events are re-applied, harmlessly
         self.board_name = q.board_name()
         self.model.load(q.pieces())
         # Thousands of long-lived piece values: keep them out of the collector's full
@@ -139,22 +140,21 @@ class ProdboardApp(App[None]):
         if self.session.store.readonly:
             self.notify("This board is read-only: you can look, but changes cannot be saved.",
                         title="Read-only", severity="warning", timeout=8, markup=False)
-        self.after_mount()
+        self.start_live(cursor)
 
     def on_resize(self) -> None:
         self._size_columns()
 
     def _size_columns(self) -> None:
-        """Columns share the width, never narrower than 24 cells: on a small terminal
+        """Columns share the width, never narrower than 22 cells: on a small terminal
         the board scrolls sideways to the focused stage instead of crushing seven."""
-        width = max(24, self.size.width // len(self.wf.stages))
+        width = max(22, self.size.width // len(self.wf.stages))
         for col in self.query(StageColumn):
             col.styles.width = width
 
-    def after_mount(self) -> None:
-        """Hook for the live feed and alerts (see live.py)."""
-
     def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
         self._writer.shutdown(wait=False, cancel_futures=False)
 
     @property
@@ -438,9 +438,6 @@ class ProdboardApp(App[None]):
         from .help import HelpScreen
 
         self.push_screen(HelpScreen())
-
-    def action_inbox(self) -> None:
-        self.notify("The inbox comes with live alerts.", markup=False)
 
     def action_jump(self) -> None:
         if self.last_alert_piece is None or not self.focus_piece(self.last_alert_piece):

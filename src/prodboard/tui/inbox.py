@@ -1,0 +1,68 @@
+"""The inbox: a person's unread alerts, newest last; enter jumps to the piece."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label
+
+from ..core.alerts import Inbox
+
+STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
+
+
+class InboxScreen(ModalScreen[None]):
+    """Unread alerts; opening the inbox marks them read."""
+
+    BINDINGS = [
+        Binding("escape,i,q", "close", "Close", id="inbox-close"),
+        Binding("enter", "open", "Go to piece", id="inbox-open"),
+    ]
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form help"):
+            count = self.inbox.unread
+            yield Label(Content(f"Inbox — {count} unread" + (f": {self.inbox.summary}" if count else "")),
+                        classes="form-title")
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
+            yield Label("enter: go to the piece · escape: close", classes="dim")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("#", "Who", "What")
+        if not self.inbox.alerts:
+            table.add_row(Text(""), Text(""), Text("Nothing new. You are up to date."))
+        for alert in self.inbox.alerts:
+            table.add_row(Text(str(alert.piece_id or "")), Text(alert.actor),
+                          Text(alert.text, STYLE.get(alert.severity, "")))
+        table.move_cursor(row=max(0, table.row_count - 1))
+        table.focus()
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        alerts = self.inbox.alerts
+        if not alerts or table.cursor_row >= len(alerts):
+            return
+        piece_id = alerts[table.cursor_row].piece_id
+        app: Any = self.app
+        self.dismiss()
+        if piece_id is not None:
+            app.focus_piece(piece_id)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,155 @@
+"""The live board: other people's changes arrive, update only the cards they touch,
+and become toasts and inbox entries for the person they concern.
+
+The change feed (core/feed.py) runs in an async worker: its watcher waits in its own
+thread and every database read runs in a thread, so the board never blocks on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.worker import Worker, WorkerState
+
+from ..core.alerts import Alert, alerts_in, load_inbox
+from ..core.errors import ProdboardError
+from ..core.feed import ChangeFeed
+from ..core.views import EventView, PieceView
+
+if TYPE_CHECKING:
+    from .app import ProdboardApp
+
+CHECK_INTERVAL = float(os.environ.get("PRODBOARD_CHECK_INTERVAL", "30"))
+POLL_INTERVAL = float(os.environ.get("PRODBOARD_POLL_INTERVAL", "1.0"))
+SEVERITY = {"information": "information", "warning": "warning", "error": "error"}
+
+
+class LiveBoard:
+    """Mixed into the app: the feed worker, toasts, the unread count, time checks.
+
+    Methods annotate ``self`` as the app they are mixed into.
+    """
+
+    feed_cursor: int = 0
+    unread: int = 0
+    feed: ChangeFeed | None = None
+    last_alert_piece: int | None = None
+
+    def start_live(self: ProdboardApp, cursor: int) -> None:  # type: ignore[misc]
+        """Start following changes after ``cursor`` (the board was read at that point)."""
+        self.feed_cursor = cursor
+        self.load_unread(announce=True)
+        if not self.live:
+            return
+        self.follow_changes()
+        if not self.session.store.readonly:
+            self.set_interval(CHECK_INTERVAL, self.run_time_checks)
+            self.call_later(self.run_time_checks)
+
+    # -- the feed --------------------------------------------------------------------
+    @work(exclusive=True, group="feed", exit_on_error=False)
+    async def follow_changes(self: ProdboardApp) -> None:
+        """Apply every batch of new events, in order, for as long as the app runs."""
+        feed = ChangeFeed(self.session.store, self.feed_cursor, poll_interval=POLL_INTERVAL)
+        self.feed = feed
+        try:
+            async for batch in feed.batches():
+                await self.apply_events(batch)
+        finally:
+            feed.close()
+
+    def on_worker_state_changed(self: ProdboardApp, event: Worker.StateChanged) -> None:  # type: ignore[misc]
+        if event.worker.group == "feed" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            message = error.message if isinstance(error, ProdboardError) else str(error)
+            self.notify(f"Live updates stopped: {message}", title="Board", severity="error",
+                        timeout=30, markup=False)
+
+    async def apply_events(self: ProdboardApp, events: list[EventView]) -> None:  # type: ignore[misc]
+        """Update the touched cards, then tell me what concerns me. Idempotent: events
+        at or before the cursor are ignored."""
+        events = [e for e in events if e.id > self.feed_cursor]
+        if not events:
+            return
+        self.feed_cursor = events[-1].id
+        q = self.session.queries
+        ids = {e.piece_id for e in events if e.piece_id is not None}
+        people_changed = any(e.kind.startswith("person.") for e in events)
+
+        def read() -> tuple[list[PieceView], list[Alert], set[str] | None]:
+            pieces = q.pieces(ids=ids) + q.pieces(ids=ids, archived=True) if ids else []
+            away = {p.handle for p in q.people() if p.away} if people_changed else None
+            return pieces, alerts_in(q, self.session.user, events), away
+
+        pieces, alerts, away = await asyncio.to_thread(read)
+        if away is not None:
+            self.away = away
+            self.paint()
+        self.refresh_pieces(pieces)
+        self._tell_open_screens(events)
+        for alert in alerts:
+            self.toast(alert)
+        if alerts:
+            self.unread += len(alerts)
+            self.topbar.set_unread(self.unread)
+
+    def _tell_open_screens(self: ProdboardApp, events: list[EventView]) -> None:  # type: ignore[misc]
+        from .forms import PieceForm
+        from .piece_screen import PieceScreen
+
+        mine = self.session.user
+        for screen in self.screen_stack:
+            if isinstance(screen, PieceScreen):
+                if any(e.piece_id == screen.piece_id for e in events):
+                    screen.reload()
+            elif isinstance(screen, PieceForm) and screen.piece is not None:
+                others = {e.actor for e in events
+                          if e.piece_id == screen.piece.id and e.actor != mine}
+                if others:
+                    self.notify(
+                        f"{', '.join(sorted(others))} changed #{screen.piece.id} while you edit it; "
+                        "saving merges your fields unless you both changed the same ones.",
+                        title="Changed under you", severity="warning", timeout=10, markup=False)
+
+    def toast(self: ProdboardApp, alert: Alert) -> None:  # type: ignore[misc]
+        """Show one alert; ``g`` jumps to its piece."""
+        hint = "  (g: go to it)" if alert.piece_id is not None else ""
+        if alert.piece_id is not None:
+            self.last_alert_piece = alert.piece_id
+        self.notify(alert.text + hint, title=f"@{alert.actor}" if alert.actor else "prodboard",
+                    severity=SEVERITY.get(alert.severity, "information"),  # type: ignore[arg-type]
+                    timeout=8, markup=False)
+
+    # -- the inbox -------------------------------------------------------------------
+    def load_unread(self: ProdboardApp, announce: bool = False) -> None:  # type: ignore[misc]
+        inbox = load_inbox(self.session, self.session.user)
+        self.unread = inbox.unread
+        self.topbar.set_unread(self.unread)
+        if announce and inbox.unread:
+            self.notify(f"{inbox.summary}  (i: inbox)",
+                        title=f"{inbox.unread} unread", timeout=12, markup=False)
+
+    def action_inbox(self: ProdboardApp) -> None:  # type: ignore[misc]
+        from .inbox import InboxScreen
+
+        inbox = load_inbox(self.session, self.session.user)
+        self.push_screen(InboxScreen(inbox))
+        if inbox.last_event_id > inbox.read_cursor and not self.session.store.readonly:
+            board = self.session.board
+            self.write(lambda: board.mark_read(inbox.last_event_id), self._read_all)
+
+    def _read_all(self: ProdboardApp, _: Any) -> None:  # type: ignore[misc]
+        self.unread = 0
+        self.topbar.set_unread(0)
+
+    # -- time-based alerts --------------------------------------------------------------
+    def run_time_checks(self: ProdboardApp) -> None:  # type: ignore[misc]
+        """Raise overdue / due-soon / review-deadline / at-risk alerts once each, on the
+        writer thread; they reach every board through the feed."""
+        from ..core.checks import run_checks
+
+        board = self.session.board
+        self.write(lambda: run_checks(board))
