@@ -22,8 +22,13 @@ from ..core.views import EventView, PieceView
 if TYPE_CHECKING:
     from .app import ProdboardApp
 
-CHECK_INTERVAL = float(os.environ.get("PRODBOARD_CHECK_INTERVAL", "30"))
-POLL_INTERVAL = float(os.environ.get("PRODBOARD_POLL_INTERVAL", "1.0"))
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        return max(0.05, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
 SEVERITY = {"information": "information", "warning": "warning", "error": "error"}
 
 
@@ -46,14 +51,15 @@ class LiveBoard:
             return
         self.follow_changes()
         if not self.session.store.readonly:
-            self.set_interval(CHECK_INTERVAL, self.run_time_checks)
+            self.set_interval(_seconds("PRODBOARD_CHECK_INTERVAL", 30), self.run_time_checks)
             self.call_later(self.run_time_checks)
 
     # -- the feed --------------------------------------------------------------------
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def follow_changes(self: ProdboardApp) -> None:
         """Apply every batch of new events, in order, for as long as the app runs."""
-        feed = ChangeFeed(self.session.store, self.feed_cursor, poll_interval=POLL_INTERVAL)
+        interval = _seconds("PRODBOARD_POLL_INTERVAL", 1.0)
+        feed = ChangeFeed(self.session.store, self.feed_cursor, poll_interval=interval)
         self.feed = feed
         try:
             async for batch in feed.batches():

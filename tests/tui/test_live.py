@@ -1,0 +1,245 @@
+"""Live alerts with real second processes writing while a board runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prodboard.core.alerts import Alert
+from prodboard.core.context import Session
+from prodboard.tui.app import ProdboardApp, make_app
+
+SIZE = (120, 35)
+
+
+def cli(db: Path, user: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line as another person, in its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "prodboard", "--db", str(db), "--user", user, *args],
+        capture_output=True, text=True, timeout=60, env=os.environ.copy(),
+    )
+
+
+def script(db: Path, user: str, body: str) -> subprocess.Popen[str]:
+    """A second process running Board commands as ``user`` (``board`` in scope)."""
+    code = (
+        "from pathlib import Path\n"
+        "from prodboard.core.context import open_board\n"
+        f"board = open_board(Path({str(db)!r}), {user!r}).board\n" + body
+    )
+    return subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy(), text=True)
+
+
+def recorded(app: ProdboardApp) -> list[Alert]:
+    """Collect every alert the app toasts about people's actions (time-based alerts,
+    raised by the board itself at launch, are tested in test_time_alerts)."""
+    seen: list[Alert] = []
+    original = app.toast
+
+    def toast(alert: Alert) -> None:
+        if not alert.kind.startswith("alert."):
+            seen.append(alert)
+        original(alert)
+
+    app.toast = toast  # type: ignore[method-assign]
+    return seen
+
+
+async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.02)
+
+
+def toast_texts(app: ProdboardApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+@pytest.fixture
+def live_app(open_as: Callable[..., Session]) -> Callable[..., ProdboardApp]:
+    def make(user: str) -> ProdboardApp:
+        return make_app(open_as(user), live=True)
+
+    return make
+
+
+async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardApp],
+                                              board_db: Path) -> None:
+    chloe, ben = live_app("chloe"), live_app("ben")
+    chloe_alerts, ben_alerts = recorded(chloe), recorded(ben)
+    async with chloe.run_test(size=SIZE, notifications=True) as pilot:
+        async with ben.run_test(size=SIZE, notifications=True) as ben_pilot:
+            await pilot.pause(0.2)
+            result = cli(board_db, "ben", "request-changes", "10", "--note", "Tighten it")
+            assert result.returncode == 0, result.stderr
+            await until(pilot, lambda: bool(chloe_alerts))
+            assert chloe_alerts[0].text == (
+                "ben requested changes on 'Q3 pricing page' Review → Draft (revision 2)")
+            assert any("requested changes" in t for t in toast_texts(chloe))
+            await until(pilot, lambda: chloe.model.pieces[10].stage == "draft")
+            await ben_pilot.pause(0.5)
+            assert [a for a in ben_alerts if a.actor == "ben"] == []  # mine never alert me
+            assert all(a.actor != "ben" for a in ben_alerts)
+
+
+async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp], board_db: Path,
+                                          open_as: Callable[..., Session]) -> None:
+    open_as("chloe").board.set_person("chloe", alert_level="none")
+    app = live_app("chloe")
+    alerts = recorded(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert cli(board_db, "ben", "request-changes", "10", "--note", "x").returncode == 0
+        await until(pilot, lambda: app.model.pieces[10].stage == "draft")
+        await pilot.pause(0.3)
+        assert alerts == []
+
+
+async def test_two_hundred_events_no_miss_no_duplicate(
+    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Session]
+) -> None:
+    app = live_app("chloe")
+    alerts = recorded(app)
+    start = open_as().queries.last_event_id()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        writer = script(board_db, "ben", (
+            "import time\n"
+            "for i in range(200):\n"
+            "    board.comment(10, f'note {i}')\n"
+            "    time.sleep(0.004)\n"))
+        assert await asyncio.to_thread(writer.wait, 60) == 0
+        new_ids = [e.id for e in open_as().queries.events_since(start) if e.actor == "ben"]
+        assert len(new_ids) == 200
+        await until(pilot, lambda: app.feed_cursor >= new_ids[-1])
+        await pilot.pause(0.1)
+        delivered = [i for a in alerts for i in a.event_ids]
+        assert sorted(delivered) == new_ids  # every one, once
+        assert len(alerts) < 200  # bursts were coalesced
+
+
+async def test_a_burst_becomes_one_toast(live_app: Callable[..., ProdboardApp], board_db: Path,
+                                         open_as: Callable[..., Session]) -> None:
+    open_as("chloe").board.set_person("chloe", alert_level="all")
+    app = live_app("chloe")
+    alerts = recorded(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        writer = script(board_db, "ana", (
+            "board.create_many([{'title': f'Imported {i}', 'stage': 'ideas'} for i in range(40)])\n"))
+        assert await asyncio.to_thread(writer.wait, 60) == 0
+        await until(pilot, lambda: len(app.model.columns["ideas"]) == 44)
+        await pilot.pause(0.3)
+        assert len(alerts) == 1
+        assert "ana" in alerts[0].text and "40" in alerts[0].text
+        assert len(alerts[0].event_ids) == 40
+
+
+async def test_poll_delivers_with_the_watcher_off(
+    live_app: Callable[..., ProdboardApp], board_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRODBOARD_WATCH", "0")
+    monkeypatch.setenv("PRODBOARD_POLL_INTERVAL", "0.3")
+    app = live_app("chloe")
+    alerts = recorded(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert app.feed is not None and not app.feed.use_watcher
+        assert cli(board_db, "ben", "assign", "7", "hana").returncode == 0
+        await until(pilot, lambda: bool(alerts), timeout=5)
+        assert "ben assigned 'How we ship 40 posts a month' to hana" in alerts[0].text
+
+
+async def test_keys_keep_working_while_events_stream(
+    live_app: Callable[..., ProdboardApp], board_db: Path
+) -> None:
+    app = live_app("chloe")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        writer = script(board_db, "ben", (
+            "import time\n"
+            "for i in range(150):\n"
+            "    board.comment(10 if i % 2 else 8, f'stream {i}')\n"
+            "    time.sleep(0.01)\n"))
+        slowest = 0.0
+        for key in ["l", "l", "j", "k", "h", "l", "j"] * 4:
+            before = (app.focus_col, app.focus_ids.get(app.focus_stage))
+            t = time.perf_counter()
+            await pilot.press(key)
+            slowest = max(slowest, time.perf_counter() - t)
+            assert (app.focus_col, app.focus_ids.get(app.focus_stage)) != before or key in "jk"
+        assert await asyncio.to_thread(writer.wait, 60) == 0
+        assert slowest < 1.0
+        await until(pilot, lambda: app.model.pieces[10].comments >= 77)
+
+
+async def test_my_cursor_stays_when_someone_moves_my_piece(
+    live_app: Callable[..., ProdboardApp], board_db: Path
+) -> None:
+    app = live_app("chloe")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.focus_piece(8)  # draft, second card
+        await pilot.pause()
+        assert cli(board_db, "hana", "move", "8", "review").returncode == 0
+        await until(pilot, lambda: app.model.pieces[8].stage == "review")
+        assert app.focus_stage == "draft"  # not yanked to Review
+        assert app.current() is not None and app.current().stage == "draft"  # type: ignore[union-attr]
+
+
+async def test_unread_count_survives_a_restart(
+    open_as: Callable[..., Session], board_db: Path
+) -> None:
+    open_as("chloe").board.mark_read(open_as().queries.last_event_id())
+    first = make_app(open_as("chloe"), live=True)
+    async with first.run_test(size=SIZE) as pilot:
+        assert first.unread == 0
+        assert cli(board_db, "ben", "comment", "10", "@chloe please look").returncode == 0
+        assert cli(board_db, "ben", "assign", "9", "chloe").returncode == 0
+        await until(pilot, lambda: first.unread == 2)
+    second = make_app(open_as("chloe"), live=True)
+    async with second.run_test(size=SIZE) as pilot:
+        assert second.unread == 2
+        assert "2 unread" in str(second.query_one("#tb-unread").render())
+        await pilot.press("i")
+        await second.workers.wait_for_complete()
+        await pilot.pause()
+        assert second.unread == 0
+    third = make_app(open_as("chloe"), live=True)
+    async with third.run_test(size=SIZE):
+        assert third.unread == 0
+
+
+async def test_jump_key_goes_to_the_alerted_piece(
+    live_app: Callable[..., ProdboardApp], board_db: Path
+) -> None:
+    app = live_app("chloe")
+    alerts = recorded(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert cli(board_db, "ben", "comment", "14", "@chloe numbers for Q4?").returncode == 0
+        await until(pilot, lambda: bool(alerts))
+        await pilot.press("g")
+        assert app.current() is not None and app.current().id == 14  # type: ignore[union-attr]
+
+
+def test_snapshot_inbox(snap_compare: Any, open_as: Callable[..., Session]) -> None:
+    open_as("ben").board.comment(10, "@chloe [b]not bold[/b], see the pricing table")
+    app = make_app(open_as("chloe"), live=False)
+    assert snap_compare(app, terminal_size=(120, 35), press=["i"])
+
+
+def test_snapshot_board_with_a_toast(snap_compare: Any, open_as: Callable[..., Session]) -> None:
+    open_as("chloe").board.mark_read(open_as().queries.last_event_id())
+    app = make_app(open_as("chloe"), live=False)
+
+    async def event_arrives(pilot: Any) -> None:
+        open_as("ben").board.request_changes(10, "Tighten the intro")
+        events = open_as().queries.events_since(app.feed_cursor)
+        await app.apply_events(events)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 35), run_before=event_arrives)
