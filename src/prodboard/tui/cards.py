@@ -42,7 +42,7 @@ def card_lines(
     title = Text(clean_line(p.title), style=styles["title"], no_wrap=True, overflow="ellipsis")
     title.truncate(inner, overflow="ellipsis")
     meta_bits = [p.format]
-    meta_bits.append(p.owner or "unassigned")
+    meta_bits.append((p.owner or "unassigned") + (" (away)" if state == "at-risk" else ""))
     meta = Text(" · ".join(clean_line(b) for b in meta_bits), style=styles["meta"], no_wrap=True)
     meta.truncate(inner, overflow="ellipsis")
     bits: list[tuple[str, Style]] = []
@@ -51,7 +51,7 @@ def card_lines(
         bits.append((f"{label} {_short_date(p.due, now.date())}",
                      styles.get(f"due-{state}", styles["meta"])))
     if state == "at-risk":
-        bits.append(("⚠ at risk", styles["bar-at-risk"]))
+        bits.append(("⚠ risk", styles["bar-at-risk"]))
     if p.comments:
         bits.append((f"✉{p.comments}", styles["meta"]))
     if p.revision_rounds:

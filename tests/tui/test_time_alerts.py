@@ -1,0 +1,80 @@
+"""Time-based alerts from the board: with a fake clock, two running boards raise the
+review-deadline, overdue and at-risk alerts once each, and each person hears them once."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from prodboard.core.alerts import Alert, load_inbox
+from prodboard.core.context import Session
+from prodboard.tui.app import ProdboardApp, make_app
+
+LATER = "2026-11-23T09:00:00+00:00"  # three days after the demo was made
+
+
+def recorder(app: ProdboardApp) -> list[Alert]:
+    seen: list[Alert] = []
+    original = app.toast
+
+    def toast(alert: Alert) -> None:
+        seen.append(alert)
+        original(alert)
+
+    app.toast = toast  # type: ignore[method-assign]
+    return seen
+
+
+async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, "timed out"
+        await pilot.pause(0.05)
+
+
+def alert_events(session: Session) -> Counter[tuple[str, int | None]]:
+    return Counter((e.kind, e.piece_id) for e in session.queries.events_since(0)
+                   if e.kind.startswith("alert."))
+
+
+async def test_time_alerts_once_across_two_boards(
+    open_as: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_as("ana").board.set_away("dev", True, "out sick")
+    monkeypatch.setenv("PRODBOARD_NOW", LATER)
+    ana, ben = make_app(open_as("ana"), live=True), make_app(open_as("ben"), live=True)
+    ana_alerts, ben_alerts = recorder(ana), recorder(ben)
+    async with ana.run_test(size=(120, 35), notifications=True) as pilot:
+        async with ben.run_test(size=(120, 35), notifications=True) as ben_pilot:
+            await until(pilot, lambda: ("alert.at_risk", 9) in alert_events(open_as()))
+            last = open_as().queries.last_event_id()
+            await until(pilot, lambda: ana.feed_cursor >= last and ben.feed_cursor >= last)
+            await ben_pilot.pause(0.3)
+            raised = alert_events(open_as())
+            assert raised[("alert.review_overdue", 11)] == 1
+            assert raised[("alert.at_risk", 9)] == 1
+            assert raised[("alert.overdue", 10)] == 1
+            for alerts in (ana_alerts, ben_alerts):  # no event toasted twice
+                ids = [i for a in alerts for i in a.event_ids]
+                assert len(ids) == len(set(ids))
+            # each person hears it once: as a toast, or in the inbox if it was raised
+            # before their board started following
+            ben_inbox = load_inbox(open_as(), "ben").alerts
+            assert sum(1 for a in ben_inbox if a.kind == "alert.review_overdue"
+                       and 11 in [e.piece_id for e in open_as().queries.events_since(0)
+                                  if e.id in a.event_ids]) >= 1
+            ana_inbox = load_inbox(open_as(), "ana").alerts
+            assert [a.piece_id for a in ana_inbox if a.kind == "alert.at_risk"] == [9]
+            assert all(a.kind != "alert.review_overdue" for a in ana_inbox)  # not hers
+            # the board marks the piece at risk
+            lines = "".join(str(ana.column("draft").cards.render_line(y).text) for y in range(12))
+            assert "⚠ risk" in lines and "dev (away)" in lines
+    before = alert_events(open_as())
+    again = make_app(open_as("ana"), live=True)
+    async with again.run_test(size=(120, 35)) as pilot:
+        await pilot.pause(1.0)
+    assert alert_events(open_as()) == before  # a restart raises nothing new
