@@ -38,11 +38,15 @@ import time
 from pathlib import Path
 
 PIECE_TITLE = "Q3 pricing page"
+EARLY = 50  # the first events, before many toasts pile up on screen
 
 PROBE = r'''
 import asyncio, json, resource, sys, time
 from pathlib import Path
+from textual.css.query import NoMatches
 from textual.notifications import Notify
+from textual.widgets._toast import ToastRack
+from prodboard.core.alerts import load_inbox
 from prodboard.core.context import open_board
 from prodboard.tui.app import make_app
 
@@ -61,16 +65,16 @@ painted = {}     # event id -> time its toast was first seen on screen after a r
 seen = {}        # event id -> how many alerts carried it
 alerts = []      # event ids per alert
 stuck = []       # toasts never seen on screen
+peak = [0]       # most toasts alive at once
 
 def watch_toast(notification, ids, started):
     holder_id = "--textual-toast-" + notification.identity
     def check():
         screen = app.screen
         try:
-            holder = screen.query_one("#" + holder_id)
-            toast = holder.children[0]
-            on_screen = toast in screen._compositor.visible_widgets
-        except Exception:
+            holder = screen.get_child_by_type(ToastRack).get_child_by_id(holder_id)
+            on_screen = holder.children[0] in screen._compositor.visible_widgets
+        except (NoMatches, IndexError):
             on_screen = False
         if on_screen:
             now = clock()
@@ -87,6 +91,7 @@ def toast(alert):
     now = clock()
     ids = tuple(alert.event_ids)
     alerts.append(list(ids))
+    peak[0] = max(peak[0], len(app._notifications) + 1)
     for i in ids:
         seen[i] = seen.get(i, 0) + 1
         called.setdefault(i, now)
@@ -129,7 +134,9 @@ async def main():
         while clock() < deadline and not all(i in painted for i in expected):
             await asyncio.sleep(0.05)
         await pilot.pause()
-        out({"called": called, "painted": painted, "seen": seen, "alerts": len(alerts),
+        inbox = await asyncio.to_thread(load_inbox, app.session, "chloe")
+        out({"peak_toasts": peak[0], "unread_shown": app.unread, "unread_inbox": inbox.unread,
+             "called": called, "painted": painted, "seen": seen, "alerts": len(alerts),
              "max_ids_per_alert": max((len(a) for a in alerts), default=0), "stuck": stuck,
              "watcher_error": app.feed.watcher_error if app.feed else None})
 asyncio.run(main())
@@ -227,6 +234,9 @@ def latency(folder: Path, events: int, watcher: bool) -> dict[str, object]:
         "lat": [(painted[i] - committed[i]) * 1000 for i in ids if i in painted],
         "lat_called": [(called[i] - committed[i]) * 1000 for i in ids if i in called],
         "span_s": max(committed.values()) - min(committed.values()),
+        "peak_toasts": result["peak_toasts"],
+        "unread_shown": result["unread_shown"],
+        "unread_inbox": result["unread_inbox"],
     }
 
 
@@ -270,12 +280,15 @@ def main() -> None:
         r = results[label]
         print(row(f"{label}: painted", r["lat"]))  # type: ignore[arg-type]
         print(row("   (commit -> toast() called)", r["lat_called"]))  # type: ignore[arg-type]
+        print(row(f"   (painted, first {EARLY} events only)", r["lat"][:EARLY]))  # type: ignore[index]
     print()
-    print(f"{'delivery':<40}{'events':>8}{'painted':>9}{'twice':>7}{'toasts':>8}{'max ids/toast':>15}")
+    print(f"{'delivery':<36}{'events':>7}{'painted':>8}{'twice':>6}{'toasts':>7}"
+          f"{'ids/toast max':>14}{'toasts alive max':>17}{'unread shown/inbox':>19}")
     for label, _ in modes:
         r = results[label]
-        print(f"{label:<40}{r['events']:>8}{r['painted']:>9}{r['twice']:>7}{r['alerts']:>8}"
-              f"{r['max_ids_per_alert']:>15}")
+        unread = f"{r['unread_shown']}/{r['unread_inbox']}"
+        print(f"{label:<36}{r['events']:>7}{r['painted']:>8}{r['twice']:>6}{r['alerts']:>7}"
+              f"{r['max_ids_per_alert']:>14}{r['peak_toasts']:>17}{unread:>19}")
         notes = []
         if r["stuck"]:
             notes.append(f"{r['stuck']} toasts never seen on screen")
