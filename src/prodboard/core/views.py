@@ -41,8 +41,9 @@ class PieceView:
     comments: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("channels", "reviewers", "tags", "links"):
+        # Shallow on purpose: asdict() deep-copies and dominated `ls --json` on big boards.
+        data = {name: getattr(self, name) for name in _PIECE_FIELDS}
+        for key in _PIECE_TUPLES:
             data[key] = list(data[key])
         return data
 
@@ -92,6 +93,7 @@ class PersonView:
 
 
 _PIECE_TUPLES = ("channels", "reviewers", "tags", "links")
+_PIECE_FIELDS = tuple(PieceView.__dataclass_fields__)
 
 
 def piece_from_row(row: Any, comments: int = 0) -> PieceView:

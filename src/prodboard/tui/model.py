@@ -7,10 +7,15 @@ cursor of the person looking at the board.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
 from ..core.views import PieceView
 from ..core.workflow import Workflow
+
+
+def _order(p: PieceView) -> tuple[float, int]:
+    return (p.rank, p.id)
 
 
 @dataclass(frozen=True)
@@ -75,38 +80,47 @@ class BoardModel:
         self.pieces = {p.id: p for p in pieces}
         self.rebuild()
 
-    def update(self, changed: list[PieceView], gone: set[int] = frozenset()) -> set[str]:  # type: ignore[assignment]
-        """Replace or add ``changed`` pieces, drop ``gone`` ones; returns stages touched."""
+    def update(self, changed: list[PieceView]) -> set[str]:
+        """Replace or add ``changed`` pieces (archived ones leave); returns the stages
+        touched. A few changes are placed by bisection, so a move on a 10,000-piece
+        board does not re-sort the Published column."""
         touched: set[str] = set()
-        for pid in gone:
-            old = self.pieces.pop(pid, None)
-            if old:
-                touched.add(old.stage)
         for p in changed:
             old = self.pieces.get(p.id)
             if old:
                 touched.add(old.stage)
+                self._drop(old)
             if p.archived:
                 self.pieces.pop(p.id, None)
-            else:
-                self.pieces[p.id] = p
-                touched.add(p.stage)
-        self.rebuild(touched)
+                continue
+            self.pieces[p.id] = p
+            touched.add(p.stage)
+            self._place(p)
         return touched
 
-    def rebuild(self, stages: set[str] | None = None) -> None:
+    def _drop(self, p: PieceView) -> None:
+        self.counts[p.stage] = self.counts.get(p.stage, 1) - 1
+        column = self.columns.get(p.stage, [])
+        i = bisect_left(column, (p.rank, p.id), key=_order)
+        if i < len(column) and column[i].id == p.id:
+            del column[i]
+
+    def _place(self, p: PieceView) -> None:
+        self.counts[p.stage] = self.counts.get(p.stage, 0) + 1
+        if self.filter.matches(p):
+            insort(self.columns.setdefault(p.stage, []), p, key=_order)
+
+    def rebuild(self) -> None:
+        """Recompute every column from the pieces (after a load or a new filter)."""
         keys = [s.key for s in self.workflow.stages]
-        if stages is None:
-            stages = set(keys)
-        for key in stages:
-            all_here = [p for p in self.pieces.values() if p.stage == key]
-            self.counts[key] = len(all_here)
-            shown = [p for p in all_here if self.filter.matches(p)]
-            shown.sort(key=lambda p: (p.rank, p.id))
+        by_stage: dict[str, list[PieceView]] = {key: [] for key in keys}
+        for p in self.pieces.values():
+            by_stage.setdefault(p.stage, []).append(p)
+        for key, here in by_stage.items():
+            self.counts[key] = len(here)
+            shown = [p for p in here if self.filter.matches(p)]
+            shown.sort(key=_order)
             self.columns[key] = shown
-        for key in keys:
-            self.columns.setdefault(key, [])
-            self.counts.setdefault(key, 0)
 
     def set_filter(self, flt: Filter) -> None:
         self.filter = flt
