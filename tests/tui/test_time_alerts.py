@@ -18,14 +18,21 @@ LATER = "2026-11-23T09:00:00+00:00"  # three days after the demo was made
 
 
 def recorder(app: ProdboardApp) -> list[Alert]:
+    """The alerts the app shows, as a person would count them: when a burst grows,
+    its toast is replaced, so the list holds the burst's latest alerts only."""
     seen: list[Alert] = []
-    original = app.toast
+    original = app._show_burst
 
-    def toast(alert: Alert) -> None:
-        seen.append(alert)
-        original(alert)
+    def show(actor: str, events: list[Any], alerts: list[Alert], now: float) -> None:
+        previous = app.bursts.get(actor)
+        if previous is not None and previous.events and previous.events[0] is events[0]:
+            for old in previous.alerts:
+                if old in seen:
+                    seen.remove(old)
+        seen.extend(alerts)
+        original(actor, events, alerts, now)
 
-    app.toast = toast  # type: ignore[method-assign]
+    app._show_burst = show  # type: ignore[method-assign]
     return seen
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.notifications import Notification, Notify
 from textual.worker import Worker, WorkerState
 
-from ..core.alerts import Alert, alerts_in, load_inbox
+from ..core.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
 from ..core.errors import ProdboardError
 from ..core.feed import ChangeFeed
 from ..core.views import EventView, PieceView
@@ -32,6 +35,16 @@ def _seconds(name: str, default: float) -> float:
 SEVERITY = {"information": "information", "warning": "warning", "error": "error"}
 
 
+@dataclass
+class _Burst:
+    """One actor's recent events, the alerts they made, and the toasts showing them."""
+
+    events: list[EventView]
+    alerts: list[Alert]
+    notes: list[Notification]
+    at: float
+
+
 class LiveBoard:
     """Mixed into the app: the feed worker, toasts, the unread count, time checks.
 
@@ -42,10 +55,12 @@ class LiveBoard:
     unread: int = 0
     feed: ChangeFeed | None = None
     last_alert_piece: int | None = None
+    bursts: dict[str, _Burst]
 
     def start_live(self: ProdboardApp, cursor: int) -> None:  # type: ignore[misc]
         """Start following changes after ``cursor`` (the board was read at that point)."""
         self.feed_cursor = cursor
+        self.bursts = {}
         self.load_unread(announce=True)
         if not self.live:
             return
@@ -84,23 +99,46 @@ class LiveBoard:
         q = self.session.queries
         ids = {e.piece_id for e in events if e.piece_id is not None}
         people_changed = any(e.kind.startswith("person.") for e in events)
+        now = time.monotonic()
+        # One actor's events within the burst window merge with their open toast, even
+        # across feed batches (the watcher delivers a 40-card import in several).
+        groups: dict[str, list[EventView]] = {}
+        for e in events:
+            groups.setdefault(e.actor, []).append(e)
+        merged = {
+            actor: ([*self.bursts[actor].events, *evs]
+                    if actor in self.bursts and now - self.bursts[actor].at < BURST_SECONDS
+                    else evs)
+            for actor, evs in groups.items()
+        }
 
-        def read() -> tuple[list[PieceView], list[Alert], set[str] | None]:
+        def read() -> tuple[list[PieceView], dict[str, list[Alert]], set[str] | None]:
             pieces = q.pieces(ids=ids) + q.pieces(ids=ids, archived=True) if ids else []
             away = {p.handle for p in q.people() if p.away} if people_changed else None
-            return pieces, alerts_in(q, self.session.user, events), away
+            alerts = {actor: alerts_in(q, self.session.user, evs) for actor, evs in merged.items()}
+            return pieces, alerts, away
 
-        pieces, alerts, away = await asyncio.to_thread(read)
+        pieces, alerts_by_actor, away = await asyncio.to_thread(read)
         if away is not None:
             self.away = away
             self.paint()
         self.refresh_pieces(pieces)
         self._tell_open_screens(events)
-        for alert in alerts:
-            self.toast(alert)
-        if alerts:
-            self.unread += len(alerts)
-            self.topbar.set_unread(self.unread)
+        for actor, alerts in alerts_by_actor.items():
+            self._show_burst(actor, merged[actor], alerts, now)
+        self.topbar.set_unread(self.unread)
+
+    def _show_burst(self: ProdboardApp, actor: str, events: list[EventView],  # type: ignore[misc]
+                    alerts: list[Alert], now: float) -> None:
+        """Replace the actor's open toasts with the alerts of the whole burst."""
+        previous = self.bursts.get(actor)
+        if previous is not None and previous.events and previous.events[0] is events[0]:
+            for note in previous.notes:
+                self._unnotify(note)
+            self.unread -= len(previous.alerts)
+        notes = [self.toast(alert) for alert in alerts]
+        self.unread += len(alerts)
+        self.bursts[actor] = _Burst(events, alerts, notes, now)
 
     def _tell_open_screens(self: ProdboardApp, events: list[EventView]) -> None:  # type: ignore[misc]
         from .forms import PieceForm
@@ -120,14 +158,18 @@ class LiveBoard:
                         "saving merges your fields unless you both changed the same ones.",
                         title="Changed under you", severity="warning", timeout=10, markup=False)
 
-    def toast(self: ProdboardApp, alert: Alert) -> None:  # type: ignore[misc]
+    def toast(self: ProdboardApp, alert: Alert) -> Notification:  # type: ignore[misc]
         """Show one alert; ``g`` jumps to its piece."""
         hint = "  (g: go to it)" if alert.piece_id is not None else ""
         if alert.piece_id is not None:
             self.last_alert_piece = alert.piece_id
-        self.notify(alert.text + hint, title=f"@{alert.actor}" if alert.actor else "prodboard",
-                    severity=SEVERITY.get(alert.severity, "information"),  # type: ignore[arg-type]
-                    timeout=8, markup=False)
+        note = Notification(
+            alert.text + hint, title=f"@{alert.actor}" if alert.actor else "prodboard",
+            severity=SEVERITY.get(alert.severity, "information"),  # type: ignore[arg-type]
+            timeout=8, markup=False,
+        )
+        self.post_message(Notify(note))
+        return note
 
     # -- the inbox -------------------------------------------------------------------
     def load_unread(self: ProdboardApp, announce: bool = False) -> None:  # type: ignore[misc]
