@@ -12,7 +12,7 @@ notes which event ids each alert carries and the ``Notification`` it posts, then
 checks after every screen refresh until that toast is on screen (in the
 compositor's visible widgets): that is the "painted" time. Latency per event =
 painted time of the (first) toast carrying its id - its commit time. Alerts
-coalesce one actor's burst *within a batch*, so one toast may carry several ids;
+coalesce one actor's burst (a growing burst replaces its toast), so one toast may carry several ids;
 each id is measured from its own commit. Every event must be painted exactly once.
 Both processes use CLOCK_MONOTONIC (``time.monotonic``), one clock for the machine.
 
@@ -80,6 +80,8 @@ def watch_toast(notification, ids, started):
             now = clock()
             for i in ids:
                 painted.setdefault(i, now)
+        elif notification not in app._notifications and all(i in painted for i in ids):
+            return  # replaced by its grown burst, whose toast carries these ids
         elif clock() - started < 30:
             app.call_after_refresh(check)
         else:
@@ -93,7 +95,6 @@ def toast(alert):
     alerts.append(list(ids))
     peak[0] = max(peak[0], len(app._notifications) + 1)
     for i in ids:
-        seen[i] = seen.get(i, 0) + 1
         called.setdefault(i, now)
     posted = []
     original_post = app.post_message
@@ -103,12 +104,23 @@ def toast(alert):
         return original_post(message)
     app.post_message = post
     try:
-        original_toast(alert)
+        note = original_toast(alert)
     finally:
         del app.post_message
     for notification in posted:
         watch_toast(notification, ids, now)
+    return note
 app.toast = toast
+
+# A growing burst replaces its toast: count each event once, when it first arrives.
+original_show = app._show_burst
+def show(actor, events, alerts_now, now):
+    previous = app.bursts.get(actor)
+    continuing = previous is not None and previous.events and previous.events[0] is events[0]
+    for event in events[len(previous.events):] if continuing else events:
+        seen[event.id] = seen.get(event.id, 0) + 1
+    original_show(actor, events, alerts_now, now)
+app._show_burst = show
 
 def out(obj):
     sys.stdout.write(json.dumps(obj) + "\n")

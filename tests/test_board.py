@@ -95,7 +95,7 @@ def test_create(team: Team) -> None:
 
 
 def test_create_puts_pieces_at_the_end_of_their_stage(team: Team) -> None:
-    ids = [team.ana.board.create(f"Piece {i}", stage="draft") for i in range(3)]
+    ids = [team.ana.board.create(f"Piece {i}", stage="draft", imported=True) for i in range(3)]
     assert [p.id for p in team.ana.queries.pieces(stage="draft")] == ids
 
 
@@ -174,7 +174,7 @@ def test_comment_with_handle_and_role_mentions(team: Team) -> None:
 
 
 def test_tick_and_untick(team: Team) -> None:
-    pid = team.ana.board.create("Piece", stage="optimize")
+    pid = team.ana.board.create("Piece", stage="optimize", imported=True)
     piece, ev = team.one_event(lambda: team.chloe.board.tick(pid, "Brand voice"))
     assert ev.kind == "checklist.ticked" and ev.data["item"] == "brand_voice"
     before, after = ev.changes["checklist"]
@@ -188,7 +188,7 @@ def test_tick_and_untick(team: Team) -> None:
 
 
 def test_social_posts_have_their_own_checklist(team: Team) -> None:
-    pid = team.ana.board.create("Post", format="social post", stage="optimize")
+    pid = team.ana.board.create("Post", format="social post", stage="optimize", imported=True)
     team.no_event(lambda: team.ana.board.tick(pid, "seo"), BadInput)
     team.one_event(lambda: team.ana.board.tick(pid, "legal"))
 
@@ -217,7 +217,7 @@ def test_reject_needs_a_reason(team: Team) -> None:
 
 
 def test_approve_is_for_editors(team: Team) -> None:
-    pid = team.ana.board.create("Piece", stage="review")
+    pid = team.ana.board.create("Piece", stage="review", imported=True)
     err = team.no_event(lambda: team.chloe.board.approve(pid), Refused)
     assert "editor" in str(err)
     piece, ev = team.one_event(lambda: team.ben.board.approve(pid))
@@ -229,7 +229,7 @@ def test_approve_is_for_editors(team: Team) -> None:
 
 
 def test_request_changes_is_a_revision_round(team: Team) -> None:
-    pid = team.ana.board.create("Piece", stage="review")
+    pid = team.ana.board.create("Piece", stage="review", imported=True)
     team.no_event(lambda: team.ben.board.request_changes(pid, ""), BadInput)
     piece, ev = team.one_event(lambda: team.ben.board.request_changes(pid, "tighten the intro"))
     assert ev.kind == "piece.changes_requested" and ev.data["note"] == "tighten the intro"
@@ -474,7 +474,7 @@ def test_gate_override_needs_a_role_and_is_recorded(team: Team) -> None:
 
 
 def test_review_and_checklist_gates(team: Team) -> None:
-    pid = team.ana.board.create("Piece", stage="review")
+    pid = team.ana.board.create("Piece", stage="review", imported=True)
     err = team.no_event(lambda: team.ana.board.move(pid, "optimize"), Refused)
     assert err.missing == ("an approval",)
     team.ben.board.approve(pid)
@@ -493,7 +493,7 @@ def test_review_and_checklist_gates(team: Team) -> None:
 
 
 def test_review_back_to_draft_counts_revision_rounds(team: Team) -> None:
-    pid = team.ana.board.create("Piece", stage="review")  # a blog post: limit 2 rounds
+    pid = team.ana.board.create("Piece", stage="review", imported=True)  # a blog post: limit 2 rounds
     for expected in (1, 2, 3):
         piece, ev = team.one_event(lambda: team.chloe.board.move(pid, "draft"))
         assert piece.revision_rounds == expected == ev.data["revision"]
@@ -501,15 +501,15 @@ def test_review_back_to_draft_counts_revision_rounds(team: Team) -> None:
         assert ("revision_limit_exceeded" in ev.data) is (expected > 2)
         team.chloe.board.move(pid, "review")
     assert ev.data["revision_limit_exceeded"] == 2
-    other = team.ana.board.create("Other", stage="optimize")
+    other = team.ana.board.create("Other", stage="optimize", imported=True)
     team.ana.board.move(other, "draft")  # backwards, but not from review: not a revision
     assert team.piece(other).revision_rounds == 0
 
 
 def test_wip_warnings_are_in_the_event(team: Team) -> None:
     for i in range(5):
-        team.ana.board.create(f"In review {i}", stage="review")
-    pid = team.ana.board.create("One more", stage="draft")
+        team.ana.board.create(f"In review {i}", stage="review", imported=True)
+    pid = team.ana.board.create("One more", stage="draft", imported=True)
     piece, ev = team.one_event(lambda: team.ana.board.move(pid, "review"))
     assert piece.stage == "review"  # a warning, not a refusal
     assert ev.data["wip_exceeded"] == {"stage": "review", "count": 6, "limit": 5}
@@ -524,8 +524,8 @@ def test_person_wip_warning(make_session: Callable[..., Session], tmp_path: Path
     s = make_session("ana", config=config)
     assert s.workflow.wip_per_person == 1
     s.board.add_person("chloe", "Chloé", ["writer"])
-    first = s.board.create("First", stage="draft", owner="chloe")
-    second = s.board.create("Second", stage="draft")
+    first = s.board.create("First", stage="draft", owner="chloe", imported=True)
+    second = s.board.create("Second", stage="draft", imported=True)
     idea = s.board.create("Idea", stage="ideas", owner="chloe")  # ideas do not count
     before = s.queries.last_event_id()
     s.board.assign(second, "chloe")

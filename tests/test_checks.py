@@ -99,18 +99,19 @@ def board(open_as: Callable[..., Session], clock: FakeClock) -> dict[str, int]:
     s.board.add_person("hana", "Hana", ["designer"])
     s.board.set_person("eve", delegate="dan")
     ids = {
-        "overdue": s.board.create("Overdue post", stage="draft", owner="wes", due=day(-2)),
-        "due_today": s.board.create("Due today", stage="draft", owner="wes", due=day(0)),
-        "later": s.board.create("Due next month", stage="draft", owner="wes", due=day(30)),
+        "overdue": s.board.create("Overdue post", stage="draft", owner="wes", due=day(-2), imported=True),
+        "due_today": s.board.create("Due today", stage="draft", owner="wes", due=day(0), imported=True),
+        "later": s.board.create("Due next month", stage="draft", owner="wes", due=day(30), imported=True),
         "no_due": s.board.create("No due date", stage="ideas"),
-        "published": s.board.create("Live already", stage="published", owner="wes", due=day(-5)),
-        "archived": s.board.create("Dropped", stage="draft", owner="wes", due=day(-5)),
-        "at_risk": s.board.create("Infographic", stage="draft", owner="hana", due=day(2)),
+        "published": s.board.create("Live already", stage="published", owner="wes", due=day(-5),
+                                    imported=True),
+        "archived": s.board.create("Dropped", stage="draft", owner="wes", due=day(-5), imported=True),
+        "at_risk": s.board.create("Infographic", stage="draft", owner="hana", due=day(2), imported=True),
     }
     s.board.archive(ids["archived"], "dropped")
     clock.advance(hours=-72)
     ids["review"] = s.board.create("Waiting for review", stage="review", owner="wes",
-                                   reviewers=["eve"], due=day(20))
+                                   reviewers=["eve"], due=day(20), imported=True)
     clock.advance(hours=72)
     s.board.set_away("hana", True, "out sick")
     return ids
@@ -279,7 +280,7 @@ def test_due_soon_then_overdue(open_as: Callable[..., Session], board: dict[str,
 
 def test_nothing_due_soon_outside_the_window(open_as: Callable[..., Session], clock: FakeClock) -> None:
     s = open_as("pia")
-    pid = s.board.create("Tomorrow", stage="draft", due=day(1))  # ends in 39 h
+    pid = s.board.create("Tomorrow", stage="draft", due=day(1), imported=True)  # ends in 39 h
     assert run_checks(s.board) == []
     clock.advance(hours=14)  # 25 h before the end of the due day
     assert run_checks(s.board) == []
@@ -332,9 +333,9 @@ def test_stage_due_dates_derived_from_the_publish_date(
     config.write_text("[board]\nderive_stage_due = true\n")
     s = open_as("pia", config=config)
     # publishes in 8 days: draft should have been done 9 days before, i.e. yesterday
-    late = s.board.create("Late draft", stage="draft", publish_date=day(8))
-    s.board.create("On time draft", stage="draft", publish_date=day(10))
-    s.board.create("Optimizing", stage="optimize", publish_date=day(8))
+    late = s.board.create("Late draft", stage="draft", publish_date=day(8), imported=True)
+    s.board.create("On time draft", stage="draft", publish_date=day(10), imported=True)
+    s.board.create("Optimizing", stage="optimize", publish_date=day(8), imported=True)
     raised = run_checks(s.board)
     events = alerts(s)
     assert [e.id for e in events] == raised
@@ -348,7 +349,7 @@ def test_stage_due_dates_derived_from_the_publish_date(
 
 def test_no_stage_due_dates_unless_configured(open_as: Callable[..., Session]) -> None:
     s = open_as("pia")
-    s.board.create("Late draft", stage="draft", publish_date=day(1))
+    s.board.create("Late draft", stage="draft", publish_date=day(1), imported=True)
     assert run_checks(s.board) == []
 
 
@@ -360,7 +361,7 @@ def test_only_pieces_that_can_be_late_are_read(open_as: Callable[..., Session]) 
         + [{"title": f"Undated {n}", "stage": "brief"} for n in range(200)]
         + [{"title": f"Live {n}", "stage": "published", "due": day(-3)} for n in range(200)]
     )
-    soon = s.board.create("Soon", stage="draft", due=day(2))
+    soon = s.board.create("Soon", stage="draft", due=day(2), imported=True)
     with s.store.read() as conn:
         candidates = _candidates(conn, s.workflow, NOW)
     assert [p.id for p in candidates] == [soon]

@@ -76,17 +76,31 @@ def test_init_demo(cli: Any, db_path: Path) -> None:
 
 
 def test_add(cli: Any, board: Session) -> None:
-    code, out, err = cli("add", "Pricing page", "--format", "video", "--stage", "draft",
+    code, out, err = cli("add", "Pricing page", "--format", "video", "--stage", "brief",
                          "--owner", "chloe", "--due", "2025-03-01", "--publish", "2025-03-10",
                          "--tag", "seo", "--tag", "pricing", "--channel", "blog", "--reviewer", "ben")
     assert (code, err) == (0, "")
     pid = int(out)
     p = piece(board, pid)
     assert (p.title, p.format, p.stage, p.owner, p.due, p.publish_date) == (
-        "Pricing page", "video", "draft", "chloe", "2025-03-01", "2025-03-10")
+        "Pricing page", "video", "brief", "chloe", "2025-03-01", "2025-03-10")
     assert (p.tags, p.channels, p.reviewers) == (("seo", "pricing"), ("blog",), ("ben",))
     code, out, _ = cli("add", "Second")
     assert code == 0 and int(out) == pid + 1 and piece(board, pid + 1).stage == "ideas"
+
+
+def test_add_past_a_gate_is_refused_unless_overridden(cli: Any, board: Session) -> None:
+    code, out, err = cli("add", "Straight to published", "--stage", "published")
+    assert code == 1 and out == ""
+    line = one_error_line(err)
+    assert "cannot create a piece in Published" in line and "brief" in line
+    assert not [p for p in board.queries.pieces() if p.title == "Straight to published"]
+    board.board.add_person("pm", "Pat", ["pm"])
+    code, out, err = cli("add", "Moved from the old tool", "--stage", "published",
+                         "--override", "migrated from Trello", user="pm")
+    assert code == 0, err
+    created = board.queries.history(int(out))[0]
+    assert created.data["override"] == "migrated from Trello"
 
 
 def test_move(cli: Any, board: Session) -> None:
@@ -173,7 +187,7 @@ def test_archive_restore_reject(cli: Any, board: Session) -> None:
 
 
 def test_tick(cli: Any, board: Session) -> None:
-    pid = board.board.create("Piece", stage="optimize")
+    pid = board.board.create("Piece", stage="optimize", imported=True)
     code, out, _ = cli("tick", pid, "seo", user="chloe")
     assert (code, out) == (0, f"#{pid} seo ticked\n")
     assert piece(board, pid).checklist["seo"]["by"] == "chloe"
@@ -184,8 +198,8 @@ def test_tick(cli: Any, board: Session) -> None:
 
 
 def test_approve_and_request_changes(cli: Any, board: Session) -> None:
-    first = board.board.create("First", stage="review")
-    second = board.board.create("Second", stage="review")
+    first = board.board.create("First", stage="review", imported=True)
+    second = board.board.create("Second", stage="review", imported=True)
     code, _, err = cli("approve", first, user="chloe")
     line = one_error_line(err)
     assert code == 1 and "editor" in line and "approve" in line
@@ -236,8 +250,8 @@ def test_show(cli: Any, board: Session) -> None:
 
 def test_ls(cli: Any, board: Session) -> None:
     a = board.board.create("Alpha", owner="chloe")
-    b = board.board.create("Beta", stage="draft", owner="ben")
-    c = board.board.create("Gamma", stage="draft")
+    b = board.board.create("Beta", stage="draft", owner="ben", imported=True)
+    c = board.board.create("Gamma", stage="draft", imported=True)
     board.board.archive(board.board.create("Archived"))
     plain, by_stage, by_owner, as_json, bad_stage = cli.many(
         ("ls",), ("ls", "--stage", "Draft"), ("ls", "--owner", "@chloe", "--json"), ("ls", "--json"),

@@ -62,7 +62,7 @@ def test_four_processes_lose_nothing(make_session: Callable[..., Session], db_pa
     users = [f"w{i}" for i in range(WORKERS)]
     for user in users:
         s.board.add_person(user, user, ["writer"])
-    pieces = [s.board.create(f"Shared {i}", stage="scheduled") for i in range(3)]
+    pieces = [s.board.create(f"Shared {i}", stage="scheduled", imported=True) for i in range(3)]
     start = s.queries.last_event_id()
     script = tmp_path / "worker.py"
     script.write_text(WORKER)

@@ -88,9 +88,9 @@ def last_event(s: Session, piece_id: int) -> EventView:
 
 
 def piece_in(s: Session, stage: str, **fields: Any) -> int:
-    """A piece placed straight into ``stage`` (creation is never gated)."""
+    """A piece placed straight into ``stage`` as an import (which skips the gates)."""
     fields.setdefault("owner", "wes")
-    return s.board.create(f"Piece in {stage}", stage=stage, **fields)
+    return s.board.create(f"Piece in {stage}", stage=stage, imported=True, **fields)
 
 
 # -- the brief gate ------------------------------------------------------------------
@@ -327,8 +327,8 @@ def test_revision_limit_from_the_config(tmp_path: Path, open_as: Callable[..., S
     config = tmp_path / "prodboard.toml"
     config.write_text('[board]\nrevision_limit = 0\n[formats."blog post"]\nrevision_limit = 1\n')
     s = open_as("pia", config=config)
-    blog = s.board.create("Blog", stage="review")
-    other = s.board.create("Video", stage="review", format="video")
+    blog = s.board.create("Blog", stage="review", imported=True)
+    other = s.board.create("Video", stage="review", format="video", imported=True)
     s.board.move(blog, "draft")
     assert "revision_limit_exceeded" not in last_event(s, blog).data
     s.board.move(other, "draft")
@@ -405,7 +405,7 @@ def test_checklist_per_format_from_the_config(tmp_path: Path, open_as: Callable[
         '[formats.whitepaper]\nchecklist = ["fact_check", "legal"]\n'
     )
     s = open_as("pia", config=config)
-    pid = s.board.create("Paper", stage="optimize", format="whitepaper")
+    pid = s.board.create("Paper", stage="optimize", format="whitepaper", imported=True)
     with pytest.raises(Refused) as exc:
         s.board.move(pid, "scheduled")
     assert exc.value.missing == ("Facts checked by an SME", "Legal / compliance")

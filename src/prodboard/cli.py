@@ -114,17 +114,19 @@ def init(c: Ctx, demo: bool, name: str | None) -> None:
 @click.option("--tag", "tags", multiple=True)
 @click.option("--channel", "channels", multiple=True)
 @click.option("--reviewer", "reviewers", multiple=True)
+@click.option("--override", default=None, metavar="REASON",
+              help="Create past a gate (role-limited), e.g. work done elsewhere.")
 @pass_ctx
 @guarded
 def add(c: Ctx, title: str, fmt: str | None, stage: str | None, owner: str | None,
         due: str | None, publish: str | None, tags: tuple[str, ...],
-        channels: tuple[str, ...], reviewers: tuple[str, ...]) -> None:
-    """Add a piece; prints its id."""
+        channels: tuple[str, ...], reviewers: tuple[str, ...], override: str | None) -> None:
+    """Add a piece; prints its id. A piece added past a gate must meet it."""
     fields: dict[str, Any] = {"format": fmt, "due": due, "publish_date": publish}
     for key, value in (("tags", tags), ("channels", channels), ("reviewers", reviewers)):
         if value:
             fields[key] = list(value)
-    pid = c.session().board.create(title, stage=stage, owner=owner, **fields)
+    pid = c.session().board.create(title, stage=stage, owner=owner, override=override, **fields)
     click.echo(pid)
 
 

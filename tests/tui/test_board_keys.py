@@ -247,12 +247,11 @@ async def test_approve_request_changes_and_override(
         await settle(app, pilot)
         piece = open_as().queries.piece(10)
         assert piece is not None and piece.stage == "draft" and piece.revision_rounds == 2
-        # ben is not allowed to override a gate; the refusal is a toast
+        # ben is not allowed to override a gate; the refusal is a toast, no form
         await go_to(app, pilot, 5)
         await pilot.press("o")
-        await pilot.press(*"launch date moved")
-        await pilot.press("enter")
         await settle(app, pilot)
+        assert not isinstance(app.screen, ReasonForm)
         assert open_as().queries.piece(5).stage == "brief"  # type: ignore[union-attr]
         assert any("may override" in t for t in toasts(app))
 
@@ -353,3 +352,55 @@ async def test_owner_select_lists_people(app_as: AppMaker) -> None:
         await go_to(app, pilot, 8)
         await pilot.press("e")
         assert app.screen.query_one("#f-owner", Select).value == "hana"
+
+
+async def test_a_move_someone_else_made_first_is_a_conflict(
+    app_as: AppMaker, open_as: Callable[..., Session]
+) -> None:
+    app = app_as("chloe")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go_to(app, pilot, 13)  # scheduled
+        open_as("ben").board.move(13, "published")  # ben, meanwhile, in his terminal
+        await pilot.press("H")  # chloe meant Scheduled → Optimize
+        await settle(app, pilot)
+        assert open_as().queries.piece(13).stage == "published"  # type: ignore[union-attr]
+        assert any("ben changed stage" in t for t in toasts(app))
+
+
+async def test_my_own_quick_moves_are_not_conflicts(
+    app_as: AppMaker, open_as: Callable[..., Session]
+) -> None:
+    app = app_as("ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, 1)  # ideas
+        await pilot.press("L")  # to Brief, then the brief gate refuses the next one
+        await pilot.press("H")
+        await settle(app, pilot)
+        assert open_as().queries.piece(1).stage == "ideas"  # type: ignore[union-attr]
+        assert [e.kind for e in open_as().queries.history(1)][-2:] == ["piece.moved"] * 2
+
+
+async def test_override_key_checks_first(app_as: AppMaker) -> None:
+    app = app_as("ben")  # an editor, not allowed to override
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go_to(app, pilot, 5)
+        await pilot.press("o")
+        assert not isinstance(app.screen, ReasonForm)
+        assert any("may override" in t for t in toasts(app))
+        await go_to(app, pilot, 7)  # no gate blocks draft → review
+        await pilot.press("o")
+        assert not isinstance(app.screen, ReasonForm)
+        assert any("No gate blocks" in t for t in toasts(app))
+
+
+async def test_checklist_tab_takes_the_keys(app_as: AppMaker, open_as: Callable[..., Session]) -> None:
+    app = app_as("gus")
+    async with app.run_test(size=SIZE) as pilot:
+        await go_to(app, pilot, 12)
+        await pilot.press("enter")
+        await pilot.press("right")  # Details → Checklist tab
+        await pilot.pause()
+        await pilot.press("down", "t")  # the second item: SEO, ticked → unticked
+        await settle(app, pilot)
+        checklist = open_as().queries.piece(12).checklist  # type: ignore[union-attr]
+        assert "seo" not in checklist and "brand_voice" in checklist

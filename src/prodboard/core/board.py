@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -167,6 +168,8 @@ class Board:
                 continue
             if int(data["version"]) <= base_version:
                 break
+            if actor == self.actor:  # my own later change (another key press) is no conflict
+                continue
             fields |= set(data.get("changes", {}))
             who.add(actor)
         return fields, who
@@ -216,10 +219,18 @@ class Board:
         *,
         stage: str | None = None,
         owner: str | None = None,
+        override: str | None = None,
+        imported: bool = False,
         **fields: Any,
     ) -> int:
-        """Create a piece at the end of its stage; returns its id."""
-        return int(self._write(lambda conn: self._create(conn, title, stage, owner, fields)))
+        """Create a piece at the end of its stage; returns its id.
+
+        A piece created past a gate must meet it, as if it had moved there (or be
+        overridden with a reason); ``imported`` places existing work as it is, and
+        says so in the event.
+        """
+        return int(self._write(lambda conn: self._create(
+            conn, title, stage, owner, fields, override=override, imported=imported)))
 
     def create_many(self, items: list[dict[str, Any]]) -> list[int]:
         """Create many pieces in one transaction (an import): one event per piece."""
@@ -229,16 +240,15 @@ class Board:
             for item in items:
                 item = dict(item)
                 title = item.pop("title", "")
-                out.append(
-                    self._create(conn, title, item.pop("stage", None), item.pop("owner", None), item)
-                )
+                out.append(self._create(conn, title, item.pop("stage", None),
+                                        item.pop("owner", None), item, imported=True))
             return out
 
         return list(self._write(run))
 
     def _create(
         self, conn: Connection, title: str, stage: str | None, owner: str | None,
-        fields: dict[str, Any],
+        fields: dict[str, Any], *, override: str | None = None, imported: bool = False,
     ) -> int:
         st = self.wf.stage(stage) if stage else self.wf.first
         values = {k: normalise(k, v) for k, v in fields.items() if v is not None}
@@ -259,14 +269,34 @@ class Board:
             )
         )
         pid = _new_id(result)
+        data: dict[str, Any] = {"title": values["title"], "stage": st.key,
+                                "owner": values.get("owner"), "version": 1, "changes": {}}
+        if imported:
+            data["imported"] = True
+        elif st.key != self.wf.first.key:
+            data.update(self._creation_gates(conn, pid, st.key, override))
         active = st.key not in (self.wf.first.key, self.wf.last.key)
-        self._emit(
-            conn, "piece.created", pid,
-            {"title": values["title"], "stage": st.key, "owner": values.get("owner"),
-             "version": 1, "changes": {},
-             **self._wip_warnings(conn, st.key, values.get("owner") if active else None)},
-        )
+        data.update(self._wip_warnings(conn, st.key, values.get("owner") if active else None))
+        self._emit(conn, "piece.created", pid, data)
         return pid
+
+    def _creation_gates(
+        self, conn: Connection, pid: int, stage: str, override: str | None
+    ) -> dict[str, Any]:
+        """The gates a new piece passes on its way to ``stage``, as if it had moved."""
+        placed = self._piece(conn, pid)
+        failed = rules.gate_checks(replace(placed, stage=self.wf.first.key), self.wf, stage)
+        if not failed:
+            return {}
+        reasons = "; ".join(g.reason() for g in failed)
+        name = self.wf.stage(stage).name
+        if not (override or "").strip():
+            raise Refused(f"cannot create a piece in {name}: {reasons}",
+                          tuple(x for g in failed for x in g.missing))
+        if not rules.can_override(self.q.person_in(conn, self.actor), self.wf):
+            raise Refused(f"only {' or '.join(self.wf.override_roles)} may override a gate; "
+                          + reasons)
+        return {"override": clean(override or ""), "overridden": [g.gate for g in failed]}
 
     def edit(
         self, piece_id: int, changes: dict[str, Any], base_version: int | None = None
@@ -407,6 +437,8 @@ class Board:
             piece = self._piece(conn, piece_id)
             self._check_version(conn, piece, base_version, ("owner",))
             who = self._require_person(conn, handle) if handle else None
+            if who == piece.owner:  # nothing changes: no version bump, no event
+                return piece
             diff = self._update(conn, piece, {"owner": who})
             data: dict[str, Any] = {"title": piece.title, "changes": diff,
                                     "version": piece.version + 1}

@@ -44,7 +44,8 @@ def _add_piece(board: Board, spec: dict[str, Any], today: date) -> int:
     rounds = spec.pop("revision_rounds", 0)
     target = spec.pop("stage")
     start = "review" if rounds else target
-    pid = actor.create(spec.pop("title"), stage=start, owner=spec.pop("owner", None), **spec)
+    pid = actor.create(spec.pop("title"), stage=start, owner=spec.pop("owner", None),
+                       imported=True, **spec)
     editor = Board(board.store, board.wf, "ben", board.clock)
     for _ in range(rounds):  # play the history out, so it shows in the piece's log
         editor.request_changes(pid, "Needs another pass: see comments.")

@@ -19,8 +19,9 @@ def clean(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """Like clean() for one-line fields (titles, names): newlines become spaces."""
-    return " ".join(clean(text).split("\n")).strip()
+    """Like clean() for one-line fields (titles, names): newlines and tabs become spaces
+    (a tab in a card would break the board's columns)."""
+    return " ".join(clean(text).replace("\t", " ").split("\n")).strip()
 
 
 def mentions(text: str) -> list[str]:

@@ -20,6 +20,7 @@ from textual.containers import HorizontalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from ..core import rules
 from ..core.context import Session
 from ..core.errors import ProdboardError
 from ..core.views import PieceView
@@ -305,11 +306,13 @@ class ProdboardApp(LiveBoard, App[None]):
         wf = self.wf
 
         def job() -> PieceView:
+            # The target follows from the stage now (my earlier key presses may have
+            # moved it already); the version I saw refuses a move someone else made.
             fresh = board.q.piece(piece.id) or piece
             index = wf.index(fresh.stage) + delta
             if not 0 <= index < len(wf.stages):
                 raise _Edge("already in the " + ("first" if delta < 0 else "last") + " stage")
-            return board.move(piece.id, wf.stages[index].key)
+            return board.move(piece.id, wf.stages[index].key, base_version=piece.version)
 
         def done(moved: PieceView) -> None:
             # The moved card keeps the focus: follow it to its new column.
@@ -396,6 +399,16 @@ class ProdboardApp(LiveBoard, App[None]):
             self.notify("Already in the last stage.", severity="warning", markup=False)
             return
         target = self.wf.stages[index]
+        failed = rules.gate_checks(piece, self.wf, target.key)
+        if not failed:
+            self.notify(f"No gate blocks #{piece.id}: move it with shift+→.", markup=False)
+            return
+        me = self.session.queries.person(self.session.user)
+        if not rules.can_override(me, self.wf):
+            self.notify(f"Only {' or '.join(self.wf.override_roles)} may override a gate; "
+                        + "; ".join(g.reason() for g in failed), title="Not allowed",
+                        severity="error", markup=False)
+            return
         from .forms import ReasonForm
 
         board = self.session.board

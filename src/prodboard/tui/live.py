@@ -37,7 +37,8 @@ SEVERITY = {"information": "information", "warning": "warning", "error": "error"
 
 @dataclass
 class _Burst:
-    """One actor's recent events, the alerts they made, and the toasts showing them."""
+    """One actor's recent events, the alerts they made, the toasts showing them, and
+    when the burst started (a steady stream becomes one toast every few seconds)."""
 
     events: list[EventView]
     alerts: list[Alert]
@@ -112,13 +113,15 @@ class LiveBoard:
             for actor, evs in groups.items()
         }
 
-        def read() -> tuple[list[PieceView], dict[str, list[Alert]], set[str] | None]:
+        def read() -> tuple[list[PieceView], dict[str, list[Alert]], set[str] | None, int]:
             pieces = q.pieces(ids=ids) + q.pieces(ids=ids, archived=True) if ids else []
             away = {p.handle for p in q.people() if p.away} if people_changed else None
             alerts = {actor: alerts_in(q, self.session.user, evs) for actor, evs in merged.items()}
-            return pieces, alerts, away
+            # The header counts what the inbox will show, grouped the same way.
+            unread = load_inbox(q, self.session.user).unread
+            return pieces, alerts, away, unread
 
-        pieces, alerts_by_actor, away = await asyncio.to_thread(read)
+        pieces, alerts_by_actor, away, unread = await asyncio.to_thread(read)
         if away is not None:
             self.away = away
             self.paint()
@@ -126,19 +129,20 @@ class LiveBoard:
         self._tell_open_screens(events)
         for actor, alerts in alerts_by_actor.items():
             self._show_burst(actor, merged[actor], alerts, now)
+        self.unread = unread
         self.topbar.set_unread(self.unread)
 
     def _show_burst(self: ProdboardApp, actor: str, events: list[EventView],  # type: ignore[misc]
                     alerts: list[Alert], now: float) -> None:
         """Replace the actor's open toasts with the alerts of the whole burst."""
         previous = self.bursts.get(actor)
+        started = now
         if previous is not None and previous.events and previous.events[0] is events[0]:
             for note in previous.notes:
                 self._unnotify(note)
-            self.unread -= len(previous.alerts)
+            started = previous.at  # a burst spans at most BURST_SECONDS from its start
         notes = [self.toast(alert) for alert in alerts]
-        self.unread += len(alerts)
-        self.bursts[actor] = _Burst(events, alerts, notes, now)
+        self.bursts[actor] = _Burst(events, alerts, notes, started)
 
     def _tell_open_screens(self: ProdboardApp, events: list[EventView]) -> None:  # type: ignore[misc]
         from .forms import PieceForm

@@ -54,6 +54,11 @@ class PieceScreen(Screen[None]):
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="history")
         yield Footer()
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Keys go to the tab's table at once (↓ then t ticks the second item)."""
+        for table in event.pane.query(DataTable):
+            table.focus()
+
     def on_mount(self) -> None:
         self.query_one("#checklist", DataTable).add_columns("Item", "Ticked by", "When")
         self.query_one("#history", DataTable).add_columns("When (UTC)", "Who", "What")
