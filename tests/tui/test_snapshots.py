@@ -33,6 +33,7 @@ def test_piece_screen(snap_compare: Any, app_as: AppMaker) -> None:
     app = app_as()
 
     async def open_piece(pilot: Any) -> None:
+        await pilot.pause()
         app.focus_piece(10)
         await pilot.press("enter")
         await pilot.pause()
@@ -44,6 +45,7 @@ def test_piece_history_tab(snap_compare: Any, app_as: AppMaker) -> None:
     app = app_as()
 
     async def open_history(pilot: Any) -> None:
+        await pilot.pause()
         app.focus_piece(10)
         await pilot.press("enter")
         app.screen.query_one("#piece-tabs").active = "tab-history"

@@ -43,7 +43,11 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
             extra += " (delegated)"
         return f"{who}{verb} {title} {arrow}{extra}"
     if k == "piece.created":
-        return f"{who}created {title} in {_stage_name(wf, ev.data.get('stage'))}"
+        how = " (imported)" if ev.data.get("imported") else ""
+        if ev.data.get("override"):
+            how = f" overriding the {'/'.join(ev.data.get('overridden', []))} gate: " \
+                  f"{_short(ev.data['override'], 60)}"
+        return f"{who}created {title} in {_stage_name(wf, ev.data.get('stage'))}{how}"
     if k == "piece.edited":
         parts = [f"{f} {_short(b, 20)} → {_short(a, 20)}" for f, (b, a) in changes.items()]
         return f"{who}edited {title}: " + "; ".join(parts)
