@@ -16,6 +16,7 @@ from .views import (
     PieceView,
     event_from_row,
     person_from_row,
+    piece_from_dict,
     piece_from_row,
 )
 from .workflow import Workflow
@@ -67,7 +68,9 @@ class Queries:
         if ids is not None:
             query = query.where(P.c.id.in_(list(ids)))
         with self.store.read() as conn:
-            return [piece_from_row(row, row.comments) for row in conn.execute(query)]
+            result = conn.execute(query)
+            keys = list(result.keys())  # zip per row: row._mapping costs a third of a big load
+            return [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
 
     def piece(self, piece_id: int) -> PieceView | None:
         found = self.pieces(ids=[piece_id]) or self.pieces(ids=[piece_id], archived=True)

@@ -97,7 +97,10 @@ _PIECE_FIELDS = tuple(PieceView.__dataclass_fields__)
 
 
 def piece_from_row(row: Any, comments: int = 0) -> PieceView:
-    data = dict(row._mapping)
+    return piece_from_dict(dict(row._mapping), comments)
+
+
+def piece_from_dict(data: dict[str, Any], comments: int = 0) -> PieceView:
     data.pop("comments", None)
     for key in _PIECE_TUPLES:
         data[key] = tuple(data[key] or ())
