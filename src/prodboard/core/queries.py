@@ -50,6 +50,7 @@ class Queries:
         owner: str | None = None,
         archived: bool = False,
         ids: Iterable[int] | None = None,
+        exclude_stage: str | None = None,
     ) -> list[PieceView]:
         """Pieces in board order (stage, then rank), with their comment counts."""
         counts = (
@@ -65,6 +66,8 @@ class Queries:
             query = query.where(P.c.stage == self.wf.stage(stage).key)
         if owner:
             query = query.where(P.c.owner == owner.lower().lstrip("@"))
+        if exclude_stage:
+            query = query.where(P.c.stage != exclude_stage)
         if ids is not None:
             query = query.where(P.c.id.in_(list(ids)))
         with self.store.read() as conn:

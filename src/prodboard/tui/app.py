@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, TypeVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import HorizontalScroll
@@ -31,6 +31,7 @@ from .model import BoardModel, Filter
 from .topbar import TopBar
 
 T = TypeVar("T")
+LAZY_STAGE_SIZE = 500  # a last stage bigger than this loads after the first paint
 
 
 BOARD_BINDINGS = [
@@ -129,11 +130,11 @@ class ProdboardApp(LiveBoard, App[None]):
         q = self.session.queries
         cursor = q.last_event_id()  # read first: later events are re-applied, harmlessly
         self.board_name = q.board_name()
-        self.model.load(q.pieces())
-        # Thousands of long-lived piece values: keep them out of the collector's full
-        # passes, which otherwise cost ~80 ms at random moments on a 10,000-piece board.
-        gc.collect()
-        gc.freeze()
+        last = self.wf.last.key
+        # Years of published pieces come after the first paint, so a big board is
+        # usable at once; a small one loads whole (and paints the same every time).
+        later = q.stage_counts().get(last, 0) > LAZY_STAGE_SIZE
+        self.model.load(q.pieces(exclude_stage=last if later else None))
         self.away = {p.handle for p in q.people() if p.away}
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly)
         self._size_columns()
@@ -142,6 +143,27 @@ class ProdboardApp(LiveBoard, App[None]):
             self.notify("This board is read-only: you can look, but changes cannot be saved.",
                         title="Read-only", severity="warning", timeout=8, markup=False)
         self.start_live(cursor)
+        if later:
+            self.load_last_stage()
+        else:
+            self._freeze()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_last_stage(self) -> None:
+        pieces = self.session.queries.pieces(stage=self.wf.last.key)
+        self.call_from_thread(self._merge_loaded, pieces)
+
+    def _merge_loaded(self, pieces: list[PieceView]) -> None:
+        self.model.merge(pieces)
+        self.paint()
+        self._freeze()
+
+    @staticmethod
+    def _freeze() -> None:
+        # Thousands of long-lived piece values: keep them out of the collector's full
+        # passes, which otherwise cost ~80 ms at random moments on a 10,000-piece board.
+        gc.collect()
+        gc.freeze()
 
     def on_resize(self) -> None:
         self._size_columns()

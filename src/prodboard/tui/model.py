@@ -110,6 +110,15 @@ class BoardModel:
         if self.filter.matches(p):
             insort(self.columns.setdefault(p.stage, []), p, key=_order)
 
+    def merge(self, pieces: list[PieceView]) -> None:
+        """Add pieces loaded in the background, keeping any newer state the feed
+        brought meanwhile."""
+        for p in pieces:
+            known = self.pieces.get(p.id)
+            if known is None or known.version < p.version:
+                self.pieces[p.id] = p
+        self.rebuild()
+
     def rebuild(self) -> None:
         """Recompute every column from the pieces (after a load or a new filter)."""
         keys = [s.key for s in self.workflow.stages]
