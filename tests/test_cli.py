@@ -392,3 +392,10 @@ def test_bad_input_exits_2(cli: Any, board: Session) -> None:
     for call, (code, out, err) in zip(usage, results[len(cases):], strict=True):
         assert code == 2 and out == "" and "is not a valid integer" in err, (call, err)
     assert board.queries.last_event_id() == before
+
+
+def test_usage_errors_are_one_line(cli: Any, board: Session) -> None:
+    for args in (("move", "abc", "draft"), ("move", "1"), ("bogus",), ("ls", "--stage")):
+        code, out, err = cli(*args)
+        assert code == 2 and out == ""
+        assert one_error_line(err).startswith("prodboard: ")

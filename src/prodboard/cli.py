@@ -486,6 +486,15 @@ def people_set(c: Ctx, handle: str, level: str | None, delegate: str | None,
 def main() -> None:
     """Console entry point."""
     try:
-        cli.main(prog_name="prodboard", standalone_mode=True)
+        code = cli.main(prog_name="prodboard", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.UsageError as exc:
+        # One line, like every other error; `--help` still prints the full usage.
+        path = exc.ctx.command_path if exc.ctx else "prodboard"
+        fail(f"{exc.format_message()} (see: {path} --help)", exc.exit_code)
+    except click.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code)
     except ProdboardError as exc:  # pragma: no cover - guarded() catches these first
         fail(exc.message, exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -404,3 +404,21 @@ async def test_checklist_tab_takes_the_keys(app_as: AppMaker, open_as: Callable[
         await settle(app, pilot)
         checklist = open_as().queries.piece(12).checklist  # type: ignore[union-attr]
         assert "seo" not in checklist and "brand_voice" in checklist
+
+
+async def test_a_big_last_stage_loads_after_the_first_paint(
+    app_as: AppMaker, open_as: Callable[..., Session]
+) -> None:
+    open_as("ana").board.create_many(
+        [{"title": f"Old post {i}", "stage": "published"} for i in range(700)])
+    app = app_as("ana")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.model.counts["published"] == 702
+        assert app.column("published").header.render()  # painted
+        await go_to(app, pilot, 13)  # scheduled → published still works on the big column
+        await pilot.press("L")
+        await settle(app, pilot)
+        assert app.model.pieces[13].stage == "published"
+        assert app.model.columns["published"][0].id == 13  # a moved card lands on top
