@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.notifications import Notification, Notify
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from ..core.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
@@ -57,6 +58,7 @@ class LiveBoard:
     feed: ChangeFeed | None = None
     last_alert_piece: int | None = None
     bursts: dict[str, _Burst]
+    unread_timer: Timer | None = None
 
     def start_live(self: ProdboardApp, cursor: int) -> None:  # type: ignore[misc]
         """Start following changes after ``cursor`` (the board was read at that point)."""
@@ -113,23 +115,37 @@ class LiveBoard:
             for actor, evs in groups.items()
         }
 
-        def read() -> tuple[list[PieceView], dict[str, list[Alert]], set[str] | None, int]:
+        def read() -> tuple[list[PieceView], dict[str, list[Alert]], set[str] | None]:
             pieces = q.pieces(ids=ids) + q.pieces(ids=ids, archived=True) if ids else []
             away = {p.handle for p in q.people() if p.away} if people_changed else None
             alerts = {actor: alerts_in(q, self.session.user, evs) for actor, evs in merged.items()}
-            # The header counts what the inbox will show, grouped the same way.
-            unread = load_inbox(q, self.session.user).unread
-            return pieces, alerts, away, unread
+            return pieces, alerts, away
 
-        pieces, alerts_by_actor, away, unread = await asyncio.to_thread(read)
+        pieces, alerts_by_actor, away = await asyncio.to_thread(read)
         if away is not None:
             self.away = away
             self.paint()
         self.refresh_pieces(pieces)
         self._tell_open_screens(events)
+        shown = False
         for actor, alerts in alerts_by_actor.items():
             self._show_burst(actor, merged[actor], alerts, now)
-        self.unread = unread
+            shown = shown or bool(alerts)
+        if shown:
+            self.count_unread_soon()
+
+    def count_unread_soon(self: ProdboardApp) -> None:  # type: ignore[misc]
+        """Recount the unread alerts once a stream of events settles (the count reads
+        every unread event, so it is not redone for each batch)."""
+        if self.unread_timer is not None:
+            self.unread_timer.stop()
+        self.unread_timer = self.set_timer(0.3, self.count_unread)
+
+    @work(exclusive=True, group="unread", exit_on_error=False)
+    async def count_unread(self: ProdboardApp) -> None:
+        """The header counts what the inbox will show, grouped the same way."""
+        inbox = await asyncio.to_thread(load_inbox, self.session.queries, self.session.user)
+        self.unread = inbox.unread
         self.topbar.set_unread(self.unread)
 
     def _show_burst(self: ProdboardApp, actor: str, events: list[EventView],  # type: ignore[misc]
@@ -138,8 +154,8 @@ class LiveBoard:
         previous = self.bursts.get(actor)
         started = now
         if previous is not None and previous.events and previous.events[0] is events[0]:
-            for note in previous.notes:
-                self._unnotify(note)
+            for note in previous.notes:  # the new toast's Notify refreshes the rack once
+                self._unnotify(note, refresh=False)
             started = previous.at  # a burst spans at most BURST_SECONDS from its start
         notes = [self.toast(alert) for alert in alerts]
         self.bursts[actor] = _Burst(events, alerts, notes, started)
