@@ -314,7 +314,17 @@ class ProdboardApp(LiveBoard, App[None]):
             self.action_open_piece()
 
     # -- actions: changes ------------------------------------------------------------
-    def _need_piece(self) -> PieceView | None:
+    def _writable(self) -> bool:
+        """False (and says so) on a read-only board, before any form opens."""
+        if self.session.store.readonly:
+            self.notify("This board is read-only: changes cannot be saved.", title="Read-only",
+                        severity="warning", markup=False)
+            return False
+        return True
+
+    def _need_piece(self, change: bool = True) -> PieceView | None:
+        if change and not self._writable():
+            return None
         piece = self.current()
         if piece is None:
             self.notify("No piece here: move to a card first.", severity="warning", markup=False)
@@ -356,7 +366,7 @@ class ProdboardApp(LiveBoard, App[None]):
         self.refresh_pieces(self.session.queries.pieces(stage=piece.stage))
 
     def action_open_piece(self) -> None:
-        piece = self._need_piece()
+        piece = self._need_piece(change=False)
         if piece is not None:
             from .piece_screen import PieceScreen
 
@@ -365,6 +375,8 @@ class ProdboardApp(LiveBoard, App[None]):
     def action_new_piece(self) -> None:
         from .forms import PieceForm
 
+        if not self._writable():
+            return
         self.push_screen(PieceForm(None, stage=self.focus_stage))
 
     def action_edit_piece(self) -> None:
