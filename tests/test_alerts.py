@@ -327,6 +327,19 @@ def test_summary_counts_changes_and_what_involves_me() -> None:
                      ctx(pieces=pieces)) == "1 change while you were away, none involving you"
 
 
+def test_summary_puts_what_is_about_me_before_the_rest() -> None:
+    pieces = {i: PieceFacts("rex", (), "draft", f"p{i}") for i in range(1, 9)}
+    events = [ev(i, "piece.created", "ana", i, stage="ideas") for i in range(1, 8)]
+    events += [ev(20 + i, "checklist.ticked", "ana", 1, item="seo") for i in range(5)]
+    events += [ev(30 + i, "piece.edited", "ana", 2, changes={"title": ["a", "b"]}) for i in range(4)]
+    events += [ev(40 + i, "piece.archived", "ana", 3) for i in range(3)]
+    events.append(ev(50, "comment.added", "eve", 8, body="@allie one thing", mentions=["allie"]))
+    text = summarize("allie", events, ctx(pieces=pieces, watchers={}))  # allie hears all
+    parts = text.split(": ", 1)[1].split(", ")
+    assert parts[0] == "1 comment mentioning you"  # though the rarest, it comes first
+    assert parts[1:] == ["7 new pieces", "5 checklist changes", "4 edits", "…"]
+
+
 # -- the inbox on a real board -------------------------------------------------------------------
 @pytest.fixture
 def alerts_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:

@@ -531,7 +531,12 @@ def summarize(handle: str, events: Iterable[EventView], ctx: AlertContext, most:
     head = f"{n} change{'s' if n != 1 else ''} while you were away"
     if not counts:
         return f"{head}, none involving you"
-    parts = [f"{k} {one if k == 1 else many}" for (one, many), k in counts.most_common(most)]
+    # What is about me comes first (a mention or an assignment must not hide behind
+    # "…"), then the rest by how often it happened.
+    personal = ("you", "your")
+    ranked = sorted(counts.items(), key=lambda item: (
+        not any(word in item[0][1].split() for word in personal), -item[1]))
+    parts = [f"{k} {one if k == 1 else many}" for (one, many), k in ranked[:most]]
     if len(counts) > most:
         parts.append("…")
     return f"{head}: {', '.join(parts)}"
