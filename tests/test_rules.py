@@ -531,3 +531,11 @@ def test_people_away_and_back(team: Callable[[str], Session]) -> None:
     assert pia.queries.events_since(0)[-1].kind == "person.back"
     with pytest.raises(BadInput, match="unknown person"):
         pia.board.set_away("nobody", True)
+
+
+def test_request_changes_needs_a_reviewer(team: Callable[[str], Session]) -> None:
+    s = team("wes")
+    pid = piece_in(s, "review")
+    with pytest.raises(Refused, match="may request changes"):
+        s.board.request_changes(pid, "I do not like it")
+    assert s.queries.piece(pid).stage == "review"  # type: ignore[union-attr]

@@ -576,6 +576,12 @@ class Board:
             piece = self._piece(conn, piece_id)
             if piece.stage != review.key:
                 raise Refused(f"piece #{piece.id} is not in {review.name}")
+            me = self.q.person_in(conn, self.actor)
+            reviewers = set(piece.reviewers)
+            if not (rules.is_approver(me, self.wf) or self.actor in reviewers
+                    or reviewers & self.q.delegators_of(conn, self.actor)):
+                roles = " or ".join(self.wf.approver_roles)
+                raise Refused(f"only a {roles}, or one of the piece's reviewers, may request changes")
             back = self.wf.stages[self.wf.index(review.key) - 1].key
             return self._move(conn, piece.id, back, None, None, note,
                               kind="piece.changes_requested")
