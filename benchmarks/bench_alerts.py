@@ -112,6 +112,19 @@ def toast(alert):
     return note
 app.toast = toast
 
+# A growing burst rewrites its toast in place: the new ids are painted with it.
+original_retext = app.retext
+def retext(note, alert):
+    now = clock()
+    ids = tuple(alert.event_ids)
+    alerts.append(list(ids))
+    for i in ids:
+        called.setdefault(i, now)
+    result = original_retext(note, alert)
+    watch_toast(note, ids, now)
+    return result
+app.retext = retext
+
 # A growing burst replaces its toast: count each event once, when it first arrives.
 original_show = app._show_burst
 def show(actor, events, alerts_now, now):
@@ -145,6 +158,7 @@ async def main():
         deadline = clock() + seconds
         while clock() < deadline and not all(i in painted for i in expected):
             await asyncio.sleep(0.05)
+        await asyncio.sleep(0.6)  # the header recounts 0.3 s after a stream settles
         await pilot.pause()
         inbox = await asyncio.to_thread(load_inbox, app.session, "chloe")
         out({"peak_toasts": peak[0], "unread_shown": app.unread, "unread_inbox": inbox.unread,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.notifications import Notification, Notify
 from textual.timer import Timer
+from textual.widgets._toast import Toast
 from textual.worker import Worker, WorkerState
 
 from ..core.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
@@ -152,13 +153,27 @@ class LiveBoard:
                     alerts: list[Alert], now: float) -> None:
         """Replace the actor's open toasts with the alerts of the whole burst."""
         previous = self.bursts.get(actor)
-        started = now
-        if previous is not None and previous.events and previous.events[0] is events[0]:
+        if previous is None or not previous.events or previous.events[0] is not events[0]:
+            notes = [self.toast(alert) for alert in alerts]
+            self.bursts[actor] = _Burst(events, alerts, notes, now)
+            return
+        alive = [n for n in previous.notes if n in self._notifications]
+        if len(alive) == len(previous.notes) == len(alerts) == 1:
+            notes = [self.retext(alive[0], alerts[0])]  # in place: no re-mount, no re-layout
+        else:
             for note in previous.notes:  # the new toast's Notify refreshes the rack once
                 self._unnotify(note, refresh=False)
-            started = previous.at  # a burst spans at most BURST_SECONDS from its start
-        notes = [self.toast(alert) for alert in alerts]
-        self.bursts[actor] = _Burst(events, alerts, notes, started)
+            notes = [self.toast(alert) for alert in alerts]
+        # a burst spans at most BURST_SECONDS from its start
+        self.bursts[actor] = _Burst(events, alerts, notes, previous.at)
+
+    def retext(self: ProdboardApp, note: Notification, alert: Alert) -> Notification:  # type: ignore[misc]
+        """Show a grown burst in the toast already on screen."""
+        note.message, note.title, note.severity = self._toast_parts(alert)
+        for toast in self.screen.query(Toast):
+            if toast._notification is note:  # Textual keeps the toast's notification here
+                toast.refresh(layout=True)
+        return note
 
     def _tell_open_screens(self: ProdboardApp, events: list[EventView]) -> None:  # type: ignore[misc]
         from .forms import PieceForm
@@ -180,16 +195,17 @@ class LiveBoard:
 
     def toast(self: ProdboardApp, alert: Alert) -> Notification:  # type: ignore[misc]
         """Show one alert; ``g`` jumps to its piece."""
+        message, title, severity = self._toast_parts(alert)
+        note = Notification(message, title=title, severity=severity, timeout=8, markup=False)
+        self.post_message(Notify(note))
+        return note
+
+    def _toast_parts(self: ProdboardApp, alert: Alert) -> tuple[str, str, Any]:  # type: ignore[misc]
         hint = "  (g: go to it)" if alert.piece_id is not None else ""
         if alert.piece_id is not None:
             self.last_alert_piece = alert.piece_id
-        note = Notification(
-            alert.text + hint, title=f"@{alert.actor}" if alert.actor else "prodboard",
-            severity=SEVERITY.get(alert.severity, "information"),  # type: ignore[arg-type]
-            timeout=8, markup=False,
-        )
-        self.post_message(Notify(note))
-        return note
+        title = f"@{alert.actor}" if alert.actor else "prodboard"
+        return alert.text + hint, title, SEVERITY.get(alert.severity, "information")
 
     # -- the inbox -------------------------------------------------------------------
     def load_unread(self: ProdboardApp, announce: bool = False) -> None:  # type: ignore[misc]
