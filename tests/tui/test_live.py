@@ -128,6 +128,7 @@ async def test_two_hundred_events_no_miss_no_duplicate(
         delivered = [i for a in alerts for i in a.event_ids]
         assert sorted(delivered) == new_ids  # every one, once
         assert len(alerts) <= 3  # one burst, even across many feed batches
+        assert sum(1 for n in app._notifications if n.title == "@ben") <= 3  # not 200 toasts
         inbox = load_inbox(app.session, "chloe")
         await until(pilot, lambda: app.unread == inbox.unread)  # the header agrees
 
