@@ -33,7 +33,8 @@ class InboxScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form help"):
             count = self.inbox.unread
-            yield Label(Content(f"Inbox — {count} unread" + (f": {self.inbox.summary}" if count else "")),
+            summary = self.inbox.summary.replace("while you were away", "since you last read")
+            yield Label(Content(f"Inbox — {count} unread" + (f": {summary}" if count else "")),
                         classes="form-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
             yield Label("enter: go to the piece · escape: close", classes="dim")
