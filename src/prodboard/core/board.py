@@ -25,14 +25,14 @@ from .text import clean, clean_line, mentions
 from .views import PieceView, piece_from_row
 from .workflow import LEVELS, Workflow
 
-P = m.Piece.__table__  # type: ignore[attr-defined]
-E = m.Event.__table__  # type: ignore[attr-defined]
-PERSON = m.Person.__table__  # type: ignore[attr-defined]
-C = m.Comment.__table__  # type: ignore[attr-defined]
-W = m.Watch.__table__  # type: ignore[attr-defined]
-RC = m.ReadCursor.__table__  # type: ignore[attr-defined]
-RA = m.RaisedAlert.__table__  # type: ignore[attr-defined]
-META = m.Meta.__table__  # type: ignore[attr-defined]
+P = m.PIECES
+E = m.EVENTS
+PERSON = m.PEOPLE
+C = m.COMMENTS
+W = m.WATCHES
+RC = m.READ_CURSORS
+RA = m.RAISED
+META = m.META
 
 TEXT_FIELDS = (
     "title", "format", "audience", "desired_action", "business_goal", "success_metrics",

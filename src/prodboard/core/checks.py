@@ -28,9 +28,9 @@ from .board import Board
 from .views import PersonView, PieceView, person_from_row, piece_from_row
 from .workflow import Workflow
 
-P = m.Piece.__table__  # type: ignore[attr-defined]
-PERSON = m.Person.__table__  # type: ignore[attr-defined]
-RA = m.RaisedAlert.__table__  # type: ignore[attr-defined]
+P = m.PIECES
+PERSON = m.PEOPLE
+RA = m.RAISED
 
 ALERT_KINDS = (
     "alert.overdue", "alert.due_soon", "alert.review_overdue", "alert.at_risk", "alert.stage_overdue",

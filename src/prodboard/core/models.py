@@ -150,3 +150,14 @@ class RaisedAlert(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     event_id: int
+
+
+# The Core tables, for the commands and queries (which use SQLAlchemy Core, not the ORM).
+PIECES: Any = Piece.__table__  # type: ignore[attr-defined]
+EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
+PEOPLE: Any = Person.__table__  # type: ignore[attr-defined]
+COMMENTS: Any = Comment.__table__  # type: ignore[attr-defined]
+WATCHES: Any = Watch.__table__  # type: ignore[attr-defined]
+READ_CURSORS: Any = ReadCursor.__table__  # type: ignore[attr-defined]
+RAISED: Any = RaisedAlert.__table__  # type: ignore[attr-defined]
+META: Any = Meta.__table__  # type: ignore[attr-defined]

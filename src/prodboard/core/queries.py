@@ -21,12 +21,12 @@ from .views import (
 )
 from .workflow import Workflow
 
-P = m.Piece.__table__  # type: ignore[attr-defined]
-E = m.Event.__table__  # type: ignore[attr-defined]
-PERSON = m.Person.__table__  # type: ignore[attr-defined]
-C = m.Comment.__table__  # type: ignore[attr-defined]
-W = m.Watch.__table__  # type: ignore[attr-defined]
-RC = m.ReadCursor.__table__  # type: ignore[attr-defined]
+P = m.PIECES
+E = m.EVENTS
+PERSON = m.PEOPLE
+C = m.COMMENTS
+W = m.WATCHES
+RC = m.READ_CURSORS
 
 
 class Queries:

@@ -219,7 +219,7 @@ def open_store(
         if created:
             with store.write() as conn:
                 conn.execute(
-                    models.Meta.__table__.insert(),  # type: ignore[attr-defined]
+                    models.META.insert(),
                     [{"key": "app", "value": APP_ID}, {"key": "board_name", "value": board_name}],
                 )
     except BaseException:
