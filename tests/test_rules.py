@@ -539,3 +539,11 @@ def test_request_changes_needs_a_reviewer(team: Callable[[str], Session]) -> Non
     with pytest.raises(Refused, match="may request changes"):
         s.board.request_changes(pid, "I do not like it")
     assert s.queries.piece(pid).stage == "review"  # type: ignore[union-attr]
+
+
+def test_nobody_approves_their_own_piece(team: Callable[[str], Session]) -> None:
+    eve = team("eve")  # an editor
+    pid = piece_in(eve, "review", owner="eve")
+    with pytest.raises(Refused, match="your own piece"):
+        eve.board.approve(pid)
+    assert team("sam").queries.piece(pid).stage == "review"  # type: ignore[union-attr]

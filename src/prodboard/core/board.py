@@ -555,6 +555,8 @@ class Board:
                         f"{self.wf.review_sla_hours:g} h review deadline has passed)"
                     )
                 delegated = True
+            if piece.owner == self.actor:
+                raise Refused(f"#{piece.id} is your own piece: someone else must approve it")
             nxt = self.wf.stages[self.wf.index(review.key) + 1].key
             approval = {"approved_by": self.actor, "approved_at": self._now(),
                         "approval_delegated": delegated}
