@@ -19,14 +19,16 @@ def load_demo(board: Board) -> None:
     """Fill an empty board with the demo team and pieces, dates relative to today."""
     data = demo_content()
     today = board.clock().date()
-    board.rename(data["board_name"])
+    # The demo's own lead sets it up, so whoever ran init does not join the board.
+    lead = Board(board.store, board.wf, data["people"][0]["handle"], board.clock)
+    lead.rename(data["board_name"])
     for person in data["people"]:
         Board(board.store, board.wf, person["handle"], board.clock).add_person(
             person["handle"], person["name"], person["roles"]
         )
     for person in data["people"]:
         if person.get("delegate"):
-            board.set_person(person["handle"], delegate=person["delegate"])
+            lead.set_person(person["handle"], delegate=person["delegate"])
     ids: dict[str, int] = {}
     for spec in data["pieces"]:
         ids[spec["title"]] = _add_piece(board, spec, today)
