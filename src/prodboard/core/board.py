@@ -109,7 +109,7 @@ class Board:
     ) -> None:
         self.store = store
         self.wf = workflow
-        self.actor = actor.strip().lower()
+        self.actor = clean_line(actor).lower().lstrip("@")  # a handle is one line of text
         self.clock = clock
         self.q = Queries(store, workflow)
 
