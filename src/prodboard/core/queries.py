@@ -48,20 +48,24 @@ class Queries:
         *,
         stage: str | None = None,
         owner: str | None = None,
-        archived: bool = False,
+        archived: bool | None = False,
         ids: Iterable[int] | None = None,
         exclude_stage: str | None = None,
     ) -> list[PieceView]:
-        """Pieces in board order (stage, then rank), with their comment counts."""
+        """Pieces in board order (stage, then rank), with their comment counts.
+
+        ``archived``: False the live ones, True the archived ones, None both.
+        """
         counts = (
             select(C.c.piece_id, func.count().label("n")).group_by(C.c.piece_id).subquery()
         )
         query = (
             select(P, func.coalesce(counts.c.n, 0).label("comments"))
             .outerjoin(counts, counts.c.piece_id == P.c.id)
-            .where(P.c.archived.is_(archived))
             .order_by(self._stage_order(), P.c.rank, P.c.id)
         )
+        if archived is not None:
+            query = query.where(P.c.archived.is_(archived))
         if stage:
             query = query.where(P.c.stage == self.wf.stage(stage).key)
         if owner:
@@ -76,7 +80,7 @@ class Queries:
             return [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
 
     def piece(self, piece_id: int) -> PieceView | None:
-        found = self.pieces(ids=[piece_id]) or self.pieces(ids=[piece_id], archived=True)
+        found = self.pieces(ids=[piece_id], archived=None)
         return found[0] if found else None
 
     def comments(self, piece_id: int) -> list[CommentView]:

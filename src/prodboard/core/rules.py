@@ -92,11 +92,7 @@ def due_state(piece: PieceView, wf: Workflow, now: datetime) -> str:
 
 def at_risk(piece: PieceView, owner: PersonView | None, wf: Workflow, today: date) -> bool:
     """The owner is away and the piece is due within ``at_risk_days``."""
-    if owner is None or not owner.away or not piece.due or piece.archived:
-        return False
-    if piece.stage == wf.last.key:
-        return False
-    return date.fromisoformat(piece.due) - today <= timedelta(days=wf.at_risk_days)
+    return owner is not None and owner.away and at_risk_days_left(piece, wf, today)
 
 
 def stage_due_dates(publish: date, wf: Workflow) -> dict[str, date]:

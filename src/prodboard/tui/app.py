@@ -348,10 +348,8 @@ class ProdboardApp(LiveBoard, App[None]):
 
         def done(moved: PieceView) -> None:
             # The moved card keeps the focus: follow it to its new column.
-            old = self.focus_stage
             self.refresh_pieces([moved])
-            if old == self.focus_stage and moved.stage != old:
-                self.focus_piece(moved.id)
+            self.focus_piece(moved.id)
 
         self.write(job, done)
 
@@ -359,11 +357,15 @@ class ProdboardApp(LiveBoard, App[None]):
         piece = self._need_piece()
         if piece is not None:
             board = self.session.board
-            self.write(lambda: board.reorder(piece.id, delta), self._after_reorder)
 
-    def _after_reorder(self, piece: PieceView) -> None:
-        # The neighbour swapped ranks too: reload the column.
-        self.refresh_pieces(self.session.queries.pieces(stage=piece.stage))
+            def job() -> list[PieceView]:
+                # The neighbour swapped ranks too: read just the two, on the writer thread.
+                moved = board.reorder(piece.id, delta)
+                last = board.q.history(moved.id)[-1]
+                swapped = last.data.get("swapped_with") if last.kind == "piece.reordered" else None
+                return board.q.pieces(ids={moved.id, swapped or moved.id})
+
+            self.write(job, self.refresh_pieces)
 
     def action_open_piece(self) -> None:
         piece = self._need_piece(change=False)

@@ -117,7 +117,7 @@ class LiveBoard:
         }
 
         def read() -> tuple[list[PieceView], dict[str, list[Alert]], set[str] | None]:
-            pieces = q.pieces(ids=ids) + q.pieces(ids=ids, archived=True) if ids else []
+            pieces = q.pieces(ids=ids, archived=None) if ids else []
             away = {p.handle for p in q.people() if p.away} if people_changed else None
             alerts = {actor: alerts_in(q, self.session.user, evs) for actor, evs in merged.items()}
             return pieces, alerts, away
