@@ -422,3 +422,20 @@ async def test_a_big_last_stage_loads_after_the_first_paint(
         await settle(app, pilot)
         assert app.model.pieces[13].stage == "published"
         assert app.model.columns["published"][0].id == 13  # a moved card lands on top
+
+
+async def test_piece_screen_decisions_share_the_boards_checks(
+    app_as: AppMaker, open_as: Callable[..., Session]
+) -> None:
+    app = app_as("ben")  # an editor: may approve, may not override
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await go_to(app, pilot, 5)
+        await pilot.press("enter", "o")
+        assert isinstance(app.screen, PieceScreen)  # refused before any form opens
+        assert any("may override" in t for t in toasts(app))
+        await pilot.press("escape")
+        await go_to(app, pilot, 11)
+        await pilot.press("enter", "y")
+        await settle(app, pilot)
+        assert open_as().queries.piece(11).stage == "optimize"  # type: ignore[union-attr]
+        assert "Optimize" in str(app.screen.query_one("#piece-title", Static).render())

@@ -405,31 +405,43 @@ class ProdboardApp(LiveBoard, App[None]):
     def action_approve(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            board = self.session.board
-            self.write(lambda: board.approve(piece.id), self._after_decision("approved"))
-
-    def _after_decision(self, verb: str) -> Callable[[PieceView], None]:
-        def done(piece: PieceView) -> None:
-            self.refresh_pieces([piece])
-            self.notify(f"#{piece.id} {verb}", markup=False)
-
-        return done
+            self.approve_piece(piece)
 
     def action_request_changes(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            from .forms import ReasonForm
-
-            board = self.session.board
-            self.push_screen(ReasonForm(
-                "Request changes", "What needs changing?", piece,
-                lambda note: board.request_changes(piece.id, note),
-            ))
+            self.request_changes_on(piece)
 
     def action_override_move(self) -> None:
         piece = self._need_piece()
-        if piece is None:
-            return
+        if piece is not None:
+            self.override_move(piece)
+
+    # The decisions, for the board's keys and the piece screen's alike; ``then`` runs
+    # after a successful save (the piece screen reloads itself).
+    def approve_piece(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
+        board = self.session.board
+
+        def done(approved: PieceView) -> None:
+            self.refresh_pieces([approved])
+            self.notify(f"#{approved.id} approved", markup=False)
+            if then:
+                then(approved)
+
+        self.write(lambda: board.approve(piece.id), done)
+
+    def request_changes_on(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
+        from .forms import ReasonForm
+
+        board = self.session.board
+        self.push_screen(ReasonForm(
+            "Request changes", "What needs changing?", piece,
+            lambda note: board.request_changes(piece.id, note),
+        ), then)
+
+    def override_move(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
+        """Ask for a reason and move past the gate, after checking there is a gate to
+        override and the person may."""
         index = self.wf.index(piece.stage) + 1
         if index >= len(self.wf.stages):
             self.notify("Already in the last stage.", severity="warning", markup=False)
@@ -451,7 +463,7 @@ class ProdboardApp(LiveBoard, App[None]):
         self.push_screen(ReasonForm(
             f"Override the gate: move to {target.name}", "Why? (recorded and announced)", piece,
             lambda reason: board.move(piece.id, target.key, override=reason),
-        ))
+        ), then)
 
     def action_watch(self) -> None:
         piece = self._need_piece()

@@ -219,33 +219,12 @@ class PieceScreen(Screen[None]):
 
     def action_approve(self) -> None:
         if self.piece:
-            board = self._app.session.board
-            pid = self.piece.id
-            self._app.write(lambda: board.approve(pid), self._after)
+            self._app.approve_piece(self.piece, self._after)
 
     def action_request_changes(self) -> None:
-        from .forms import ReasonForm
-
         if self.piece:
-            board = self._app.session.board
-            pid = self.piece.id
-            self._app.push_screen(ReasonForm("Request changes", "What needs changing?", self.piece,
-                                             lambda note: board.request_changes(pid, note)),
-                                  self._after)
+            self._app.request_changes_on(self.piece, self._after)
 
     def action_override(self) -> None:
-        from .forms import ReasonForm
-
-        if self.piece is None:
-            return
-        wf = self._app.wf
-        index = wf.index(self.piece.stage) + 1
-        if index >= len(wf.stages):
-            return
-        target = wf.stages[index]
-        board = self._app.session.board
-        pid = self.piece.id
-        self._app.push_screen(ReasonForm(f"Override the gate: move to {target.name}",
-                                         "Why? (recorded and announced)", self.piece,
-                                         lambda r: board.move(pid, target.key, override=r)),
-                              self._after)
+        if self.piece:
+            self._app.override_move(self.piece, self._after)
