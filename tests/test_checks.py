@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fakes import FakeClock
 from sqlalchemy import func, select
 
 from prodboard.core import models as m
@@ -22,25 +23,6 @@ NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)  # a Monday morning
 CLI_TIMEOUT_S = 60
 
 
-class FakeClock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture(autouse=True)
-def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    for name in ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG", "PRODBOARD_NOW"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "board.db"
@@ -48,7 +30,7 @@ def db(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(NOW)
 
 
 @pytest.fixture

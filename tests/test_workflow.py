@@ -16,14 +16,6 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "prodboard.example.toml
 CLI_TIMEOUT_S = 60
 
 
-@pytest.fixture(autouse=True)
-def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    for name in ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG", "PRODBOARD_NOW"):
-        monkeypatch.delenv(name, raising=False)
-
-
 def config_error(tmp_path: Path, text: str) -> str:
     path = tmp_path / "prodboard.toml"
     path.write_text(text, encoding="utf-8")

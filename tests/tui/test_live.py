@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.alerts import Alert, load_inbox
+from prodboard.core.alerts import load_inbox
 from prodboard.core.context import Session
 from prodboard.tui.app import ProdboardApp, make_app
+
+from .helpers import shown_alerts, until
 
 SIZE = (120, 35)
 
@@ -38,33 +40,6 @@ def script(db: Path, user: str, body: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy(), text=True)
 
 
-def recorded(app: ProdboardApp) -> list[Alert]:
-    """The alerts the app shows, as a person would count them: when a burst grows,
-    its toast is replaced, so the list holds the burst's latest alerts only."""
-    seen: list[Alert] = []
-    original = app._show_burst
-
-    def show(actor: str, events: list[Any], alerts: list[Alert], now: float) -> None:
-        previous = app.bursts.get(actor)
-        if previous is not None and previous.events and previous.events[0] is events[0]:
-            for old in previous.alerts:
-                if old in seen:
-                    seen.remove(old)
-        seen.extend(a for a in alerts if not a.kind.startswith('alert.'))
-        original(actor, events, alerts, now)
-
-    app._show_burst = show  # type: ignore[method-assign]
-    return seen
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > end:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
-
-
 def toast_texts(app: ProdboardApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
@@ -80,7 +55,7 @@ def live_app(open_as: Callable[..., Session]) -> Callable[..., ProdboardApp]:
 async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardApp],
                                               board_db: Path) -> None:
     chloe, ben = live_app("chloe"), live_app("ben")
-    chloe_alerts, ben_alerts = recorded(chloe), recorded(ben)
+    chloe_alerts, ben_alerts = shown_alerts(chloe, time_alerts=False), shown_alerts(ben, time_alerts=False)
     async with chloe.run_test(size=SIZE, notifications=True) as pilot:
         async with ben.run_test(size=SIZE, notifications=True) as ben_pilot:
             await pilot.pause(0.2)
@@ -100,7 +75,7 @@ async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp],
                                           open_as: Callable[..., Session]) -> None:
     open_as("chloe").board.set_person("chloe", alert_level="none")
     app = live_app("chloe")
-    alerts = recorded(app)
+    alerts = shown_alerts(app, time_alerts=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert cli(board_db, "ben", "request-changes", "10", "--note", "x").returncode == 0
         await until(pilot, lambda: app.model.pieces[10].stage == "draft")
@@ -112,7 +87,7 @@ async def test_two_hundred_events_no_miss_no_duplicate(
     live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Session]
 ) -> None:
     app = live_app("chloe")
-    alerts = recorded(app)
+    alerts = shown_alerts(app, time_alerts=False)
     start = open_as().queries.last_event_id()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         writer = script(board_db, "ben", (
@@ -137,7 +112,7 @@ async def test_a_burst_becomes_one_toast(live_app: Callable[..., ProdboardApp], 
                                          open_as: Callable[..., Session]) -> None:
     open_as("chloe").board.set_person("chloe", alert_level="all")
     app = live_app("chloe")
-    alerts = recorded(app)
+    alerts = shown_alerts(app, time_alerts=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         writer = script(board_db, "ana", (
             "board.create_many([{'title': f'Imported {i}', 'stage': 'ideas'} for i in range(40)])\n"))
@@ -155,7 +130,7 @@ async def test_poll_delivers_with_the_watcher_off(
     monkeypatch.setenv("PRODBOARD_WATCH", "0")
     monkeypatch.setenv("PRODBOARD_POLL_INTERVAL", "0.3")
     app = live_app("chloe")
-    alerts = recorded(app)
+    alerts = shown_alerts(app, time_alerts=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert app.feed is not None and not app.feed.use_watcher
         assert cli(board_db, "ben", "assign", "7", "hana").returncode == 0
@@ -237,7 +212,7 @@ async def test_jump_key_goes_to_the_alerted_piece(
     live_app: Callable[..., ProdboardApp], board_db: Path
 ) -> None:
     app = live_app("chloe")
-    alerts = recorded(app)
+    alerts = shown_alerts(app, time_alerts=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert cli(board_db, "ben", "comment", "14", "@chloe numbers for Q4?").returncode == 0
         await until(pilot, lambda: bool(alerts))

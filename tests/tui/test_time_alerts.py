@@ -3,44 +3,18 @@ review-deadline, overdue and at-risk alerts once each, and each person hears the
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from prodboard.core.alerts import Alert, load_inbox
+from prodboard.core.alerts import load_inbox
 from prodboard.core.context import Session
-from prodboard.tui.app import ProdboardApp, make_app
+from prodboard.tui.app import make_app
+
+from .helpers import shown_alerts, until
 
 LATER = "2026-11-23T09:00:00+00:00"  # three days after the demo was made
-
-
-def recorder(app: ProdboardApp) -> list[Alert]:
-    """The alerts the app shows, as a person would count them: when a burst grows,
-    its toast is replaced, so the list holds the burst's latest alerts only."""
-    seen: list[Alert] = []
-    original = app._show_burst
-
-    def show(actor: str, events: list[Any], alerts: list[Alert], now: float) -> None:
-        previous = app.bursts.get(actor)
-        if previous is not None and previous.events and previous.events[0] is events[0]:
-            for old in previous.alerts:
-                if old in seen:
-                    seen.remove(old)
-        seen.extend(alerts)
-        original(actor, events, alerts, now)
-
-    app._show_burst = show  # type: ignore[method-assign]
-    return seen
-
-
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
-    end = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < end, "timed out"
-        await pilot.pause(0.05)
 
 
 def alert_events(session: Session) -> Counter[tuple[str, int | None]]:
@@ -54,7 +28,7 @@ async def test_time_alerts_once_across_two_boards(
     open_as("ana").board.set_away("dev", True, "out sick")
     monkeypatch.setenv("PRODBOARD_NOW", LATER)
     ana, ben = make_app(open_as("ana"), live=True), make_app(open_as("ben"), live=True)
-    ana_alerts, ben_alerts = recorder(ana), recorder(ben)
+    ana_alerts, ben_alerts = shown_alerts(ana), shown_alerts(ben)
     async with ana.run_test(size=(120, 35), notifications=True) as pilot:
         async with ben.run_test(size=(120, 35), notifications=True) as ben_pilot:
             await until(pilot, lambda: ("alert.at_risk", 9) in alert_events(open_as()))

@@ -1,0 +1,39 @@
+"""Helpers shared by the live-board tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prodboard.core.alerts import Alert
+from prodboard.tui.app import ProdboardApp
+
+
+def shown_alerts(app: ProdboardApp, *, time_alerts: bool = True) -> list[Alert]:
+    """The alerts the app shows, as a person would count them: when a burst grows,
+    its toast is rewritten, so the list holds the burst's latest alerts only.
+    ``time_alerts=False`` leaves out the ones the board raises itself (alert.*)."""
+    seen: list[Alert] = []
+    original = app._show_burst
+
+    def show(actor: str, events: list[Any], alerts: list[Alert], now: float) -> None:
+        previous = app.bursts.get(actor)
+        if previous is not None and previous.events and previous.events[0] is events[0]:
+            for old in previous.alerts:
+                if old in seen:
+                    seen.remove(old)
+        seen.extend(a for a in alerts if time_alerts or not a.kind.startswith("alert."))
+        original(actor, events, alerts, now)
+
+    app._show_burst = show  # type: ignore[method-assign]
+    return seen
+
+
+async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the app run until ``check()`` holds; fail after ``timeout`` seconds."""
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.02)
