@@ -52,10 +52,13 @@ class Ctx:
     def __init__(self, db: Path | None, user: str | None, config: Path | None) -> None:
         self.db, self.user, self.config = db, user, config
         self._session: Session | None = None
+        self.board = False  # opening the board: it shows config warnings itself
 
     def session(self, **kw: Any) -> Session:
         if self._session is None:
             self._session = open_board(self.db, self.user, config=self.config, **kw)
+            for warning in () if self.board else self._session.ui.warnings:
+                click.echo(f"prodboard: warning: {clean(warning)}", err=True)
         return self._session
 
 
@@ -83,6 +86,7 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
     ctx.obj = Ctx(db, user, config)
     ctx.call_on_close(lambda: ctx.obj._session and ctx.obj._session.close())
     if ctx.invoked_subcommand is None:
+        ctx.obj.board = True
         session = ctx.obj.session()
         from .tui.run import run_board  # Textual is only imported for the board
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
@@ -18,6 +18,7 @@ from .demo import load_demo
 from .errors import BadInput
 from .queries import Queries
 from .store import Store, open_store
+from .uiconfig import UISettings, load_ui
 from .workflow import Workflow, load_workflow
 
 
@@ -32,21 +33,40 @@ def default_user() -> str:
         return "me"
 
 
-def find_config(db: Path, explicit: Path | None) -> Path | None:
-    """--config / PRODBOARD_CONFIG, else prodboard.toml beside the board (shared by the
-    team), else the user's config dir."""
-    if explicit is not None:
-        return explicit
-    env = os.environ.get("PRODBOARD_CONFIG")
+@dataclass(frozen=True)
+class ConfigFiles:
+    """The two config files: the team's (workflow, rules, default keys) and the
+    person's own (keys, theme, notifications; it wins over the team's defaults)."""
+
+    team: Path | None
+    personal: Path | None
+
+
+def find_config(db: Path, explicit: Path | None) -> ConfigFiles:
+    """Team file: --config / PRODBOARD_CONFIG, else prodboard.toml beside the board.
+    Personal file: PRODBOARD_USER_CONFIG, else prodboard.toml in the user config dir.
+    Both apply; a file found as both is the team's."""
+    team = explicit
+    if team is None and os.environ.get("PRODBOARD_CONFIG"):
+        team = Path(os.environ["PRODBOARD_CONFIG"])
+    if team is None and (db.parent / "prodboard.toml").is_file():
+        team = db.parent / "prodboard.toml"
+    env = os.environ.get("PRODBOARD_USER_CONFIG")
     if env:
-        return Path(env)
-    for candidate in (
-        db.parent / "prodboard.toml",
-        Path(user_config_dir("prodboard", appauthor=False)) / "prodboard.toml",
-    ):
-        if candidate.is_file():
-            return candidate
-    return None
+        personal: Path | None = Path(env)  # named: a missing file is an error
+    else:
+        mine = Path(user_config_dir("prodboard", appauthor=False)) / "prodboard.toml"
+        personal = mine if mine.is_file() else None
+    if personal is not None and team is not None and _same_file(personal, team):
+        personal = None
+    return ConfigFiles(team, personal)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -57,8 +77,10 @@ class Session:
     workflow: Workflow
     board: Board
     queries: Queries
-    config_path: Path | None
+    config_path: Path | None  # the team file
     created: bool = False
+    ui: UISettings = field(default_factory=UISettings)  # keys, theme, notify (both files)
+    personal_config: Path | None = None
 
     @property
     def user(self) -> str:
@@ -89,10 +111,12 @@ def open_board(
     handle = (user or default_user()).strip().lower().lstrip("@")
     if not handle:
         raise BadInput("the user name is empty")
-    config_path = find_config(path, config)
-    workflow = load_workflow(config_path)
+    files = find_config(path, config)
+    workflow = load_workflow(files.team)
+    ui = load_ui(files.team, files.personal)
     store, created = open_store(path, create=create, board_name=workflow.name)
     board = Board(store, workflow, handle, clock)
     if created and demo:
         load_demo(board)
-    return Session(store, workflow, board, Queries(store, workflow), config_path, created)
+    return Session(store, workflow, board, Queries(store, workflow), files.team, created, ui,
+                   files.personal)

@@ -142,7 +142,7 @@ _STAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "name": str, "wip": int, "gate": str, "responsible": list,
 }
 _FORMAT_KEYS: dict[str, type | tuple[type, ...]] = {"revision_limit": int, "checklist": list}
-_TOP_KEYS = ("board", "stages", "formats", "checklist", "keys", "theme")
+_TOP_KEYS = ("board", "stages", "formats", "checklist", "keys", "theme", "notify")
 
 
 KeyPath = tuple[str | int, ...]
@@ -306,7 +306,7 @@ def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
     return f"{path}:1: invalid TOML: {msg}"
 
 
-_TABLE_SECTIONS = ("board", "formats", "checklist", "keys", "theme")
+_TABLE_SECTIONS = ("board", "formats", "checklist", "keys", "theme", "notify")
 
 
 def parse_workflow(data: dict[str, Any], r: _Reader, wf: Workflow) -> Workflow:

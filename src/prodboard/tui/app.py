@@ -24,7 +24,6 @@ from ..core import rules
 from ..core.context import Session
 from ..core.errors import ProdboardError
 from ..core.views import PieceView
-from ..core.workflow import ConfigError
 from .column import CardList, StageColumn
 from .live import LiveBoard
 from .model import BoardModel, Filter
@@ -88,6 +87,15 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.app.start_board()  # type: ignore[attr-defined]
 
+    def on_resize(self) -> None:
+        # A wider screen scrolls the board back to the left; once the new widths are
+        # laid out, bring the focused stage and card back into view.
+        self.call_after_refresh(self.app._show_focus)  # type: ignore[attr-defined]
+
+    def on_screen_resume(self) -> None:
+        # The terminal may have been resized while a piece or a form covered the board.
+        self.call_after_refresh(self.app._show_focus)  # type: ignore[attr-defined]
+
 
 class BoardScroll(HorizontalScroll, can_focus=False):
     """The columns side by side; scrolls to the focused stage, never takes the keys."""
@@ -100,8 +108,7 @@ class ProdboardApp(LiveBoard, App[None]):
     TITLE = "prodboard"
 
 
-    def __init__(self, session: Session, *, live: bool = True, keymap: dict[str, str] | None = None,
-                 theme: str | None = None) -> None:
+    def __init__(self, session: Session, *, live: bool = True) -> None:
         super().__init__()
         self.session = session
         self.wf = session.workflow
@@ -112,18 +119,20 @@ class ProdboardApp(LiveBoard, App[None]):
         self.focus_rows: dict[str, int] = {s.key: 0 for s in self.wf.stages}
         self.away: set[str] = set()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodboard-write")
-        self._keymap = keymap or {}
-        self._theme = theme
+        self.ui = session.ui
 
     # -- layout ------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
         return BoardScreen()
 
     def on_mount(self) -> None:
-        if self._keymap:
-            self.set_keymap(self._keymap)
-        if self._theme:
-            self.theme = self._theme
+        # Textual applies the keymap on every screen's bindings, by binding id.
+        self.set_keymap(self.ui.keys)
+        if self.ui.theme:
+            self.theme = self.ui.theme
+        for warning in self.ui.warnings:
+            self.notify(warning, title="Personal config", severity="warning", timeout=20,
+                        markup=False)
 
     def start_board(self) -> None:
         """Load and paint the board, once its screen is mounted."""
@@ -505,17 +514,30 @@ class ProdboardApp(LiveBoard, App[None]):
             self.notify("No alert to jump to.", markup=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, then the actions of the board or the piece screen, each
+        with the key that runs it now (remapped or not)."""
+        from .keys import shown
+        from .piece_screen import PieceScreen
+
         yield from super().get_system_commands(screen)
-        if screen is not self.screen_stack[0]:
-            return
-        for binding in BOARD_BINDINGS:
-            if binding.id in {"focus-left", "focus-right", "focus-up", "focus-down", "page-up",
-                              "page-down", "first-card", "last-card", "quit", "help"}:
-                continue
-            action = binding.action
-            yield SystemCommand(binding.description, f"key: {binding.key}",
-                                lambda action=action: self.run_action(action))
-        yield SystemCommand("Help", "Every key of the board", self.action_help)
+        if screen is self.screen_stack[0]:
+            for binding in BOARD_BINDINGS:
+                if binding.id in _NOT_IN_PALETTE:
+                    continue
+                yield SystemCommand(binding.description, f"key: {shown(self, binding)}",
+                                    lambda action=binding.action: self.run_action(action))
+            yield SystemCommand("Help", f"Every key  (key: {shown(self, HELP_BINDING)})",
+                                self.action_help)
+        elif isinstance(screen, PieceScreen):
+            for item in PieceScreen.BINDINGS:
+                if isinstance(item, Binding):
+                    yield SystemCommand(item.description, f"key: {shown(self, item)}",
+                                        lambda action=item.action: self.run_action(action, screen))
+
+
+_NOT_IN_PALETTE = {"focus-left", "focus-right", "focus-up", "focus-down", "page-up", "page-down",
+                   "first-card", "last-card", "quit", "help"}
+HELP_BINDING = next(b for b in BOARD_BINDINGS if b.id == "help")
 
 
 class _Edge(ProdboardError):
@@ -523,15 +545,12 @@ class _Edge(ProdboardError):
 
 
 def make_app(session: Session, *, live: bool = True) -> ProdboardApp:
-    """The one factory for the CLI and the tests."""
-    from ..core.uiconfig import load_ui
+    """The one factory for the CLI and the tests. A keymap or theme the board cannot
+    honour is a config error (one line) before anything is drawn."""
+    from ..core.uiconfig import check_theme
+    from .keys import check
 
-    ui = load_ui(session.config_path)
-    known = {b.id for b in BOARD_BINDINGS}
-    unknown = sorted(set(ui.keys) - known)
-    if unknown:
-        raise ConfigError(
-            f"{session.config_path}: keys: unknown binding id(s) {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(k for k in known if k))})"
-        )
-    return ProdboardApp(session, live=live, keymap=ui.keys, theme=ui.theme)
+    check(session.ui, ProdboardApp)
+    app = ProdboardApp(session, live=live)
+    check_theme(session.ui, app.available_themes)
+    return app

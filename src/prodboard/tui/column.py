@@ -78,14 +78,20 @@ class CardList(ScrollView, can_focus=False):
         if index != self.selected:
             self.selected = index
             self.refresh()
-        if index is not None:
+        self._scroll_to_selected()
+
+    def _scroll_to_selected(self) -> None:
+        if self.selected is not None:
             self.scroll_to_region(
-                Region(0, index * CARD_HEIGHT, 1, CARD_HEIGHT), animate=False, immediate=True
+                Region(0, self.selected * CARD_HEIGHT, 1, CARD_HEIGHT), animate=False,
+                immediate=True,
             )
 
     def on_resize(self) -> None:
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(self.pieces) * CARD_HEIGHT)
+        # A shorter column must still show the selected card (once the new size applies).
+        self.call_after_refresh(self._scroll_to_selected)
 
     def _styles(self) -> dict[str, Style]:
         get = self.get_component_rich_style

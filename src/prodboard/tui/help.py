@@ -1,8 +1,6 @@
-"""The help screen: every key of the board, as currently mapped."""
+"""The help screen: every key of every screen, as currently mapped."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,29 +19,30 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
+        from .keys import shown_id
+
+        close = shown_id(self.app, HelpScreen, "help-close")
         with Vertical(classes="form help"):
-            yield Label(Content("Keys  (escape closes; remap in the [keys] table of prodboard.toml)"),
-                        classes="form-title")
+            yield Label(Content.from_markup(
+                "Keys as mapped now  ($close closes; remap a binding id in \\[keys] of your own "
+                "prodboard.toml)", close=close), classes="form-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="help-table")
 
     def on_mount(self) -> None:
-        app: Any = self.app
+        from .keys import bindings_by_id, registry, shown_id
+
         table = self.query_one(DataTable)
         table.add_columns("Key", "Action", "Binding id")
-        # The board's keys with any remapping applied, then the app's own.
-        board = app.screen_stack[0]
-        bindings = [*board._bindings, *app._bindings]
-        seen: set[str] = set()
-        for _key, binding in bindings:
-            ident = binding.id or f"action:{binding.action}"
-            if ident in seen:
-                continue
-            seen.add(ident)
-            same = [b for _k, b in bindings if (b.id or f"action:{b.action}") == ident]
-            keys = [app.get_key_display(b) for b in same]
-            table.add_row(Text(" / ".join(dict.fromkeys(keys))), Text(binding.description),
-                          Text(binding.id or ""))
-        table.add_row(Text("ctrl+p"), Text("Command palette (every action)"), Text(""))
+        # Every screen's keys with the person's remapping applied, by binding id.
+        for section in registry():
+            table.add_row(Text(section.title.capitalize(), "bold underline"), Text(""), Text(""))
+            for ident, bindings in bindings_by_id(section.screen).items():
+                table.add_row(Text(shown_id(self.app, section.screen, ident)),
+                              Text(bindings[0].description), Text(ident))
+        table.add_row(Text("Everywhere", "bold underline"), Text(""), Text(""))
+        table.add_row(Text(self.app.get_key_display(Binding(self.app.COMMAND_PALETTE_BINDING, ""))),
+                      Text("Command palette (every action)"), Text(""))
+        table.add_row(Text("^q"), Text("Quit"), Text(""))
         table.add_row(Text("mouse"), Text("Click selects, click again or double-click opens"),
                       Text(""))
         table.focus()

@@ -196,8 +196,11 @@ class LiveBoard:
     def toast(self: ProdboardApp, alert: Alert) -> Notification:  # type: ignore[misc]
         """Show one alert; ``g`` jumps to its piece."""
         message, title, severity = self._toast_parts(alert)
-        note = Notification(message, title=title, severity=severity, timeout=8, markup=False)
-        self.post_message(Notify(note))
+        prefs = self.ui.notify  # the person's [notify]: the inbox keeps the alert either way
+        note = Notification(message, title=title, severity=severity, timeout=prefs.toast_seconds,
+                            markup=False)
+        if prefs.toasts:
+            self.post_message(Notify(note))
         return note
 
     def _toast_parts(self: ProdboardApp, alert: Alert) -> tuple[str, str, Any]:  # type: ignore[misc]
