@@ -25,6 +25,7 @@ from ..core.context import Session
 from ..core.errors import ProdboardError
 from ..core.views import PieceView
 from .column import CardList, StageColumn
+from .keys import hint
 from .live import LiveBoard
 from .model import BoardModel, Filter
 from .topbar import TopBar
@@ -458,7 +459,8 @@ class ProdboardApp(LiveBoard, App[None]):
         target = self.wf.stages[index]
         failed = rules.gate_checks(piece, self.wf, target.key)
         if not failed:
-            self.notify(f"No gate blocks #{piece.id}: move it with shift+→.", markup=False)
+            self.notify(f"No gate blocks #{piece.id}: move it with {hint(self, 'move-right', 'shift+→')}.",
+                        markup=False)
             return
         me = self.session.queries.person(self.session.user)
         if not rules.can_override(me, self.wf):

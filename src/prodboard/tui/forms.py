@@ -56,8 +56,10 @@ class FormScreen(ModalScreen[Any]):
     def buttons(self) -> ComposeResult:
         yield Static(id="form-error", classes="form-error")
         with Horizontal(classes="form-buttons"):
-            yield Button("Save (ctrl+s)", variant="primary", id="save")
-            yield Button("Cancel (esc)", id="cancel")
+            keys = self.app.ui.keys  # type: ignore[attr-defined]  # the person's remapping
+            save, cancel = keys.get("form-save", "ctrl+s"), keys.get("form-cancel", "esc")
+            yield Button(Content(f"Save ({save})"), variant="primary", id="save")
+            yield Button(Content(f"Cancel ({cancel})"), id="cancel")
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 from ..core.alerts import Inbox
+from .keys import hint
 
 STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 
@@ -37,7 +38,8 @@ class InboxScreen(ModalScreen[None]):
             yield Label(Content(f"Inbox — {count} unread" + (f": {summary}" if count else "")),
                         classes="form-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
-            yield Label("enter: go to the piece · escape: close", classes="dim")
+            go, close = hint(self.app, "inbox-open", "enter"), hint(self.app, "inbox-close", "escape")
+            yield Label(Content(f"{go}: go to the piece · {close}: close"), classes="dim")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

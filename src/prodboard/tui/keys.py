@@ -120,3 +120,11 @@ def shown_id(app: App[Any], node: type[DOMNode], ident: str) -> str:
     if ident in app._keymap:
         return shown(app, bindings[0])
     return " / ".join(dict.fromkeys(shown(app, b) for b in bindings))
+
+
+def hint(app: App[Any], ident: str, default: str) -> str:
+    """The first key bound to ``ident`` as the person wrote it (or ``default``), for
+    hints in text such as "(g: go to it)"."""
+    keys = getattr(app, "ui", None)
+    written = keys.keys.get(ident) if keys is not None else None
+    return written.split(",")[0] if written else default

@@ -23,6 +23,7 @@ from ..core.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
 from ..core.errors import ProdboardError
 from ..core.feed import ChangeFeed
 from ..core.views import EventView, PieceView
+from .keys import hint as key_hint
 
 if TYPE_CHECKING:
     from .app import ProdboardApp
@@ -204,7 +205,7 @@ class LiveBoard:
         return note
 
     def _toast_parts(self: ProdboardApp, alert: Alert) -> tuple[str, str, Any]:  # type: ignore[misc]
-        hint = "  (g: go to it)" if alert.piece_id is not None else ""
+        hint = f"  ({key_hint(self, 'jump', 'g')}: go to it)" if alert.piece_id is not None else ""
         if alert.piece_id is not None:
             self.last_alert_piece = alert.piece_id
         title = f"@{alert.actor}" if alert.actor else "prodboard"
@@ -216,7 +217,7 @@ class LiveBoard:
         self.unread = inbox.unread
         self.topbar.set_unread(self.unread)
         if announce and inbox.unread:
-            self.notify(f"{inbox.summary}  (i: inbox)",
+            self.notify(f"{inbox.summary}  ({key_hint(self, 'inbox', 'i')}: inbox)",
                         title=f"{inbox.unread} unread", timeout=12, markup=False)
 
     def action_inbox(self: ProdboardApp) -> None:  # type: ignore[misc]

@@ -16,6 +16,7 @@ from ..core import rules
 from ..core.describe import describe_event
 from ..core.views import PieceView
 from ..core.workflow import BRIEF_FIELDS
+from .keys import hint
 
 
 class PieceScreen(Screen[None]):
@@ -160,7 +161,8 @@ class PieceScreen(Screen[None]):
     def _comments(self, p: PieceView) -> Text:
         comments = self._app.session.queries.comments(p.id)
         if not comments:
-            return Text("No comments yet. Press c to add one.", "dim")
+            key = hint(self.app, "piece-comment", "c")
+            return Text(f"No comments yet. Press {key} to add one.", "dim")
         out = Text()
         for c in comments:
             out.append(f"{c.author}", "bold")
