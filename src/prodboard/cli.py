@@ -74,7 +74,8 @@ def emit_json(data: Any) -> None:
               help="Board database (default: the user data dir's board.db).")
 @click.option("--user", envvar="PRODBOARD_USER", help="Who you are (default: your OS login).")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
-              envvar="PRODBOARD_CONFIG", help="Workflow/keys config (TOML).")
+              envvar="PRODBOARD_CONFIG",
+              help="The team's config: workflow and rules (TOML; default: beside the board).")
 @click.version_option(package_name="prodboard")
 @click.pass_context
 @guarded

@@ -131,8 +131,11 @@ async def test_help_palette_and_footer_show_the_remapped_keys(
         await pilot.press("escape")
         assert app.focus_piece(12)
         await pilot.press("enter")
-        palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
-        assert palette["Tick item"] == "key: T"
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert commands["Tick item"].help == "key: T"
+        app.call_later(commands["Comment"].callback)  # as the palette runs it
+        await pilot.pause()
+        assert isinstance(app.screen, CommentForm)
 
 
 async def test_personal_keys_apply_beside_a_team_file(
@@ -224,3 +227,13 @@ async def test_personal_notify_settings(
         assert len(mine) == toasts
         if seconds is not None:
             assert mine[0].timeout == seconds
+
+
+def test_the_personal_example_file_is_accepted(
+    app_as: AppMaker, personal: Callable[[str], Path]
+) -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "prodboard.personal.example.toml"
+    personal(example.read_text(encoding="utf-8"))
+    app = app_as()
+    assert app.ui.warnings == ()
+    assert app.ui.keys["piece-comment"] == "m" and app.ui.theme == "gruvbox"

@@ -24,8 +24,8 @@ class HelpScreen(ModalScreen[None]):
         close = shown_id(self.app, HelpScreen, "help-close")
         with Vertical(classes="form help"):
             yield Label(Content.from_markup(
-                "Keys as mapped now  ($close closes; remap a binding id in \\[keys] of your own "
-                "prodboard.toml)", close=close), classes="form-title")
+                "Keys as mapped now  ($close closes; remap by binding id in \\[keys])",
+                close=close), classes="form-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="help-table")
 
     def on_mount(self) -> None:
