@@ -100,12 +100,22 @@ def test_personal_workflow_sections_warn_once_and_change_nothing(
         session.close()
 
 
-def test_warning_without_a_team_file_says_where_rules_go(cli: Any, board: Session) -> None:
-    write_personal("[checklist]\nseo = 'SEO'\n")
+@pytest.mark.parametrize(("text", "section"), [("[checklist]\nseo = 'SEO'\n", "[checklist]"),
+                                               ("board.at_risk_days = 9\n", "[board]")])
+def test_warning_without_a_team_file_says_where_rules_go(
+    cli: Any, board: Session, db_path: Path, text: str, section: str
+) -> None:
+    write_personal(text)
     code, _, err = cli("ls", user="ben")
     assert code == 0
-    assert err.count("\n") == 1 and "[checklist] ignored" in err
+    assert err.count("\n") == 1 and f"{section} ignored" in err
     assert "prodboard.toml beside the board" in err
+    session = open_board(db_path, "ben")
+    try:  # today the personal file is the workflow when no team file exists
+        assert session.workflow.at_risk_days == 3
+        assert session.workflow.checklist_default[0] == "brand_voice"
+    finally:
+        session.close()
 
 
 @pytest.mark.parametrize(

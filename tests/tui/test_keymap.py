@@ -83,7 +83,8 @@ async def test_inbox_open_remapped(app_as: AppMaker, personal: Callable[[str], P
         await pilot.press("o")
         await pilot.pause()
         assert not isinstance(app.screen, InboxScreen)
-        assert last is not None and app.current() is not None and app.current().id == last  # type: ignore[union-attr]
+        now = app.current()
+        assert last is not None and now is not None and now.id == last
 
 
 async def test_form_save_remapped(app_as: AppMaker, personal: Callable[[str], Path],

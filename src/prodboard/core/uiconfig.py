@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .workflow import ConfigError, _line_of, _toml_error
+from .text import clean_line
+from .workflow import ConfigError, _line_of, _show, _toml_error
 
 UI_SECTIONS = ("keys", "theme", "notify")
 WORKFLOW_SECTIONS = ("board", "stages", "formats", "checklist")
@@ -79,7 +80,7 @@ class _Where:
         return f"{self.path}:{_line_of(self.text, key)}"
 
     def fail(self, key: tuple[str, ...], why: str) -> ConfigError:
-        return ConfigError(f"{self.at(key)}: {'.'.join(key)}: {why}")
+        return ConfigError(f"{self.at(key)}: {_show(key)}: {why}")
 
 
 def _read(path: Path) -> tuple[str, dict[str, Any]]:
@@ -105,9 +106,9 @@ def _check_personal_sections(path: Path, text: str, data: dict[str, Any], team: 
     ignored = [key for key in data if key in WORKFLOW_SECTIONS]
     if ignored:
         owner = f"the team file {team}" if team else "the team file (prodboard.toml beside the board)"
-        warnings.append(
+        warnings.append(clean_line(
             f"{path}: {', '.join(f'[{k}]' for k in ignored)} ignored: workflow and rules come "
-            f"from {owner}; a personal file sets only {', '.join(f'[{k}]' for k in UI_SECTIONS)}")
+            f"from {owner}; a personal file sets only {', '.join(f'[{k}]' for k in UI_SECTIONS)}"))
 
 
 def _table(data: dict[str, Any], section: str, where: _Where) -> dict[str, Any]:
