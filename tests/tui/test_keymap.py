@@ -181,6 +181,7 @@ async def test_personal_workflow_sections_are_ignored_with_a_toast(
     [
         ('[keys]\n\npiece-coment = "m"\n', ":3: keys.piece-coment: unknown binding id "
                                            "(did you mean piece-comment"),
+        ('[keys]\nsave = "f2"\n', ":2: keys.save: unknown binding id (did you mean form-save?)"),
         ('[keys]\nnew = "e"\n', ":2: keys.new: e is also the key of edit on the board"),
         ('[keys]\npiece-tick = "c"\n', "keys.piece-tick: c is also the key of piece-comment"),
         ('[keys]\nform-save = "s"\n', "keys.form-save: s is kept on the forms for typing"),

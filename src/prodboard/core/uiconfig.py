@@ -166,8 +166,13 @@ def _notify(data: dict[str, Any], where: _Where) -> dict[str, Any]:
 
 
 def close_matches(word: str, choices: Iterable[str]) -> str:
-    """``" (did you mean a, b?)"`` for the nearest of ``choices``, or ""."""
-    near = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    """``" (did you mean a, b?)"`` for the nearest of ``choices``, or "". A near-exact
+    typo names just its match; ``save`` also finds ``form-save``."""
+    names = sorted(choices)
+    near = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
+    if near and difflib.SequenceMatcher(None, word, near[0]).ratio() >= 0.9:
+        near = near[:1]
+    near += [n for n in names if n.endswith(f"-{word}") and n not in near]
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
