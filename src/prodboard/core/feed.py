@@ -35,7 +35,7 @@ from typing import Any, NoReturn, cast
 
 from .errors import ProdboardError, StoreError
 from .queries import Queries
-from .store import Store
+from .store import Snapshot, Store
 from .views import EventView
 from .workflow import default_workflow
 
@@ -117,12 +117,14 @@ class ChangeFeed:
             if store.file_identity() is None:
                 raise self._lost() from exc
             raise StoreError(f"cannot open {store.path}: {exc}") from exc
-        # Taken while the probe holds the file open, so its inode cannot be reused by a
-        # new file at the same path: a different identity really is a different file.
-        self._identity = store.file_identity()
-        if self._identity is None:
+        # The file the store opened (its pooled connections, and now the probe, hold it
+        # open, so its inode cannot be reused): a board swapped in since is not ours.
+        self._identity = store.identity
+        if self._identity is None or store.file_identity() != self._identity:
             self._probe.close()
             raise self._lost()
+        # A reader's snapshot probe never sees data_version move: every wake-up reads.
+        self._probe_moves = not isinstance(self._probe, Snapshot)
 
     # -- public ----------------------------------------------------------------
     @property
@@ -333,8 +335,8 @@ class ChangeFeed:
                 row = self._probe.execute("PRAGMA data_version").fetchone()
             except sqlite3.Error as exc:
                 self._lost_or(StoreError(f"cannot read {self.store.path}: {exc}"))
-            version = int(row[0])
-            if not force and version == self._data_version:
+            version = int(row[0]) if self._probe_moves else None
+            if not force and version is not None and version == self._data_version:
                 return _Read(version, [], False)
             try:
                 events = self._queries.events_since(self._cursor, limit=self.page_size)
