@@ -33,7 +33,7 @@ from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
 
-from .errors import ProdboardError, StoreError
+from .errors import Busy, ProdboardError, StoreError
 from .queries import Queries
 from .store import Snapshot, Store
 from .views import EventView
@@ -340,6 +340,10 @@ class ChangeFeed:
                 return _Read(version, [], False)
             try:
                 events = self._queries.events_since(self._cursor, limit=self.page_size)
+            except Busy:
+                # A reader's snapshot saw a checkpoint land mid-read: that checkpoint
+                # touches the watched files, so the next wake (or the poll) reads again.
+                return _Read(None, [], False)
             except StoreError as exc:
                 self._lost_or(exc)
             # A file swapped in during the read must not pass for ours.
