@@ -26,6 +26,43 @@ def listing(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*")}
 
 
+def delivered_by_the_watcher(path: Path) -> bool:
+    """A board open on ``path`` hears another process's commit through the directory
+    watcher alone: the fallback poll is a minute away and the wait is 30 s."""
+    session = open_board(path, "ana")
+    try:
+        start = session.queries.last_event_id()
+
+        async def scenario() -> list[int]:
+            feed = ChangeFeed(session.store, start, poll_interval=60)
+            got: list[int] = []
+
+            async def collect() -> None:
+                async for batch in feed.batches():
+                    got.extend(ev.id for ev in batch)
+                    if got:
+                        return
+
+            task = asyncio.create_task(collect())
+            await asyncio.sleep(0.3)  # the watcher is up
+            env = {**os.environ, "PRODBOARD_DB": str(path), "PRODBOARD_USER": "ana"}
+            proc = await asyncio.to_thread(
+                subprocess.run, [sys.executable, "-m", "prodboard", "add", "Second piece"],
+                env=env, capture_output=True, text=True, timeout=60)
+            assert proc.returncode == 0, proc.stderr
+            try:
+                await asyncio.wait_for(task, 30)
+            except TimeoutError:
+                pass
+            finally:
+                feed.close()
+            return got
+
+        return asyncio.run(scenario()) == [start + 1]
+    finally:
+        session.close()
+
+
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_file_uri_round_trips_through_sqlite(tmp_path: Path, folder: str) -> None:
     import sqlite3
@@ -57,35 +94,19 @@ def test_board_in_an_awkward_folder_works_end_to_end(cli: Any, tmp_path: Path, f
     assert listing(root) == {folder, f"{folder}/board.db"}
 
     # Live delivery through the watcher: the fallback poll is a minute away.
-    session = open_board(path, "ana")
-    try:
-        start = session.queries.last_event_id()
-
-        async def scenario() -> list[int]:
-            feed = ChangeFeed(session.store, start, poll_interval=60)
-            got: list[int] = []
-
-            async def collect() -> None:
-                async for batch in feed.batches():
-                    got.extend(ev.id for ev in batch)
-                    if got:
-                        return
-
-            task = asyncio.create_task(collect())
-            await asyncio.sleep(0.3)  # the watcher is up
-            env = {**os.environ, "PRODBOARD_DB": str(path), "PRODBOARD_USER": "ana"}
-            proc = await asyncio.to_thread(
-                subprocess.run, [sys.executable, "-m", "prodboard", "add", "Second piece"],
-                env=env, capture_output=True, text=True, timeout=60)
-            assert proc.returncode == 0, proc.stderr
-            try:
-                await asyncio.wait_for(task, 30)
-            finally:
-                feed.close()
-            return got
-
-        assert asyncio.run(scenario()) == [start + 1]
-    finally:
-        session.close()
+    assert delivered_by_the_watcher(path)
     assert listing(root) <= {folder, f"{folder}/board.db", f"{folder}/board.db-wal",
                              f"{folder}/board.db-shm"}
+
+
+def test_a_symlinked_board_is_watched_where_sqlite_keeps_its_wal(cli: Any, tmp_path: Path) -> None:
+    """SQLite follows the link and writes -wal beside the real file: that folder is the
+    one to watch."""
+    real = tmp_path / "team share" / "board.db"
+    real.parent.mkdir()
+    assert cli("init", db=real)[0] == 0
+    link = tmp_path / "mine" / "board.db"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    assert delivered_by_the_watcher(link)
+    assert listing(link.parent) == {"board.db"}

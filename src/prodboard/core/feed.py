@@ -273,7 +273,7 @@ class ChangeFeed:
             from watchfiles import awatch
 
             async for _ in awatch(
-                self.store.path.parent,
+                self.store.real_path.parent,
                 watch_filter=self._is_ours,
                 step=self.step_ms,
                 debounce=self.debounce_ms,
@@ -295,7 +295,7 @@ class ChangeFeed:
             self._watcher_failed(exc)
             return None
         return watch(
-            self.store.path.parent,
+            self.store.real_path.parent,
             watch_filter=self._is_ours,
             step=self.step_ms,
             debounce=self.debounce_ms,

@@ -113,6 +113,8 @@ class Store:
 
     def __init__(self, path: Path, *, readonly: bool, busy_ms: int) -> None:
         self.path = path
+        # SQLite follows a symlinked board to its real file and keeps -wal/-shm there.
+        self.real_path = Path(os.path.realpath(path))
         self.readonly = readonly
         self.busy_ms = busy_ms
         self.identity = self.file_identity()  # the file this store belongs to
@@ -129,7 +131,7 @@ class Store:
         no ``-wal`` nothing waits to be checkpointed, so the database file alone is
         the board: it is read with ``immutable=1`` and checked for change afterwards.
         """
-        wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
+        wal, shm = Path(f"{self.real_path}-wal"), Path(f"{self.real_path}-shm")
         if wal.exists() and shm.exists():
             return file_uri(self.path, mode="ro"), False
         if wal.exists() and wal.stat().st_size > 0:
@@ -238,8 +240,9 @@ class Store:
         return (st.st_dev, st.st_ino)
 
     def watched_names(self) -> set[str]:
-        """The file names whose changes mean a commit may have happened."""
-        name = self.path.name
+        """The file names whose changes mean a commit may have happened (in the folder
+        of ``real_path``, where SQLite puts them)."""
+        name = self.real_path.name
         return {name, f"{name}-wal", f"{name}-shm", f"{name}-journal"}
 
     def close(self) -> None:

@@ -219,8 +219,11 @@ class LiveBoard:
         """The file at the board's path is not the one opened (deleted or replaced):
         refuse every write from now on, and say so in the header until reopened."""
         store = self.session.store
+        now = store.file_identity()
+        if now == store.identity:
+            return  # a late refusal from a board since reopened: this one is fine
         first = self.lost is None
-        self.lost = lost_message(store.path, store.file_identity(),
+        self.lost = lost_message(store.path, now,
                                  "nothing is saved until you reopen the board (ctrl+r)")
         self.topbar.set_lost(True)
         if first:
