@@ -109,3 +109,18 @@ def test_init_demo_from_a_checkout_without_symlinks_fails_cleanly(tmp_path: Path
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "demo content" in err, err
     assert board_files(db) == []
+
+
+async def test_the_board_tells_a_newcomer_it_made_the_demo() -> None:
+    from prodboard.tui.app import make_app
+
+    s = open_board(None, "ana", demo_if_missing=True)
+    app = make_app(s, live=False)
+    try:
+        async with app.run_test(size=(120, 35), notifications=True) as pilot:
+            await pilot.pause(0.2)
+            texts = [str(n.message) for n in app._notifications]
+            assert any("created the demo board" in t and str(default_db_path()) in t
+                       for t in texts), texts
+    finally:
+        s.close()
