@@ -18,6 +18,7 @@ import click
 from .core.context import Session, open_board
 from .core.describe import describe_event, piece_lines
 from .core.errors import ProdboardError
+from .core.store import remove_board
 from .core.text import clean
 from .core.views import EventView, PieceView
 
@@ -88,7 +89,9 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
     ctx.call_on_close(lambda: ctx.obj._session and ctx.obj._session.close())
     if ctx.invoked_subcommand is None:
         ctx.obj.board = True
-        session = ctx.obj.session()
+        session = ctx.obj.session(demo_if_missing=True)  # only here may a demo appear
+        if session.note:
+            click.echo(f"prodboard: {clean(session.note)}", err=True)
         from .tui.run import run_board  # Textual is only imported for the board
 
         run_board(session)
@@ -100,12 +103,17 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
 @pass_ctx
 @guarded
 def init(c: Ctx, demo: bool, name: str | None) -> None:
-    """Create the board database."""
+    """Create the board database (empty, or with --demo the demo team and pieces)."""
     s = c.session(create=True, demo=demo)
     if not s.created:
         fail(f"{s.store.path} already holds a board", 2)
     if name:
-        s.board.rename(name)
+        try:
+            s.board.rename(name)
+        except BaseException:
+            s.close()
+            remove_board(s.store.path)  # a failed init leaves no half-made board
+            raise
     click.echo(f"created {s.store.path}")
 
 

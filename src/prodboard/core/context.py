@@ -17,7 +17,7 @@ from .clock import Clock, system_clock
 from .demo import load_demo
 from .errors import BadInput
 from .queries import Queries
-from .store import Store, open_store
+from .store import Store, open_store, remove_board
 from .uiconfig import UISettings, load_ui
 from .workflow import Workflow, load_workflow
 
@@ -81,6 +81,7 @@ class Session:
     created: bool = False
     ui: UISettings = field(default_factory=UISettings)  # keys, theme, notify (both files)
     personal_config: Path | None = None
+    note: str = ""  # something the person should be told on opening (a demo was made)
 
     @property
     def user(self) -> str:
@@ -97,17 +98,22 @@ def open_board(
     config: Path | None = None,
     create: bool = False,
     demo: bool = False,
+    demo_if_missing: bool = False,
     clock: Clock = system_clock,
 ) -> Session:
     """Open the board at ``db`` (default: the user's data dir) as ``user``.
 
-    On the default path a missing board is created with the demo content, so a
-    newcomer's first ``prodboard`` shows a real board.
+    ``create`` makes a new board (with the demo content if ``demo``); a board that
+    fails half-way is removed. ``demo_if_missing`` is for the bare ``prodboard`` only:
+    a newcomer's first board on the default path is the demo, and ``note`` says so.
     """
     path = Path(db).expanduser() if db else default_db_path()
-    if db is None and not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    note = ""
+    if db is None and demo_if_missing and not path.exists():
         create = demo = True
+        note = f"no board at {path} yet: created the demo board there (prodboard init makes an empty one)"
+    if db is None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     handle = (user or default_user()).strip().lower().lstrip("@")
     if not handle:
         raise BadInput("the user name is empty")
@@ -117,6 +123,11 @@ def open_board(
     store, created = open_store(path, create=create, board_name=workflow.name)
     board = Board(store, workflow, handle, clock)
     if created and demo:
-        load_demo(board)
+        try:
+            load_demo(board)
+        except BaseException:
+            store.close()
+            remove_board(path)  # no half-made board
+            raise
     return Session(store, workflow, board, Queries(store, workflow), files.team, created, ui,
-                   files.personal)
+                   files.personal, note)

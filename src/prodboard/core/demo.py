@@ -8,11 +8,19 @@ from importlib import resources
 from typing import Any
 
 from .board import Board
+from .errors import StoreError
 
 
 def demo_content() -> dict[str, Any]:
-    text = resources.files("prodboard").joinpath("data/demo.json").read_text(encoding="utf-8")
-    return dict(json.loads(text))
+    """The demo's people, pieces and comments; StoreError if the packaged file is broken."""
+    try:
+        text = resources.files("prodboard").joinpath("data/demo.json").read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the demo content shipped with prodboard cannot be read ({exc})") from exc
+    if not isinstance(data, dict) or not all(k in data for k in ("people", "pieces", "comments")):
+        raise StoreError("the demo content shipped with prodboard is incomplete")
+    return data
 
 
 def load_demo(board: Board) -> None:

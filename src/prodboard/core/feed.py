@@ -33,9 +33,9 @@ from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
 
-from .errors import ProdboardError, StoreError
+from .errors import Busy, ProdboardError, StoreError
 from .queries import Queries
-from .store import Store
+from .store import Snapshot, Store
 from .views import EventView
 from .workflow import default_workflow
 
@@ -117,12 +117,14 @@ class ChangeFeed:
             if store.file_identity() is None:
                 raise self._lost() from exc
             raise StoreError(f"cannot open {store.path}: {exc}") from exc
-        # Taken while the probe holds the file open, so its inode cannot be reused by a
-        # new file at the same path: a different identity really is a different file.
-        self._identity = store.file_identity()
-        if self._identity is None:
+        # The file the store opened (its pooled connections, and now the probe, hold it
+        # open, so its inode cannot be reused): a board swapped in since is not ours.
+        self._identity = store.identity
+        if self._identity is None or store.file_identity() != self._identity:
             self._probe.close()
             raise self._lost()
+        # A reader's snapshot probe never sees data_version move: every wake-up reads.
+        self._probe_moves = not isinstance(self._probe, Snapshot)
 
     # -- public ----------------------------------------------------------------
     @property
@@ -271,7 +273,7 @@ class ChangeFeed:
             from watchfiles import awatch
 
             async for _ in awatch(
-                self.store.path.parent,
+                self.store.real_path.parent,
                 watch_filter=self._is_ours,
                 step=self.step_ms,
                 debounce=self.debounce_ms,
@@ -293,7 +295,7 @@ class ChangeFeed:
             self._watcher_failed(exc)
             return None
         return watch(
-            self.store.path.parent,
+            self.store.real_path.parent,
             watch_filter=self._is_ours,
             step=self.step_ms,
             debounce=self.debounce_ms,
@@ -333,11 +335,15 @@ class ChangeFeed:
                 row = self._probe.execute("PRAGMA data_version").fetchone()
             except sqlite3.Error as exc:
                 self._lost_or(StoreError(f"cannot read {self.store.path}: {exc}"))
-            version = int(row[0])
-            if not force and version == self._data_version:
+            version = int(row[0]) if self._probe_moves else None
+            if not force and version is not None and version == self._data_version:
                 return _Read(version, [], False)
             try:
                 events = self._queries.events_since(self._cursor, limit=self.page_size)
+            except Busy:
+                # A reader's snapshot saw a checkpoint land mid-read: that checkpoint
+                # touches the watched files, so the next wake (or the poll) reads again.
+                return _Read(None, [], False)
             except StoreError as exc:
                 self._lost_or(exc)
             # A file swapped in during the read must not pass for ours.

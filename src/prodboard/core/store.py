@@ -4,6 +4,14 @@ Connections use WAL, a busy timeout and foreign keys. pysqlite's own transaction
 handling is switched off so that every writing transaction starts with
 ``BEGIN IMMEDIATE`` (a deferred BEGIN fails at once with "database is locked" when
 its read lock must become a write lock, and pysqlite's default loses updates).
+
+Every connection opens an escaped ``file:`` URI (a folder named ``team#1`` or
+``100%`` is a path, not URI syntax), with ``mode=rw`` for writers so that SQLite
+never creates a stray file, and ``mode=ro`` for readers. Readers never create
+``-wal``/``-shm``: files they created would belong to them and lock the owner out
+(see ``Store._reader_uri``). Each write first checks that the file at the path is
+still the one opened: a deleted or replaced board refuses writes instead of
+committing to a ghost file.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 from sqlmodel import SQLModel
 
 from . import models
@@ -68,22 +76,88 @@ def create_shared_file(path: Path) -> None:
     os.chmod(path, 0o664)
 
 
+class FileLost(StoreError):
+    """The board file at the path was deleted or replaced while it was open."""
+
+
+def lost_message(path: Path, now: tuple[int, int] | None, what_next: str) -> str:
+    how = "deleted" if now is None else "replaced by another file"
+    return f"the board file {path} was {how} while open; {what_next}"
+
+
+def file_uri(path: Path, **params: str) -> str:
+    """An SQLite ``file:`` URI for ``path``: every character that means something in a
+    URI (``#``, ``?``, ``%``, spaces, non-ASCII) is percent-encoded."""
+    uri = path.absolute().as_uri()
+    return uri + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+class Snapshot(sqlite3.Connection):
+    """A reader's connection opened with ``immutable=1`` (no -wal to read, and none
+    may be created): it sees the database file as it was at ``signature``."""
+
+    signature: tuple[int, ...] | None = None
+
+
+def _signature(path: Path) -> tuple[int, ...] | None:
+    """What changes when a checkpoint writes the database file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 class Store:
     """An open board database: an engine plus the read and write transactions."""
 
     def __init__(self, path: Path, *, readonly: bool, busy_ms: int) -> None:
         self.path = path
+        # SQLite follows a symlinked board to its real file and keeps -wal/-shm there.
+        self.real_path = Path(os.path.realpath(path))
         self.readonly = readonly
         self.busy_ms = busy_ms
+        self.identity = self.file_identity()  # the file this store belongs to
         self.engine: Engine = self._make_engine()
 
     # -- connections -------------------------------------------------------
+    def _reader_uri(self) -> tuple[str, bool]:
+        """The URI a reader opens, and whether it is an immutable snapshot.
+
+        A ``mode=ro`` connection creates ``-wal`` and ``-shm`` when they are missing
+        and the folder is writable (then they belong to the reader and writers get
+        "read-only" errors), and fails when the folder is not. So ``mode=ro`` is used
+        only when both files exist (SQLite >= 3.22 reads them without writing). With
+        no ``-wal`` nothing waits to be checkpointed, so the database file alone is
+        the board: it is read with ``immutable=1`` and checked for change afterwards.
+        """
+        wal, shm = Path(f"{self.real_path}-wal"), Path(f"{self.real_path}-shm")
+        if wal.exists() and shm.exists():
+            return file_uri(self.path, mode="ro"), False
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"cannot read {self.path} without write access: {wal.name} holds changes "
+                f"but {shm.name} is missing, and reading would create it; open the board "
+                "once with write access"
+            )
+        return file_uri(self.path, mode="ro", immutable="1"), True
+
+    def _open_reader(self, **kw: Any) -> sqlite3.Connection:
+        uri, snapshot = self._reader_uri()
+        before = _signature(self.path)
+        if not snapshot:
+            return sqlite3.connect(uri, uri=True, check_same_thread=False, **kw)
+        snap = sqlite3.connect(uri, uri=True, check_same_thread=False, factory=Snapshot, **kw)
+        snap.signature = before
+        return snap
+
     def _connect(self) -> sqlite3.Connection:
         if self.readonly:
-            uri = f"file:{self.path}?mode=ro"
-            raw = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            raw = self._open_reader()
         else:
-            raw = sqlite3.connect(str(self.path), check_same_thread=False)
+            # mode=rw: a board deleted under us is an error, never a new empty file.
+            raw = sqlite3.connect(file_uri(self.path, mode="rw"), uri=True,
+                                  check_same_thread=False)
         raw.isolation_level = None  # we emit BEGIN ourselves
         raw.execute(f"PRAGMA busy_timeout={self.busy_ms}")
         raw.execute("PRAGMA foreign_keys=ON")
@@ -95,10 +169,13 @@ class Store:
 
     def _make_engine(self) -> Engine:
         # Pooled connections: opening one (and its pragmas) costs more than a commit.
-        engine = create_engine(
-            "sqlite+pysqlite://", creator=self._connect, poolclass=QueuePool, pool_size=4,
-            max_overflow=8,
+        # A reader's connection is opened per transaction: whether it may use the -wal
+        # is decided at each open, and a snapshot must not outlive its check.
+        pool: dict[str, Any] = (
+            {"poolclass": NullPool} if self.readonly
+            else {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 8}
         )
+        engine = create_engine("sqlite+pysqlite://", creator=self._connect, **pool)
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
@@ -112,11 +189,21 @@ class Store:
         """A writing transaction: BEGIN IMMEDIATE, committed on success."""
         if self.readonly:
             raise StoreError(f"{self.path} is read-only: changes cannot be saved")
+        self.check_identity()
         with translate_errors(self):
             with self.engine.connect() as conn:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
                 with conn.begin():
+                    # Under the write lock: a file swapped in before it was taken is
+                    # seen here, and nothing is committed to the ghost.
+                    self.check_identity()
                     yield conn
+
+    def check_identity(self) -> None:
+        """Raise FileLost unless the file at the path is the one this store opened."""
+        now = self.file_identity()
+        if now != self.identity:
+            raise FileLost(lost_message(self.path, now, "nothing was saved: reopen the board"))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -125,14 +212,22 @@ class Store:
             with self.engine.connect() as conn:
                 with conn.begin():
                     yield conn
+                raw = conn.connection.driver_connection
+                if isinstance(raw, Snapshot) and _signature(self.path) != raw.signature:
+                    # A writer checkpointed into the file while it was read unlocked.
+                    raise Busy(f"{self.path} changed while it was being read; try again")
 
     def probe_connection(self) -> sqlite3.Connection:
         """A dedicated autocommit connection for ``PRAGMA data_version`` probes.
 
-        It must stay out of any transaction, or data_version never changes.
+        It must stay out of any transaction, or data_version never changes. For a
+        reader without a -wal it is a ``Snapshot``, whose data_version never moves.
         """
-        uri = f"file:{self.path}?mode=ro"
-        raw = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        if self.readonly:
+            raw = self._open_reader(isolation_level=None)
+        else:
+            raw = sqlite3.connect(file_uri(self.path, mode="ro"), uri=True,
+                                  check_same_thread=False, isolation_level=None)
         raw.execute(f"PRAGMA busy_timeout={self.busy_ms}")
         return raw
 
@@ -145,8 +240,9 @@ class Store:
         return (st.st_dev, st.st_ino)
 
     def watched_names(self) -> set[str]:
-        """The file names whose changes mean a commit may have happened."""
-        name = self.path.name
+        """The file names whose changes mean a commit may have happened (in the folder
+        of ``real_path``, where SQLite puts them)."""
+        name = self.real_path.name
         return {name, f"{name}-wal", f"{name}-shm", f"{name}-journal"}
 
     def close(self) -> None:
@@ -196,10 +292,13 @@ def open_store(
     if busy_ms is None:
         busy_ms = int(os.environ.get("PRODBOARD_BUSY_TIMEOUT_MS", DEFAULT_BUSY_MS))
     if not path.parent.is_dir():
+        if not create:
+            raise StoreError(f"no board at {path}: directory {path.parent} does not exist "
+                             "(create a board with: prodboard init)")
         raise StoreError(f"directory {path.parent} does not exist")
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a board database")
-    created = False
+    created = made_file = False
     if not path.exists():
         if not create:
             raise StoreError(f"no board at {path} (create one with: prodboard init)")
@@ -207,7 +306,7 @@ def open_store(
             create_shared_file(path)
         except OSError as exc:
             raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
-        created = True
+        created = made_file = True
     elif path.stat().st_size > 0:
         _check_header(path)
     else:
@@ -224,8 +323,19 @@ def open_store(
                 )
     except BaseException:
         store.close()
+        if made_file:
+            remove_board(path)  # a failed creation leaves no half-made board
         raise
     return store, created
+
+
+def remove_board(path: Path) -> None:
+    """Delete a board file with its -wal, -shm and -journal (after a failed init)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.remove(f"{path}{suffix}")
+        except FileNotFoundError:
+            pass
 
 
 def _check_header(path: Path) -> None:

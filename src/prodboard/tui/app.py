@@ -23,7 +23,9 @@ from textual.widgets import Footer
 from ..core import rules
 from ..core.context import Session
 from ..core.errors import ProdboardError
+from ..core.store import FileLost
 from ..core.views import PieceView
+from ..core.workflow import Workflow
 from .column import CardList, StageColumn
 from .keys import hint
 from .live import LiveBoard
@@ -107,13 +109,20 @@ class ProdboardApp(LiveBoard, App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "prodboard"
+    # On the app with priority, not on the board screen: it works from an open form
+    # (modal screens hide the app's other bindings), which then saves what was typed
+    # into the reopened board.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "reopen", "Reopen the board file", id="reopen", show=False,
+                priority=True),
+    ]
 
 
     def __init__(self, session: Session, *, live: bool = True) -> None:
         super().__init__()
-        self.session = session
-        self.wf = session.workflow
-        self.model = BoardModel(session.workflow)
+        self.session: Session = session  # replaced when a lost board file is reopened
+        self.wf: Workflow = session.workflow
+        self.model: BoardModel = BoardModel(session.workflow)
         self.live = live
         self.focus_col = 0
         self.focus_ids: dict[str, int | None] = {s.key: None for s in self.wf.stages}
@@ -135,8 +144,8 @@ class ProdboardApp(LiveBoard, App[None]):
             self.notify(warning, title="Personal config", severity="warning", timeout=20,
                         markup=False)
 
-    def start_board(self) -> None:
-        """Load and paint the board, once its screen is mounted."""
+    def start_board(self, announce: bool = True) -> None:
+        """Load and paint the board, once its screen is mounted (again on reopen)."""
         q = self.session.queries
         cursor = q.last_event_id()  # read first: later events are re-applied, harmlessly
         self.board_name = q.board_name()
@@ -149,10 +158,12 @@ class ProdboardApp(LiveBoard, App[None]):
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly)
         self._size_columns()
         self.paint()
-        if self.session.store.readonly:
+        if self.session.store.readonly and announce:
             self.notify("This board is read-only: you can look, but changes cannot be saved.",
                         title="Read-only", severity="warning", timeout=8, markup=False)
-        self.start_live(cursor)
+        if self.session.note and announce:
+            self.notify(self.session.note, title="Demo board", timeout=12, markup=False)
+        self.start_live(cursor, announce)
         if later:
             self.load_last_stage()
         else:
@@ -266,8 +277,12 @@ class ProdboardApp(LiveBoard, App[None]):
         async def run() -> None:
             loop = asyncio.get_running_loop()
             try:
+                if self.lost is not None:  # the file is gone: nothing may look saved
+                    raise FileLost(self.lost)
                 result = await loop.run_in_executor(self._writer, job)
             except ProdboardError as exc:
+                if isinstance(exc, FileLost):
+                    self.mark_lost()
                 self.notify(exc.message, title="Not saved", severity="error", timeout=8,
                             markup=False)
                 if failed:
@@ -325,7 +340,10 @@ class ProdboardApp(LiveBoard, App[None]):
 
     # -- actions: changes ------------------------------------------------------------
     def _writable(self) -> bool:
-        """False (and says so) on a read-only board, before any form opens."""
+        """False (and says so) on a read-only or lost board, before any form opens."""
+        if self.lost is not None:
+            self.notify(self.lost, title="Board file lost", severity="error", markup=False)
+            return False
         if self.session.store.readonly:
             self.notify("This board is read-only: changes cannot be saved.", title="Read-only",
                         severity="warning", markup=False)
@@ -530,6 +548,8 @@ class ProdboardApp(LiveBoard, App[None]):
                                     lambda action=binding.action: self.run_action(action))
             yield SystemCommand("Help", f"Every key  (key: {shown(self, HELP_BINDING)})",
                                 self.action_help)
+            if self.lost is not None:
+                yield SystemCommand("Reopen the board file", "key: ctrl+r", self.action_reopen)
         elif isinstance(screen, PieceScreen):
             for item in PieceScreen.BINDINGS:
                 if isinstance(item, Binding):

@@ -21,7 +21,8 @@ from textual.worker import Worker, WorkerState
 
 from ..core.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
 from ..core.errors import ProdboardError
-from ..core.feed import ChangeFeed
+from ..core.feed import ChangeFeed, FeedLost
+from ..core.store import lost_message
 from ..core.views import EventView, PieceView
 from .keys import hint as key_hint
 
@@ -61,17 +62,20 @@ class LiveBoard:
     last_alert_piece: int | None = None
     bursts: dict[str, _Burst]
     unread_timer: Timer | None = None
+    lost: str | None = None  # why the board file is gone; every write is refused meanwhile
+    checks_timer: Timer | None = None
 
-    def start_live(self: ProdboardApp, cursor: int) -> None:  # type: ignore[misc]
+    def start_live(self: ProdboardApp, cursor: int, announce: bool = True) -> None:  # type: ignore[misc]
         """Start following changes after ``cursor`` (the board was read at that point)."""
         self.feed_cursor = cursor
         self.bursts = {}
-        self.load_unread(announce=True)
+        self.load_unread(announce=announce)
         if not self.live:
             return
         self.follow_changes()
-        if not self.session.store.readonly:
-            self.set_interval(_seconds("PRODBOARD_CHECK_INTERVAL", 30), self.run_time_checks)
+        if not self.session.store.readonly and self.checks_timer is None:
+            self.checks_timer = self.set_interval(_seconds("PRODBOARD_CHECK_INTERVAL", 30),
+                                                  self.run_time_checks)
             self.call_later(self.run_time_checks)
 
     # -- the feed --------------------------------------------------------------------
@@ -90,6 +94,9 @@ class LiveBoard:
     def on_worker_state_changed(self: ProdboardApp, event: Worker.StateChanged) -> None:  # type: ignore[misc]
         if event.worker.group == "feed" and event.state == WorkerState.ERROR:
             error = event.worker.error
+            if isinstance(error, FeedLost):
+                self.mark_lost()
+                return
             message = error.message if isinstance(error, ProdboardError) else str(error)
             self.notify(f"Live updates stopped: {message}", title="Board", severity="error",
                         timeout=30, markup=False)
@@ -211,6 +218,57 @@ class LiveBoard:
         title = f"@{alert.actor}" if alert.actor else "prodboard"
         return alert.text + hint, title, SEVERITY.get(alert.severity, "information")
 
+    # -- a lost board file ------------------------------------------------------------
+    def mark_lost(self: ProdboardApp) -> None:  # type: ignore[misc]
+        """The file at the board's path is not the one opened (deleted or replaced):
+        refuse every write from now on, and say so in the header until reopened."""
+        store = self.session.store
+        now = store.file_identity()
+        if now == store.identity:
+            return  # a late refusal from a board since reopened: this one is fine
+        first = self.lost is None
+        self.lost = lost_message(store.path, now,
+                                 "nothing is saved until you reopen the board (ctrl+r)")
+        self.topbar.set_lost(True)
+        if first:
+            self.notify(self.lost, title="Board file lost", severity="error", timeout=30,
+                        markup=False)
+
+    def action_reopen(self: ProdboardApp) -> None:  # type: ignore[misc]
+        """Open the board file now at the path in place of the lost one; open forms keep
+        what was typed and save to the reopened board."""
+        if self.lost is None:
+            self.notify("The board file is the one opened: nothing to reopen.", markup=False)
+            return
+        self.reopen_board()
+
+    @work(exclusive=True, group="reopen", exit_on_error=False)
+    async def reopen_board(self: ProdboardApp) -> None:
+        from ..core.context import open_board
+
+        old = self.session
+        try:
+            new = await asyncio.to_thread(open_board, old.store.path, old.user,
+                                          config=old.config_path)
+        except ProdboardError as exc:
+            self.notify(f"Cannot reopen: {exc.message}", title="Board file lost",
+                        severity="error", timeout=15, markup=False)
+            return
+        if [st.key for st in new.workflow.stages] != [st.key for st in self.wf.stages]:
+            new.close()
+            self.notify("The board at that path has other stages: quit and start prodboard "
+                        "again to open it.", title="Board file lost", severity="error",
+                        timeout=15, markup=False)
+            return
+        if self.feed is not None:
+            self.feed.close()
+        self.session, self.wf = new, new.workflow
+        self.model = type(self.model)(new.workflow)
+        self.lost = None
+        old.close()  # a job still queued on it is refused: its file is not at the path
+        self.start_board(announce=False)
+        self.notify(f"Reopened {new.store.path}.", title="Board", markup=False)
+
     # -- the inbox -------------------------------------------------------------------
     def load_unread(self: ProdboardApp, announce: bool = False) -> None:  # type: ignore[misc]
         inbox = load_inbox(self.session, self.session.user)
@@ -225,7 +283,8 @@ class LiveBoard:
 
         inbox = load_inbox(self.session, self.session.user)
         self.push_screen(InboxScreen(inbox))
-        if inbox.last_event_id > inbox.read_cursor and not self.session.store.readonly:
+        if (inbox.last_event_id > inbox.read_cursor and not self.session.store.readonly
+                and self.lost is None):
             board = self.session.board
             self.write(lambda: board.mark_read(inbox.last_event_id), self._read_all)
 
@@ -239,5 +298,7 @@ class LiveBoard:
         writer thread; they reach every board through the feed."""
         from ..core.checks import run_checks
 
+        if self.lost is not None:
+            return
         board = self.session.board
         self.write(lambda: run_checks(board))

@@ -16,6 +16,7 @@ class TopBar(Horizontal):
     TopBar > #tb-name { width: auto; padding: 0 1; text-style: bold; color: $text-accent; }
     TopBar > #tb-filter { width: 1fr; color: $text-warning; }
     TopBar > #tb-notice { width: auto; padding: 0 1; color: $text-error; text-style: bold; }
+    TopBar.-lost > #tb-notice { background: $error; color: $text; }
     TopBar > #tb-unread { width: auto; padding: 0 1; }
     TopBar > #tb-unread.-some { background: $warning 50%; text-style: bold; }
     TopBar > #tb-user { width: auto; padding: 0 1; color: $text-muted; }
@@ -28,11 +29,21 @@ class TopBar(Horizontal):
         yield Static(id="tb-unread")
         yield Static(id="tb-user")
 
+    LOST = "FILE LOST: nothing saves · ctrl+r reopens"
+
     def set_info(self, board: str, user: str, readonly: bool) -> None:
         self.query_one("#tb-name", Static).update(Content(board))
         self.query_one("#tb-user", Static).update(Content(f"@{user}"))
-        self.query_one("#tb-notice", Static).update(Content("READ-ONLY" if readonly else ""))
+        self._readonly = readonly
+        self.set_lost(False)
         self.set_unread(0)
+
+    def set_lost(self, lost: bool) -> None:
+        """The board file was deleted or replaced: a notice that stays until reopened."""
+        readonly = getattr(self, "_readonly", False)
+        notice = self.LOST if lost else "READ-ONLY" if readonly else ""
+        self.query_one("#tb-notice", Static).update(Content(notice))
+        self.set_class(lost, "-lost")
 
     def set_filter(self, description: str) -> None:
         text = f"filter: {description}  (esc clears)" if description else ""
