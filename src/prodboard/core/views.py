@@ -79,6 +79,15 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class RecipientView:
+    """One person an event concerns, fixed when the event was written."""
+
+    person: str
+    reason: str
+    severity: str
+
+
+@dataclass(frozen=True)
 class PersonView:
     handle: str
     display_name: str
