@@ -202,7 +202,12 @@ async def test_unread_count_survives_a_restart(
         assert second.unread == 2
         assert "2 unread" in str(second.query_one("#tb-unread").render())
         await pilot.press("i")
+        title = str(second.screen.query_one(".form-title").render())
+        assert title.startswith("Inbox — 2 unread")
+        assert "2 unread" in str(second.query_one("#tb-unread").render())  # one count, both places
+        await pilot.press("escape")
         await until(pilot, lambda: second.unread == 0)
+        assert str(second.query_one("#tb-unread").render()).strip() == "✉ 0"
     third = make_app(open_as("chloe"), live=True)
     async with third.run_test(size=SIZE):
         assert third.unread == 0
