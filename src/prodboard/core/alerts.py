@@ -29,7 +29,7 @@ from .audience import (
     concerned_reasons,
     entered_stage,
 )
-from .describe import _short, _stage_name, describe_event
+from .describe import NOTE_WIDTH, _short, _stage_name, change_text, describe_event
 from .errors import BadInput
 from .queries import Queries
 from .views import EventView
@@ -223,9 +223,12 @@ def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
         head = f"{first.actor} changed {title}"
     parts = [
         f"{name} {_value(wf, name, before)} → {_value(wf, name, after)}"
+        if name in ("stage", "owner") else f"{name} {change_text(before, after)}"
         for name, (before, after) in merged.items()
         if name not in _HIDDEN and before != after
     ]
+    parts += [f"requested changes: {_short(ev.data['note'], NOTE_WIDTH)}"
+              for ev in group if ev.kind == "piece.changes_requested" and ev.data.get("note")]
     for kind, verb in _DONE_TO_PIECE.items():
         if kind in kinds:
             parts.append(verb)
