@@ -78,8 +78,11 @@ def check_value(value: Any, kind: str, where: str) -> None:
     assert checks[kind](value), f"{where}: {value!r} is not {kind}"
 
 
+UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+
+
 def is_utc_time(value: Any) -> bool:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", value):
+    if not isinstance(value, str) or not UTC_TIME.fullmatch(value):
         return False
     return datetime.fromisoformat(value).utcoffset() == UTC.utcoffset(None)
 

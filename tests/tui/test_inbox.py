@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
@@ -10,6 +14,7 @@ from textual.widgets import DataTable, Label
 from prodboard.core.context import Session
 from prodboard.tui.app import make_app
 from prodboard.tui.inbox import InboxScreen
+from prodboard.tui.piece_screen import PieceScreen
 
 
 async def test_inbox_shows_its_newest_rows_and_hint_at_80x24(open_as: Callable[..., Session]) -> None:
@@ -33,3 +38,42 @@ async def test_inbox_shows_its_newest_rows_and_hint_at_80x24(open_as: Callable[.
         rows_shown = min(table.region.bottom, inside.bottom) - table.region.y - 1  # less the header
         assert visible_top <= 15 < visible_top + rows_shown  # …and scrolled into view
         assert "point 15" in str(table.get_row_at(15)[-1])
+
+
+NOTE = "Tighten the intro; cite the Q3 figures"
+
+
+async def test_the_request_for_changes_note_reaches_every_face(
+    open_as: Callable[..., Session], board_db: Path
+) -> None:
+    chloe = open_as("chloe")
+    chloe.board.mark_read(chloe.queries.last_event_id())
+    piece = chloe.queries.piece(10)
+    assert piece is not None and piece.owner == "chloe"
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await pilot.pause()
+        open_as("ben").board.request_changes(10, NOTE)
+        await app.apply_events(open_as().queries.events_since(app.feed_cursor))
+        await pilot.pause()
+        assert any(NOTE in str(n.message) for n in app._notifications)  # the toast
+        await pilot.press("i")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert NOTE in str(table.get_row_at(table.row_count - 1)[-1])  # the inbox
+        await pilot.press("escape")
+        app.push_screen(PieceScreen(10))
+        await pilot.pause()
+        history = app.screen.query_one("#history", DataTable)
+        rows = [str(history.get_row_at(i)[-1]) for i in range(history.row_count)]
+        assert any(NOTE in row for row in rows)  # the History tab
+    section = cli_show(board_db).split("\nChanges requested:\n", 1)[1].split("\n\n")[0]  # `show`
+    assert section.splitlines()[-1].endswith(f"ben (revision 2): {NOTE}")
+
+
+def cli_show(db: Path) -> str:
+    proc = subprocess.run([sys.executable, "-m", "prodboard", "--db", str(db), "--user", "chloe",
+                           "show", "10"], capture_output=True, text=True, timeout=60,
+                          env=os.environ.copy())
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .audience import (
+    NOISE,
     STAGE_KINDS,
     AlertContext,
     PieceFacts,
@@ -38,7 +39,6 @@ from .workflow import Workflow
 __all__ = ["AlertContext", "PieceFacts", "concerned", "entered_stage"]
 
 SEVERITIES = ("information", "warning", "error")
-NOISE = frozenset({"piece.watched", "piece.unwatched", "person.joined"})  # never alerts
 QUIET = frozenset({"piece.reordered"})  # heard at level "all" only
 BURST_SECONDS = 2.0
 ERROR_KINDS = frozenset({"alert.overdue", "alert.review_overdue"})

@@ -213,6 +213,11 @@ RULES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Kinds nobody hears, whatever their level (level "all" included). A kind taken out
+# of here needs an audience in RULES too.
+NOISE = frozenset({"piece.watched", "piece.unwatched", "person.joined"})
+
+
 def audiences_of(kind: str, piece_id: int | None) -> tuple[str, ...]:
     """The audiences of ``kind``; an unknown kind reaches a piece's people, or the
     person it names."""

@@ -224,10 +224,13 @@ class LiveBoard:
         # drops to what is still unread once it closes.
         self.unread = inbox.unread
         self.topbar.set_unread(inbox.unread)
-        self.push_screen(InboxScreen(inbox), lambda _: self.count_unread())
+        self.push_screen(InboxScreen(inbox), lambda _: self._inbox_closed())
         if inbox.last_event_id > inbox.read_cursor and not self.session.store.readonly:
             board = self.session.board
             self.write(lambda: board.mark_read(inbox.last_event_id))
+
+    def _inbox_closed(self: ProdboardApp) -> None:  # type: ignore[misc]
+        self.count_unread()
 
     # -- time-based alerts --------------------------------------------------------------
     def run_time_checks(self: ProdboardApp) -> None:  # type: ignore[misc]
