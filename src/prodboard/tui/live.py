@@ -230,6 +230,10 @@ class LiveBoard:
             self.write(lambda: board.mark_read(inbox.last_event_id))
 
     def _inbox_closed(self: ProdboardApp) -> None:  # type: ignore[misc]
+        """Recount once the read mark is saved: the writer thread runs jobs in order."""
+        self.write(lambda: None, self._recount)
+
+    def _recount(self: ProdboardApp, _: Any = None) -> None:  # type: ignore[misc]
         self.count_unread()
 
     # -- time-based alerts --------------------------------------------------------------
