@@ -9,22 +9,22 @@ by replaying the event log (see docs/architecture.md for its limits).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from . import models as m
 from .alerts import severity
 from .audience import AlertContext, PieceFacts, audiences_of, concerned_reasons
 from .store import Store, meta_value
-from .views import EventView, event_from_row, person_from_row
+from .views import EventView, PersonView, event_from_row, person_from_row
 from .workflow import Workflow
 
 P = m.PIECES
 E = m.EVENTS
 PERSON = m.PEOPLE
-W = m.WATCHES
 R = m.RECIPIENTS
 META = m.META
 BACKFILL_KEY = "recipients_backfill"
@@ -41,31 +41,46 @@ def rows_for(event: EventView, ctx: AlertContext) -> list[dict[str, Any]]:
     ]
 
 
-def snapshot_in(conn: Connection, wf: Workflow, piece_ids: Iterable[int | None]) -> AlertContext:
-    """The team and the given pieces with their watchers, read inside ``conn``'s
-    transaction (so the snapshot is the state the event was written in)."""
-    ids = sorted({pid for pid in piece_ids if pid is not None})
-    people = {p.handle: p for p in map(person_from_row, conn.execute(select(PERSON)))}
+# Written once: a statement built per event cost more than the event's own insert.
+_PEOPLE = text("SELECT handle, display_name, roles, away, away_note, delegate, alert_level, "
+               "created_at FROM person")
+_PIECE = text("SELECT owner, reviewers, stage, title FROM piece WHERE id = :id")
+_WATCHERS = text("SELECT handle FROM watch WHERE piece_id = :id")
+_INSERT = text("INSERT INTO recipient (event_id, person, reason, severity) "
+               "VALUES (:event_id, :person, :reason, :severity)")
+
+
+def _people_in(conn: Connection) -> dict[str, PersonView]:
+    out: dict[str, PersonView] = {}
+    for handle, name, roles, away, note, delegate, level, created in conn.execute(_PEOPLE):
+        roles = json.loads(roles) if isinstance(roles, str) else roles
+        out[handle] = PersonView(handle, name, tuple(roles or ()), bool(away), note, delegate,
+                                 level, created)
+    return out
+
+
+def snapshot_in(conn: Connection, wf: Workflow, piece_id: int | None) -> AlertContext:
+    """The team and one piece with its watchers, read inside ``conn``'s transaction
+    (so the snapshot is the state the event was written in)."""
+    people = _people_in(conn)
+    if piece_id is None:
+        return AlertContext(wf, people=people)
     pieces: dict[int, PieceFacts] = {}
-    watchers: dict[int, set[str]] = {}
-    if ids:
-        rows = conn.execute(select(P.c.id, P.c.owner, P.c.reviewers, P.c.stage, P.c.title)
-                            .where(P.c.id.in_(ids)))
-        for pid, owner, reviewers, stage, title in rows:
-            pieces[pid] = PieceFacts(owner, tuple(reviewers or ()), stage, title)
-        for pid, handle in conn.execute(select(W.c.piece_id, W.c.handle).where(W.c.piece_id.in_(ids))):
-            watchers.setdefault(pid, set()).add(handle)
-    return AlertContext(wf, people=people, pieces=pieces,
-                        watchers={pid: frozenset(w) for pid, w in watchers.items()})
+    row = conn.execute(_PIECE, {"id": piece_id}).first()
+    if row is not None:
+        reviewers = json.loads(row[1]) if isinstance(row[1], str) else row[1]
+        pieces[piece_id] = PieceFacts(row[0], tuple(reviewers or ()), row[2], row[3])
+    watchers = frozenset(r[0] for r in conn.execute(_WATCHERS, {"id": piece_id}))
+    return AlertContext(wf, people=people, pieces=pieces, watchers={piece_id: watchers})
 
 
 def record(conn: Connection, wf: Workflow, event: EventView) -> None:
     """Write ``event``'s recipients in its own transaction."""
     if not audiences_of(event.kind, event.piece_id):
         return  # noise (watching, joining, reordering) concerns nobody
-    rows = rows_for(event, snapshot_in(conn, wf, [event.piece_id]))
+    rows = rows_for(event, snapshot_in(conn, wf, event.piece_id))
     if rows:
-        conn.execute(R.insert(), rows)
+        conn.execute(_INSERT, rows)
 
 
 # -- events from before schema 3 -----------------------------------------------------------
