@@ -63,7 +63,7 @@ async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardA
             assert result.returncode == 0, result.stderr
             await until(pilot, lambda: bool(chloe_alerts))
             assert chloe_alerts[0].text == (
-                "ben requested changes on 'Q3 pricing page' Review → Draft (revision 2)")
+                "ben requested changes on 'Q3 pricing page' Review → Draft (revision 2): Tighten it")
             await until(pilot, lambda: any("requested changes" in t for t in toast_texts(chloe)))
             await until(pilot, lambda: chloe.model.pieces[10].stage == "draft")
             await ben_pilot.pause(0.5)
