@@ -199,3 +199,21 @@ def test_count_equals_inbox_json_after_1000_events_from_4_writers(
         assert [i for i in now if i <= last] == ids, handle  # nothing lost, nothing gained
         box = load_inbox(ana, handle)  # and the summary counts what the header counts
         assert box.summary.startswith(f"{box.unread} unread alert"), box.summary
+
+
+def test_the_alert_level_filters_the_stored_recipients_at_read_time(
+    make_session: Callable[..., Session],
+) -> None:
+    ana = team(make_session)
+    hers = ana.board.create("Hana's piece", owner="hana")
+    ana.board.comment(hers, "for hana")
+    for_hana = ana.queries.last_event_id()
+    other = ana.board.create("Not about dev", owner="ben")
+    not_dev = ana.queries.last_event_id()
+    assert not_dev not in heard(ana, "dev")
+    ana.board.set_person("dev", alert_level="all")  # hears everything, stored or not
+    assert not_dev in heard(ana, "dev") and other
+    ana.board.set_person("hana", alert_level="none")
+    assert heard(ana, "hana") == []
+    ana.board.set_person("hana", alert_level="involved")  # her rows were kept
+    assert for_hana in heard(ana, "hana")
