@@ -1,12 +1,12 @@
-"""Who is told what: the alert rules, as pure functions of events and a snapshot.
+"""Who is told what: levels, severities, texts and bursts, as pure functions.
 
-``concerned(event, ctx)`` says whom an event concerns; ``alerts_for(handle, events,
-ctx)`` turns a batch of events into one person's alerts: their alert level decides
-what they hear, their own actions never alert them, and one actor's burst becomes
-one alert. ``load_context`` reads the snapshot these rules need (the team, and only
-the pieces the events touched). ``load_inbox``, ``unread_alerts`` and
-``summary_since`` serve the inbox and the "while you were away" line from the
-person's read cursor.
+Whom an event concerns is decided when it is written (``audience.RULES``, stored by
+``recipients.record``); ``alerts_for(handle, events, ctx)`` turns a batch of events
+into one person's alerts from those stored recipients (or, in the pure rules, from
+``concerned`` on a snapshot): their alert level decides what they hear, their own
+actions never alert them, and one actor's burst becomes one alert. ``load_inbox``,
+``unread_alerts`` and ``summary_since`` serve the inbox, its unread count and the
+launch summary from the person's read cursor; ``alerts_in`` the live toasts.
 
 The rules read nothing and write nothing; only the ``load_*`` functions and their
 wrappers read the database (call them off the UI thread). Nothing here imports
