@@ -242,7 +242,7 @@ def test_show(cli: Any, board: Session) -> None:
     assert (code, err) == (0, "")
     assert (data["id"], data["title"], data["stage"], data["owner"]) == (
         pid, "Launch 🚀 [bold]x[/b]", "brief", "chloe")
-    assert [(c["author"], c["body"], c["mentions"]) for c in data["comment_list"]] == [
+    assert [(c["author"], c["body"], c["mentions"]) for c in data["comments"]] == [
         ("ana", "Ping @ben", ["ben"])]
     assert [e["kind"] for e in data["history"]] == ["piece.created", "comment.added", "piece.moved"]
     assert data["history"][-1]["data"]["changes"]["stage"] == ["ideas", "brief"]

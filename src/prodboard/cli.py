@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from .core.context import Session, open_board
-from .core.describe import describe_event, piece_lines
+from .core.describe import change_requests, describe_event, piece_lines
 from .core.errors import ProdboardError
 from .core.store import remove_board
 from .core.text import clean
@@ -302,12 +302,17 @@ def show(c: Ctx, piece_id: int, as_json: bool) -> None:
         return
     comments = s.queries.comments(piece_id)
     history = s.queries.history(piece_id)
-    if as_json:
-        emit_json({**piece.to_json(), "comment_list": [x.to_json() for x in comments],
-                   "history": [e.to_json() for e in history]})
+    requests = change_requests(history)
+    if as_json:  # docs/json.md: a Piece, plus its thread, history and change requests
+        emit_json({**piece.to_json(), "comments": [x.to_json() for x in comments],
+                   "history": [e.to_json() for e in history], "change_requests": requests})
         return
     for line in piece_lines(piece, s.workflow):
         click.echo(line)
+    if requests:
+        click.echo("\nChanges requested:")
+    for r in requests:
+        click.echo(f"  {r['at'][:16]} {r['by']} (revision {r['revision']}): {clean(r['note'])}")
     click.echo("\nComments:" if comments else "\nNo comments.")
     for cm in comments:
         click.echo(f"  {cm.created_at[:16]} {cm.author}: {clean(cm.body)}")

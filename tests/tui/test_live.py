@@ -63,7 +63,7 @@ async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardA
             assert result.returncode == 0, result.stderr
             await until(pilot, lambda: bool(chloe_alerts))
             assert chloe_alerts[0].text == (
-                "ben requested changes on 'Q3 pricing page' Review → Draft (revision 2)")
+                "ben requested changes on 'Q3 pricing page' Review → Draft (revision 2): Tighten it")
             await until(pilot, lambda: any("requested changes" in t for t in toast_texts(chloe)))
             await until(pilot, lambda: chloe.model.pieces[10].stage == "draft")
             await ben_pilot.pause(0.5)
@@ -202,7 +202,12 @@ async def test_unread_count_survives_a_restart(
         assert second.unread == 2
         assert "2 unread" in str(second.query_one("#tb-unread").render())
         await pilot.press("i")
+        title = str(second.screen.query_one(".form-title").render())
+        assert title.startswith("Inbox — 2 unread")
+        assert "2 unread" in str(second.query_one("#tb-unread").render())  # one count, both places
+        await pilot.press("escape")
         await until(pilot, lambda: second.unread == 0)
+        assert str(second.query_one("#tb-unread").render()).strip() == "✉ 0"
     third = make_app(open_as("chloe"), live=True)
     async with third.run_test(size=SIZE):
         assert third.unread == 0

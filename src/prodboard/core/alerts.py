@@ -1,12 +1,12 @@
-"""Who is told what: the alert rules, as pure functions of events and a snapshot.
+"""Who is told what: levels, severities, texts and bursts, as pure functions.
 
-``concerned(event, ctx)`` says whom an event concerns; ``alerts_for(handle, events,
-ctx)`` turns a batch of events into one person's alerts: their alert level decides
-what they hear, their own actions never alert them, and one actor's burst becomes
-one alert. ``load_context`` reads the snapshot these rules need (the team, and only
-the pieces the events touched). ``load_inbox``, ``unread_alerts`` and
-``summary_since`` serve the inbox and the "while you were away" line from the
-person's read cursor.
+Whom an event concerns is decided when it is written (``audience.RULES``, stored by
+``recipients.record``); ``alerts_for(handle, events, ctx)`` turns a batch of events
+into one person's alerts from those stored recipients (or, in the pure rules, from
+``concerned`` on a snapshot): their alert level decides what they hear, their own
+actions never alert them, and one actor's burst becomes one alert. ``load_inbox``,
+``unread_alerts`` and ``summary_since`` serve the inbox, its unread count and the
+launch summary from the person's read cursor; ``alerts_in`` the live toasts.
 
 The rules read nothing and write nothing; only the ``load_*`` functions and their
 wrappers read the database (call them off the UI thread). Nothing here imports
@@ -16,22 +16,31 @@ Textual. Alert texts are plain text: render them with markup off.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from .describe import _short, _stage_name, describe_event
+from .audience import (
+    NOISE,
+    STAGE_KINDS,
+    AlertContext,
+    PieceFacts,
+    concerned,
+    concerned_reasons,
+    entered_stage,
+)
+from .describe import NOTE_WIDTH, _short, _stage_name, change_text, describe_event
 from .errors import BadInput
 from .queries import Queries
-from .views import EventView, PersonView
+from .views import EventView
 from .workflow import Workflow
 
+__all__ = ["AlertContext", "PieceFacts", "concerned", "entered_stage"]
+
 SEVERITIES = ("information", "warning", "error")
-NOISE = frozenset({"piece.watched", "piece.unwatched", "person.joined"})  # never alerts
 QUIET = frozenset({"piece.reordered"})  # heard at level "all" only
 BURST_SECONDS = 2.0
-STAGE_KINDS = ("piece.moved", "piece.approved", "piece.changes_requested")
 ERROR_KINDS = frozenset({"alert.overdue", "alert.review_overdue"})
 WARNING_KINDS = frozenset({
     "piece.changes_requested", "piece.rejected", "alert.due_soon", "alert.at_risk",
@@ -76,7 +85,8 @@ class Alert:
 
     A coalesced burst carries every event id it stands for; ``piece_id`` is set
     when all of them concern one piece (None for board-level or many pieces).
-    ``kind`` is the events' kind, or "burst" when they differ.
+    ``kind`` is the events' kind, or "burst" when they differ; ``at`` the time of
+    its latest event (ISO 8601, UTC).
     """
 
     recipient: str
@@ -86,6 +96,7 @@ class Alert:
     event_ids: tuple[int, ...]
     actor: str
     kind: str
+    at: str = ""
 
     @property
     def first_id(self) -> int:
@@ -99,44 +110,10 @@ class Alert:
         return {**asdict(self), "event_ids": list(self.event_ids)}
 
 
-@dataclass(frozen=True)
-class PieceFacts:
-    """What the rules need about one piece, as it is now."""
-
-    owner: str | None = None
-    reviewers: tuple[str, ...] = ()
-    stage: str = ""
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class AlertContext:
-    """A snapshot for the rules: the team, the touched pieces, their watchers."""
-
-    workflow: Workflow
-    people: Mapping[str, PersonView] = field(default_factory=dict)
-    pieces: Mapping[int, PieceFacts] = field(default_factory=dict)
-    watchers: Mapping[int, frozenset[str]] = field(default_factory=dict)
-
-    def holders(self, roles: Iterable[str]) -> set[str]:
-        """Everyone holding one of ``roles``."""
-        wanted = set(roles)
-        if not wanted:
-            return set()
-        return {h for h, p in self.people.items() if wanted & set(p.roles)}
-
-    def level(self, handle: str) -> str:
-        person = self.people.get(handle)
-        return person.alert_level if person else "involved"
-
-    def roles_of(self, handle: str) -> set[str]:
-        person = self.people.get(handle)
-        return set(person.roles) if person else set()
-
-
 def load_context(queries: Queries, piece_ids: Iterable[int | None]) -> AlertContext:
-    """Read the snapshot for a batch: all people, and only the pieces in
-    ``piece_ids`` (archived or not) with their watchers. Two read transactions."""
+    """Read the snapshot for a batch as it is now: all people, and only the pieces in
+    ``piece_ids`` (archived or not) with their watchers. Two read transactions. The
+    inbox and the toasts do not use it (they read the stored recipients)."""
     ids = {pid for pid in piece_ids if pid is not None}
     people = {p.handle: p for p in queries.people()}
     pieces, watchers = queries.pieces_and_watchers(ids) if ids else ({}, {})
@@ -146,98 +123,6 @@ def load_context(queries: Queries, piece_ids: Iterable[int | None]) -> AlertCont
         pieces={pid: PieceFacts(p.owner, p.reviewers, p.stage, p.title) for pid, p in pieces.items()},
         watchers={pid: frozenset(w) for pid, w in watchers.items()},
     )
-
-
-# -- whom an event concerns --------------------------------------------------------
-def _responsible(wf: Workflow, stage_key: Any) -> tuple[str, ...]:
-    try:
-        return wf.stage(str(stage_key)).responsible
-    except BadInput:  # a stage since removed from the config
-        return ()
-
-
-def entered_stage(event: EventView) -> str | None:
-    """The stage a piece entered with this event, if it entered one."""
-    if event.kind in STAGE_KINDS:
-        stage = event.changes.get("stage")
-        return str(stage[1]) if stage else None
-    if event.kind == "piece.created" and event.data.get("stage"):
-        return str(event.data["stage"])
-    return None
-
-
-def _time_alert_concerned(event: EventView, ctx: AlertContext) -> set[str]:
-    d = event.data
-    facts = ctx.pieces.get(event.piece_id) if event.piece_id is not None else None
-    owner = facts.owner if facts and facts.owner else d.get("owner")
-    if event.kind == "alert.review_overdue":
-        reviewers = set(facts.reviewers if facts else ()) | set(d.get("reviewers") or ())
-        out = set(reviewers) | set(d.get("delegates") or ())
-        for reviewer in reviewers:
-            person = ctx.people.get(reviewer)
-            if person and person.delegate:
-                out.add(person.delegate)
-        return out
-    if event.kind == "alert.at_risk":
-        return ctx.holders(ctx.workflow.manager_roles)
-    return {owner} if owner else set()  # overdue, due soon, late in its stage
-
-
-def concerned(event: EventView, ctx: AlertContext) -> set[str]:
-    """The people an event concerns (whose alert level is "involved" hears it).
-
-    The piece's owner, reviewers and watchers; the people a comment mentions (a role
-    mention reaches everyone holding the role); the roles responsible for the stage
-    a piece enters; both owners of a reassignment; the managers for a gate override,
-    a revision limit exceeded or a piece at risk; the stage's responsible roles and
-    the managers when a WIP limit is exceeded. Time alerts go to the owner (overdue,
-    due soon), or the reviewers and their delegates (review overdue). The actor is
-    not removed here: ``alerts_for`` never tells anyone about their own actions.
-    """
-    kind, d, wf = event.kind, event.data, ctx.workflow
-    if kind in NOISE:
-        return set()
-    if kind.startswith("alert."):
-        return _time_alert_concerned(event, ctx)
-    out: set[str] = set()
-    facts = ctx.pieces.get(event.piece_id) if event.piece_id is not None else None
-    if event.piece_id is not None:
-        if facts is not None:
-            if facts.owner:
-                out.add(facts.owner)
-            out.update(facts.reviewers)
-        out.update(ctx.watchers.get(event.piece_id, ()))
-    changes = event.changes
-    # Who the event itself names: the snapshot may already be newer than the event.
-    if kind == "piece.created" and d.get("owner"):
-        out.add(str(d["owner"]))
-    for who in changes.get("owner") or ():
-        if who:
-            out.add(str(who))
-    for side in changes.get("reviewers") or ():
-        out.update(str(r) for r in side or ())
-    if kind == "comment.added":
-        for name in d.get("mentions") or ():
-            if name in ctx.people:
-                out.add(name)
-            out |= ctx.holders([name])
-    entered = entered_stage(event)
-    if entered:
-        out |= ctx.holders(_responsible(wf, entered))
-    if d.get("override") or "revision_limit_exceeded" in d:
-        out |= ctx.holders(wf.manager_roles)
-    wip, person_wip = d.get("wip_exceeded"), d.get("person_wip_exceeded")
-    if wip or person_wip:
-        stage = (wip or {}).get("stage") or entered or (facts.stage if facts else None)
-        out |= ctx.holders(_responsible(wf, stage)) | ctx.holders(wf.manager_roles)
-        if person_wip and person_wip.get("person"):
-            out.add(str(person_wip["person"]))
-    if kind.startswith("person."):
-        for key in ("handle", "delegate"):
-            if d.get(key):
-                out.add(str(d[key]))
-    out.discard("")
-    return out
 
 
 # -- how loud ------------------------------------------------------------------------
@@ -338,9 +223,12 @@ def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
         head = f"{first.actor} changed {title}"
     parts = [
         f"{name} {_value(wf, name, before)} → {_value(wf, name, after)}"
+        if name in ("stage", "owner") else f"{name} {change_text(before, after)}"
         for name, (before, after) in merged.items()
         if name not in _HIDDEN and before != after
     ]
+    parts += [f"requested changes: {_short(ev.data['note'], NOTE_WIDTH)}"
+              for ev in group if ev.kind == "piece.changes_requested" and ev.data.get("note")]
     for kind, verb in _DONE_TO_PIECE.items():
         if kind in kinds:
             parts.append(verb)
@@ -389,15 +277,33 @@ def _handle(handle: str) -> str:
     return handle.strip().lower().lstrip("@")
 
 
+def reason_of(handle: str, event: EventView, ctx: AlertContext) -> str | None:
+    """Why ``event`` concerns ``handle`` (None when it does not): the stored reason
+    when the context carries the stored recipients, else the rules on the snapshot."""
+    if ctx.stored is not None:
+        row = ctx.stored.get(event.id, {}).get(handle)
+        return row.reason if row else None
+    if event.kind in QUIET:
+        return None
+    return concerned_reasons(event, ctx).get(handle)
+
+
 def hears(handle: str, event: EventView, ctx: AlertContext) -> bool:
-    """Whether ``handle`` is told about ``event`` at all (before coalescing)."""
+    """Whether ``handle`` is told about ``event`` at all (before coalescing). The
+    alert level is applied here, at read time: "involved" hears its recipients,
+    "all" every event but its own and the noise, "none" nothing."""
     me = _handle(handle)
     level = ctx.level(me)
     if level == "none" or event.actor == me or event.kind in NOISE:
         return False
     if level == "all":
         return True
-    return event.kind not in QUIET and me in concerned(event, ctx)
+    return reason_of(me, event, ctx) is not None
+
+
+def _severity(event: EventView, me: str, ctx: AlertContext) -> str:
+    row = ctx.stored.get(event.id, {}).get(me) if ctx.stored is not None else None
+    return row.severity if row else severity(event, me, ctx)
 
 
 def _moment(at: str) -> datetime | None:
@@ -450,25 +356,29 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
         pieces = {ev.piece_id for ev in group}
         out.append(Alert(
             recipient=me,
-            severity=_loudest(severity(ev, me, ctx) for ev in group),
+            severity=_loudest(_severity(ev, me, ctx) for ev in group),
             text=burst_text(group, ctx.workflow),
             piece_id=next(iter(pieces)) if len(pieces) == 1 else None,
             event_ids=tuple(ev.id for ev in group),
             actor=first.actor,
             kind=first.kind if len(kinds) == 1 else "burst",
+            at=group[-1].at,
         ))
     return out
 
 
 def alerts_in(queries: Queries, handle: str, events: Sequence[EventView]) -> list[Alert]:
-    """Load the context for ``events`` and return ``handle``'s alerts (reads the
-    database: for a thread worker, with each batch from the change feed)."""
+    """``handle``'s alerts for a batch from the change feed, from the recipients
+    stored with the events (reads the database: for a thread worker)."""
     if not events:
         return []
-    return alerts_for(handle, events, load_context(queries, (ev.piece_id for ev in events)))
+    me = _handle(handle)
+    stored = queries.recipients_for(me, [ev.id for ev in events])
+    people = {p.handle: p for p in queries.people()}
+    return alerts_for(me, events, AlertContext(queries.wf, people=people, stored=stored))
 
 
-# -- the inbox and "while you were away" -------------------------------------------------------
+# -- the inbox and "since you last read" -------------------------------------------------------
 _CATEGORY_KINDS = {
     "piece.created": ("new piece", "new pieces"),
     "piece.approved": ("approval", "approvals"),
@@ -487,13 +397,13 @@ _CATEGORY_KINDS = {
 
 
 def category(event: EventView, handle: str, ctx: AlertContext) -> tuple[str, str]:
-    """A short label (singular, plural) for the summary, from ``handle``'s side."""
+    """A short label (singular, plural) for the summary, from ``handle``'s side, by
+    why the event concerned them when it happened."""
     me = _handle(handle)
-    facts = ctx.pieces.get(event.piece_id) if event.piece_id is not None else None
-    mine = facts is not None and facts.owner == me
+    reason = reason_of(me, event, ctx)
+    mine = reason == "owner"
     if event.kind == "comment.added":
-        names = set(event.data.get("mentions") or ())
-        if me in names or names & ctx.roles_of(me):
+        if reason == "mention":
             return ("comment mentioning you", "comments mentioning you")
         if mine:
             return ("comment on your pieces", "comments on your pieces")
@@ -514,23 +424,24 @@ def category(event: EventView, handle: str, ctx: AlertContext) -> tuple[str, str
     return _CATEGORY_KINDS.get(event.kind, ("other change", "other changes"))
 
 
-def summarize(handle: str, events: Iterable[EventView], ctx: AlertContext, most: int = 4) -> str:
-    """ "12 changes while you were away: 3 moves on your pieces, 2 comments mentioning
-    you, 1 overdue". Counts other people's changes (noise left out), then what of
-    them ``handle`` hears, by category. Empty when there is nothing to tell."""
+def summarize(handle: str, events: Iterable[EventView], ctx: AlertContext, most: int = 4,
+              alerts: Sequence[Alert] | None = None) -> str:
+    """ "3 unread alerts since you last read: 3 moves on your pieces, 2 comments
+    mentioning you, 1 overdue". The head counts ``handle``'s alerts (the number the
+    header and the inbox show), the parts the events in them by category. Empty
+    when there is nothing to tell."""
     me = _handle(handle)
-    if ctx.level(me) == "none":
+    events = list(events)
+    if alerts is None:
+        alerts = alerts_for(me, events, ctx)
+    if not alerts:
         return ""
-    changes = [ev for ev in events if ev.actor != me and ev.kind not in NOISE]
-    if not changes:
-        return ""
+    heard = {eid for a in alerts for eid in a.event_ids}
     counts: Counter[tuple[str, str]] = Counter(
-        category(ev, me, ctx) for ev in changes if hears(me, ev, ctx)
+        category(ev, me, ctx) for ev in events if ev.id in heard
     )
-    n = len(changes)
-    head = f"{n} change{'s' if n != 1 else ''} while you were away"
-    if not counts:
-        return f"{head}, none involving you"
+    n = len(alerts)
+    head = f"{n} unread alert{'s' if n != 1 else ''} since you last read"
     # What is about me comes first (a mention or an assignment must not hide behind
     # "…"), then the rest by how often it happened.
     personal = ("you", "your")
@@ -550,8 +461,10 @@ class _HasQueries(Protocol):
 class Inbox:
     """A person's unread alerts, from their read cursor up to ``last_event_id``.
 
-    Mark them read with ``Board.mark_read(inbox.last_event_id)``: that also passes
-    the events that alerted nobody, and nothing newer than what was shown.
+    ``unread`` is the one unread count: the header, the inbox title, the launch
+    summary and ``inbox --json`` all show this inbox. Mark them read with
+    ``Board.mark_read(inbox.last_event_id)``: that also passes the events that
+    alerted nobody, and nothing newer than what was shown.
     """
 
     handle: str
@@ -572,7 +485,9 @@ def _queries(source: Queries | _HasQueries) -> Queries:
 def load_inbox(
     source: Queries | _HasQueries, handle: str, *, since: int | None = None, limit: int = 10_000
 ) -> Inbox:
-    """Read ``handle``'s unread alerts (after their read cursor, or after ``since``).
+    """Read ``handle``'s unread alerts (after their read cursor, or after ``since``),
+    from the recipients stored with the events: who they concerned when they
+    happened, whatever has changed since.
 
     ``source`` is a Session or a Queries. At most ``limit`` events are read, oldest
     first; marking those read lets the next call read on.
@@ -580,12 +495,12 @@ def load_inbox(
     q = _queries(source)
     me = _handle(handle)
     cursor = q.read_cursor(me) if since is None else since
-    events = q.events_since(cursor, limit=limit)
+    events, stored = q.inbox_events(me, cursor, limit=limit)
     if not events:
         return Inbox(me, (), cursor, cursor, "")
-    ctx = load_context(q, (ev.piece_id for ev in events))
-    return Inbox(me, tuple(alerts_for(me, events, ctx)), cursor, events[-1].id,
-                 summarize(me, events, ctx))
+    ctx = AlertContext(q.wf, people={p.handle: p for p in q.people()}, stored=stored)
+    alerts = alerts_for(me, events, ctx)
+    return Inbox(me, tuple(alerts), cursor, events[-1].id, summarize(me, events, ctx, alerts=alerts))
 
 
 def unread_alerts(source: Queries | _HasQueries, handle: str) -> list[Alert]:
@@ -594,5 +509,5 @@ def unread_alerts(source: Queries | _HasQueries, handle: str) -> list[Alert]:
 
 
 def summary_since(source: Queries | _HasQueries, handle: str, since: int | None = None) -> str:
-    """The "while you were away" line since ``since`` (default: the read cursor)."""
+    """The launch summary since ``since`` (default: the read cursor)."""
     return load_inbox(source, handle, since=since).summary

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from . import models as m
-from . import rules
+from . import recipients, rules
 from .clock import Clock, iso, system_clock
 from .errors import BadInput, Conflict, NotFound, Refused
 from .queries import Queries
 from .store import Store
 from .text import clean, clean_line, mentions
-from .views import PieceView, piece_from_row
+from .views import EventView, PieceView, piece_from_row
 from .workflow import LEVELS, Workflow
 
 P = m.PIECES
@@ -121,13 +121,15 @@ class Board:
         self, conn: Connection, kind: str, piece_id: int | None, data: dict[str, Any],
         actor: str | None = None,
     ) -> int:
+        """Append one event and, in the same transaction, the people it concerns as the
+        board stands right after the change (recipients.record)."""
+        at, who = self._now(), actor or self.actor
         result = conn.execute(
-            E.insert().values(
-                at=self._now(), actor=actor or self.actor, kind=kind, piece_id=piece_id,
-                data=data,
-            )
+            E.insert().values(at=at, actor=who, kind=kind, piece_id=piece_id, data=data)
         )
-        return _new_id(result)
+        eid = _new_id(result)
+        recipients.record(conn, self.wf, EventView(eid, at, who, kind, piece_id, data))
+        return eid
 
     def _ensure_actor(self, conn: Connection) -> None:
         """A person acting for the first time joins the board (with its event)."""

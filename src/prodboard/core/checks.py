@@ -5,8 +5,10 @@ Nobody's action makes a piece overdue, so these alerts come from a check:
 from cron) reads the few pieces that can be late in one query, works out their
 alerts with the pure rules, leaves out the keys the RaisedAlert ledger already
 holds, and raises the rest through ``Board.raise_once``. That inserts the ledger
-row and the event in one ``BEGIN IMMEDIATE`` transaction, so a second board, a
-second process or a restart finds the key and does nothing.
+row, the event and its recipients (the owner, or the reviewers and delegates, as
+they are at that moment) in one ``BEGIN IMMEDIATE`` transaction, so a second
+board, a second process or a restart finds the key and does nothing, and a later
+reassignment does not move the alert to someone else.
 
 An alert's key names what it is about, so a change re-arms it: the overdue key
 holds the due date (move the date and it can fire again), the review key holds

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
 
+from . import recipients
 from .board import Board
 from .clock import Clock, system_clock
 from .demo import load_demo
@@ -121,6 +122,7 @@ def open_board(
     workflow = load_workflow(files.team)
     ui = load_ui(files.team, files.personal)
     store, created = open_store(path, create=create, board_name=workflow.name)
+    recipients.backfill_pending(store, workflow)  # once, after the schema 3 migration
     board = Board(store, workflow, handle, clock)
     if created and demo:
         try:

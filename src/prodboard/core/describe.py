@@ -22,6 +22,44 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+NOTE_WIDTH = 280  # a request for changes is shown whole, up to a comment's length
+VALUE_WIDTH = 20  # an edited value shown whole when both sides fit
+CONTEXT = 8  # characters kept either side of what changed in a long value
+
+
+def _flat(value: Any) -> str:
+    if value in (None, "", [], ()):
+        return "—"
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    return " ".join(clean(str(value)).split())
+
+
+def change_text(before: Any, after: Any, width: int = VALUE_WIDTH) -> str:
+    """``before → after`` for an edited value, showing the part that changed: short
+    values whole; long ones cut to what differs, with a little context either side
+    ("…for March → …for April"), never two identical-looking cut values."""
+    old, new = _flat(before), _flat(after)
+    if len(old) <= width and len(new) <= width:
+        return f"{old} → {new}"
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    start = max(0, head - CONTEXT)
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - tail + CONTEXT)
+        middle = text[start:end]
+        if len(middle) > 3 * width:
+            middle = middle[: 3 * width - 1] + "…"
+        return ("…" if start else "") + middle + ("…" if end < len(text) else "")
+
+    return f"{cut(old)} → {cut(new)}"
+
+
 def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
     """One line: who did what to which piece."""
     title = f"'{_short(ev.data.get('title', ''), 50)}'" if ev.piece_id else ""
@@ -41,6 +79,8 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
                      f"{_short(ev.data['override'], 60)}"
         if ev.data.get("delegated"):
             extra += " (delegated)"
+        if ev.data.get("note"):  # what the reviewer asks for: the writer's next step
+            extra += f": {_short(ev.data['note'], NOTE_WIDTH)}"
         return f"{who}{verb} {title} {arrow}{extra}"
     if k == "piece.created":
         how = " (imported)" if ev.data.get("imported") else ""
@@ -49,7 +89,7 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
                   f"{_short(ev.data['override'], 60)}"
         return f"{who}created {title} in {_stage_name(wf, ev.data.get('stage'))}{how}"
     if k == "piece.edited":
-        parts = [f"{f} {_short(b, 20)} → {_short(a, 20)}" for f, (b, a) in changes.items()]
+        parts = [f"{f} {change_text(b, a)}" for f, (b, a) in changes.items()]
         return f"{who}edited {title}: " + "; ".join(parts)
     if k == "piece.assigned":
         before, after = changes.get("owner", [None, None])
@@ -98,6 +138,16 @@ def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
         return (f"{title} is late in {_stage_name(wf, d.get('stage'))} "
                 f"(should have left it by {d.get('stage_due')})")
     return f"{k} {title}"
+
+
+def change_requests(history: list[EventView]) -> list[dict[str, Any]]:
+    """The reviewers' requests for changes in a piece's history, oldest first: when,
+    by whom, which revision round, and the note (the writer's next step)."""
+    return [
+        {"at": ev.at, "by": ev.actor, "revision": ev.data.get("revision"),
+         "note": str(ev.data.get("note", "")), "event_id": ev.id}
+        for ev in history if ev.kind == "piece.changes_requested"
+    ]
 
 
 def piece_lines(p: PieceView, wf: Workflow) -> list[str]:

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Column, Index
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class JSONText(TypeDecorator[Any]):
@@ -131,6 +131,23 @@ class Event(SQLModel, table=True):
     data: dict[str, Any] = _json({})
 
 
+class Recipient(SQLModel, table=True):
+    """Whom an event concerns, decided when it happened and written in its transaction.
+
+    ``reason`` says why (owner, previous_owner, reviewer, watcher, mention, stage,
+    manager, subject, admin…), ``severity`` how loud. The inbox, the unread count,
+    the summary and the live toasts all read these rows, so a later reassignment
+    never moves past alerts from one person to another.
+    """
+
+    __table_args__ = (Index("ix_recipient_person", "person", "event_id"),)
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True)
+    person: str = Field(primary_key=True)
+    reason: str
+    severity: str = "information"
+
+
 class Watch(SQLModel, table=True):
     """A person following a piece: they hear about its changes."""
 
@@ -160,4 +177,5 @@ COMMENTS: Any = Comment.__table__  # type: ignore[attr-defined]
 WATCHES: Any = Watch.__table__  # type: ignore[attr-defined]
 READ_CURSORS: Any = ReadCursor.__table__  # type: ignore[attr-defined]
 RAISED: Any = RaisedAlert.__table__  # type: ignore[attr-defined]
+RECIPIENTS: Any = Recipient.__table__  # type: ignore[attr-defined]
 META: Any = Meta.__table__  # type: ignore[attr-defined]

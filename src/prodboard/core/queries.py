@@ -14,6 +14,7 @@ from .views import (
     EventView,
     PersonView,
     PieceView,
+    RecipientView,
     event_from_row,
     person_from_row,
     piece_from_dict,
@@ -27,6 +28,9 @@ PERSON = m.PEOPLE
 C = m.COMMENTS
 W = m.WATCHES
 RC = m.READ_CURSORS
+R = m.RECIPIENTS
+
+Stored = dict[int, dict[str, RecipientView]]
 
 
 class Queries:
@@ -103,6 +107,46 @@ class Queries:
             query = query.limit(limit)
         with self.store.read() as conn:
             return [event_from_row(r) for r in conn.execute(query)]
+
+    def inbox_events(
+        self, handle: str, cursor: int, limit: int | None = None
+    ) -> tuple[list[EventView], Stored]:
+        """Events after ``cursor`` (oldest first) and, in the same query, the recipient
+        rows they hold for ``handle``: what the inbox and its count are made of."""
+        query = (
+            select(E, R.c.reason, R.c.severity)
+            .outerjoin(R, (R.c.event_id == E.c.id) & (R.c.person == handle))
+            .where(E.c.id > cursor)
+            .order_by(E.c.id)
+        )
+        if limit:
+            query = query.limit(limit)
+        events: list[EventView] = []
+        stored: Stored = {}
+        with self.store.read() as conn:
+            for row in conn.execute(query):
+                events.append(event_from_row(row))
+                if row.reason is not None:
+                    stored[row.id] = {handle: RecipientView(handle, row.reason, row.severity)}
+        return events, stored
+
+    def recipients_for(self, handle: str, event_ids: Iterable[int]) -> Stored:
+        """The recipient rows ``handle`` holds among ``event_ids``."""
+        wanted = sorted(set(event_ids))
+        out: Stored = {}
+        with self.store.read() as conn:
+            for i in range(0, len(wanted), 500):
+                rows = conn.execute(select(R).where(R.c.person == handle,
+                                                    R.c.event_id.in_(wanted[i : i + 500])))
+                for r in rows:
+                    out[r.event_id] = {handle: RecipientView(handle, r.reason, r.severity)}
+        return out
+
+    def recipients(self, event_id: int) -> list[RecipientView]:
+        """Everyone an event concerned when it happened."""
+        with self.store.read() as conn:
+            rows = conn.execute(select(R).where(R.c.event_id == event_id).order_by(R.c.person))
+            return [RecipientView(r.person, r.reason, r.severity) for r in rows]
 
     def last_event_id(self) -> int:
         with self.store.read() as conn:

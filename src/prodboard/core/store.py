@@ -49,8 +49,18 @@ def _migrate_1_to_2(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, checkfirst=True)
 
 
+def _migrate_2_to_3(conn: Connection) -> None:
+    """Version 3 stores each event's recipients. The rows for existing events need the
+    team's workflow (which roles a stage calls), which the store does not know, so
+    the migration marks them pending and ``alerts.backfill_recipients`` writes them
+    the first time a board opens with its config."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+    conn.execute(text("INSERT OR REPLACE INTO meta (key, value) VALUES ('recipients_backfill', "
+                      "'pending')"))
+
+
 # from-version -> step that brings the schema to from-version + 1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def _is_read_only(path: Path) -> bool:

@@ -41,10 +41,12 @@ class PieceView:
     comments: int = 0
 
     def to_json(self) -> dict[str, Any]:
+        """The Piece object of docs/json.md (``comment_count``: the thread's length)."""
         # Shallow on purpose: asdict() deep-copies and dominated `ls --json` on big boards.
         data = {name: getattr(self, name) for name in _PIECE_FIELDS}
         for key in _PIECE_TUPLES:
             data[key] = list(data[key])
+        data["comment_count"] = data.pop("comments")
         return data
 
 
@@ -58,7 +60,10 @@ class CommentView:
     created_at: str
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "mentions": list(self.mentions)}
+        """The Comment object of docs/json.md: its time is ``at``, like an event's."""
+        data = {**asdict(self), "mentions": list(self.mentions)}
+        data["at"] = data.pop("created_at")
+        return data
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,15 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class RecipientView:
+    """One person an event concerns, fixed when the event was written."""
+
+    person: str
+    reason: str
+    severity: str
+
+
+@dataclass(frozen=True)
 class PersonView:
     handle: str
     display_name: str
@@ -87,6 +101,7 @@ class PersonView:
     away_note: str
     delegate: str | None
     alert_level: str
+    created_at: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "roles": list(self.roles)}
@@ -120,6 +135,7 @@ def person_from_row(row: Any) -> PersonView:
         away_note=d["away_note"],
         delegate=d["delegate"],
         alert_level=d["alert_level"],
+        created_at=d.get("created_at") or "",
     )
 
 

@@ -22,6 +22,13 @@ STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 class InboxScreen(ModalScreen[None]):
     """Unread alerts; opening the inbox marks them read."""
 
+    # The table takes what is left and scrolls, so the newest rows and the hint stay
+    # on screen at 80x24.
+    DEFAULT_CSS = """
+    InboxScreen #inbox-table { height: 1fr; }
+    InboxScreen #inbox-hint { height: 1; }
+    """
+
     BINDINGS = [
         Binding("escape,i,q", "close", "Close", id="inbox-close"),
         Binding("enter", "open", "Go to piece", id="inbox-open"),
@@ -34,20 +41,21 @@ class InboxScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form help"):
             count = self.inbox.unread
-            summary = self.inbox.summary.replace("while you were away", "since you last read")
-            yield Label(Content(f"Inbox — {count} unread" + (f": {summary}" if count else "")),
+            summary = self.inbox.summary.split(": ", 1)[1] if ": " in self.inbox.summary else ""
+            yield Label(Content(f"Inbox — {count} unread" + (f": {summary}" if summary else "")),
                         classes="form-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
             go, close = hint(self.app, "inbox-open", "enter"), hint(self.app, "inbox-close", "escape")
-            yield Label(Content(f"{go}: go to the piece · {close}: close"), classes="dim")
+            yield Label(Content(f"{go}: go to the piece · {close}: close"), classes="dim", id="inbox-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "Who", "What")
+        table.add_columns("When", "#", "Who", "What")
         if not self.inbox.alerts:
-            table.add_row(Text(""), Text(""), Text("Nothing new. You are up to date."))
+            table.add_row(Text(""), Text(""), Text(""), Text("Nothing new. You are up to date."))
         for alert in self.inbox.alerts:
-            table.add_row(Text(str(alert.piece_id or "")), Text(alert.actor),
+            when = alert.at[5:16].replace("T", " ")  # MM-DD HH:MM, UTC as stored
+            table.add_row(Text(when), Text(str(alert.piece_id or "")), Text(alert.actor),
                           Text(alert.text, STYLE.get(alert.severity, "")))
         table.move_cursor(row=max(0, table.row_count - 1))
         table.focus()

@@ -282,15 +282,22 @@ class LiveBoard:
         from .inbox import InboxScreen
 
         inbox = load_inbox(self.session, self.session.user)
-        self.push_screen(InboxScreen(inbox))
+        # One count: the header shows the inbox's own figure while it is open, and
+        # drops to what is still unread once it closes.
+        self.unread = inbox.unread
+        self.topbar.set_unread(inbox.unread)
+        self.push_screen(InboxScreen(inbox), lambda _: self._inbox_closed())
         if (inbox.last_event_id > inbox.read_cursor and not self.session.store.readonly
                 and self.lost is None):
             board = self.session.board
-            self.write(lambda: board.mark_read(inbox.last_event_id), self._read_all)
+            self.write(lambda: board.mark_read(inbox.last_event_id))
 
-    def _read_all(self: ProdboardApp, _: Any) -> None:  # type: ignore[misc]
-        self.unread = 0
-        self.topbar.set_unread(0)
+    def _inbox_closed(self: ProdboardApp) -> None:  # type: ignore[misc]
+        """Recount once the read mark is saved: the writer thread runs jobs in order."""
+        self.write(lambda: None, self._recount)
+
+    def _recount(self: ProdboardApp, _: Any = None) -> None:  # type: ignore[misc]
+        self.count_unread()
 
     # -- time-based alerts --------------------------------------------------------------
     def run_time_checks(self: ProdboardApp) -> None:  # type: ignore[misc]
