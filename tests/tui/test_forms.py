@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.screen import Screen
 from textual.widgets import Input, Select
@@ -27,7 +28,7 @@ async def settle(app: ProdboardApp, pilot: object) -> None:
     await pilot.pause()  # type: ignore[attr-defined]
 
 
-async def press_and_close(app: ProdboardApp, pilot: object, key: str, base: Screen[object]) -> None:
+async def press_and_close(app: ProdboardApp, pilot: object, key: str, base: Screen[Any]) -> None:
     """Press ``key``; whatever opens must be a working form, and closes with escape."""
     await pilot.press(key)  # type: ignore[attr-defined]
     await settle(app, pilot)

@@ -14,7 +14,7 @@ from textual.widgets import Input, Select
 from textual.widgets._toast import Toast
 
 from prodboard.core.alerts import load_inbox
-from prodboard.core.context import Session, open_board
+from prodboard.core.context import open_board
 from prodboard.core.describe import describe_event
 from prodboard.tui.app import ProdboardApp, make_app
 from prodboard.tui.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
