@@ -131,3 +131,12 @@ async def test_a_locked_board_is_titled_busy(
     finally:
         holder.close()
     assert open_as().queries.piece(7).stage == "draft"  # type: ignore[union-attr]
+
+
+def test_the_command_line_asks_for_a_reason_too(
+    board_db: Path, cli: Callable[..., tuple[int, str, str]], open_as: Callable[..., Session]
+) -> None:
+    code, _, err = cli("move", 5, "draft", "--override", "  ", user="ana")
+    assert code == 2 and err.strip().endswith("give a reason for the override")
+    assert err.count("\n") == 1
+    assert open_as().queries.piece(5).stage == "brief"  # type: ignore[union-attr]
