@@ -118,15 +118,11 @@ class PieceForm(FormScreen):
             yield from self.buttons()
 
     def _owner_select(self, people: list[PersonView], me: str) -> Select[str]:
-        """Everyone on the board; an edit keeps the piece's owner even if they have left
-        the list, so saving never unassigns by accident. No owner is ``Select.NULL``."""
+        """Everyone on the board. No owner (an unassigned piece, or a new piece by
+        someone not yet on the board) is ``Select.NULL``, shown as "unassigned"."""
         options = [(Text(f"{p.display_name} (@{p.handle})"), p.handle) for p in people]
-        handles = {p.handle for p in people}
         owner = self.piece.owner if self.piece else me
-        if self.piece is not None and owner is not None and owner not in handles:
-            options.append((Text(f"@{owner}"), owner))
-            handles.add(owner)
-        value: str | NoSelection = owner if owner in handles else Select.NULL
+        value: str | NoSelection = owner if owner in {p.handle for p in people} else Select.NULL
         return Select(options, value=value, prompt="unassigned", id="f-owner")
 
     def on_mount(self) -> None:
