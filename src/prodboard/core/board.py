@@ -231,6 +231,8 @@ class Board:
         overridden with a reason); ``imported`` places existing work as it is, and
         says so in the event.
         """
+        if override is not None and not override.strip():
+            raise BadInput("give a reason for the override")
         return int(self._write(lambda conn: self._create(
             conn, title, stage, owner, fields, override=override, imported=imported)))
 
@@ -334,6 +336,8 @@ class Board:
     ) -> PieceView:
         """Move to another stage, enforcing gates unless overridden with a reason."""
         target = self.wf.stage(stage)
+        if override is not None and not override.strip():
+            raise BadInput("give a reason for the override")
         return self._write(
             lambda conn: self._move(conn, piece_id, target.key, base_version, override, note)
         )
@@ -578,14 +582,11 @@ class Board:
 
         def run(conn: Connection) -> PieceView:
             piece = self._piece(conn, piece_id)
-            if piece.stage != review.key:
-                raise Refused(f"piece #{piece.id} is not in {review.name}")
-            me = self.q.person_in(conn, self.actor)
-            reviewers = set(piece.reviewers)
-            if not (rules.is_approver(me, self.wf) or self.actor in reviewers
-                    or reviewers & self.q.delegators_of(conn, self.actor)):
-                roles = " or ".join(self.wf.approver_roles)
-                raise Refused(f"only a {roles}, or one of the piece's reviewers, may request changes")
+            refusal = rules.request_changes_refusal(
+                piece, self.wf, self.q.person_in(conn, self.actor),
+                self.q.delegators_of(conn, self.actor))
+            if refusal:
+                raise Refused(refusal)
             back = self.wf.stages[self.wf.index(review.key) - 1].key
             return self._move(conn, piece.id, back, None, None, note,
                               kind="piece.changes_requested")

@@ -70,6 +70,25 @@ def is_approver(person: PersonView | None, wf: Workflow) -> bool:
     return person is not None and bool(set(person.roles) & set(wf.approver_roles))
 
 
+def request_changes_refusal(
+    piece: PieceView, wf: Workflow, me: PersonView | None, delegators: set[str]
+) -> str | None:
+    """Why ``me`` may not send ``piece`` back for changes now, or None if they may.
+    ``delegators`` are the people who named ``me`` their delegate. The board asks this
+    before it asks for the note, and the command asks it again inside its transaction."""
+    review = wf.gate_stage("approval")
+    if review is None:
+        return "this workflow has no approval stage"
+    if piece.stage != review.key:
+        return f"piece #{piece.id} is not in {review.name}"
+    reviewers = set(piece.reviewers)
+    handle = me.handle if me is not None else None
+    if not (is_approver(me, wf) or handle in reviewers or reviewers & delegators):
+        roles = " or ".join(wf.approver_roles)
+        return f"only a {roles}, or one of the piece's reviewers, may request changes"
+    return None
+
+
 def review_overdue(piece: PieceView, wf: Workflow, now: datetime) -> bool:
     review = wf.gate_stage("approval")
     if review is None or piece.stage != review.key:

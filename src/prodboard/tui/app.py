@@ -22,7 +22,7 @@ from textual.widgets import Footer
 
 from ..core import rules
 from ..core.context import Session
-from ..core.errors import ProdboardError
+from ..core.errors import ProdboardError, Refused
 from ..core.store import FileLost
 from ..core.views import PieceView
 from ..core.workflow import Workflow
@@ -283,7 +283,7 @@ class ProdboardApp(LiveBoard, App[None]):
             except ProdboardError as exc:
                 if isinstance(exc, FileLost):
                     self.mark_lost()
-                self.notify(exc.message, title="Not saved", severity="error", timeout=8,
+                self.notify(exc.message, title=exc.title, severity="error", timeout=8,
                             markup=False)
                 if failed:
                     failed(exc)
@@ -459,12 +459,21 @@ class ProdboardApp(LiveBoard, App[None]):
         self.write(lambda: board.approve(piece.id), done)
 
     def request_changes_on(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
+        """Ask for the note, once the rules allow this person to send the piece back."""
         from .forms import ReasonForm
 
+        people = self.session.queries.people()
+        me = self.session.user
+        refusal = rules.request_changes_refusal(
+            piece, self.wf, next((p for p in people if p.handle == me), None),
+            {p.handle for p in people if p.delegate == me})
+        if refusal:
+            self.notify(refusal, title="Refused", severity="error", markup=False)
+            return
         board = self.session.board
         self.push_screen(ReasonForm(
             "Request changes", "What needs changing?", piece,
-            lambda note: board.request_changes(piece.id, note),
+            lambda note: board.request_changes(piece.id, note), blank="Say what needs changing.",
         ), then)
 
     def override_move(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
@@ -492,6 +501,7 @@ class ProdboardApp(LiveBoard, App[None]):
         self.push_screen(ReasonForm(
             f"Override the gate: move to {target.name}", "Why? (recorded and announced)", piece,
             lambda reason: board.move(piece.id, target.key, override=reason),
+            blank="Give a reason: it is recorded and announced.",
         ), then)
 
     def action_watch(self) -> None:
@@ -562,8 +572,8 @@ _NOT_IN_PALETTE = {"focus-left", "focus-right", "focus-up", "focus-down", "page-
 HELP_BINDING = next(b for b in BOARD_BINDINGS if b.id == "help")
 
 
-class _Edge(ProdboardError):
-    exit_code = 1
+class _Edge(Refused):
+    """A move past the first or the last stage."""
 
 
 def make_app(session: Session, *, live: bool = True) -> ProdboardApp:

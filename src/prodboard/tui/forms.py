@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
+from textual.widgets.select import NoSelection
 
 from ..core.errors import ProdboardError
 from ..core.views import PersonView, PieceView
@@ -95,31 +97,35 @@ class PieceForm(FormScreen):
     def compose(self) -> ComposeResult:
         app: Any = self.app
         wf = app.wf
-        people = app.session.queries.people()
         heading = f"Edit #{self.piece.id}" if self.piece else "New piece"
         with Vertical(classes="form"):
             yield Label(heading, classes="form-title")
             with VerticalScroll():
                 yield Label("Title")
                 yield Input(_text(self.piece, "title"), id="f-title")
-                formats = list(dict.fromkeys((*wf.formats, *( [self.piece.format] if self.piece else []))))
+                formats = list(dict.fromkeys((*wf.formats, *([self.piece.format] if self.piece else []))))
                 yield Label("Format")
-                yield Select([(f, f) for f in formats], value=self.piece.format if self.piece else
-                             formats[0], allow_blank=False, id="f-format")
+                # Option prompts are Text, never a str: a str is parsed as markup.
+                yield Select([(Text(f), f) for f in formats], allow_blank=False, id="f-format",
+                             value=self.piece.format if self.piece else formats[0])
                 if self.piece is None:
                     yield Label("Stage")
-                    yield Select([(s.name, s.key) for s in wf.stages],
+                    yield Select([(Text(s.name), s.key) for s in wf.stages],
                                  value=self.stage or wf.first.key, allow_blank=False, id="f-stage")
                 yield Label("Owner")
-                owner = (self.piece.owner if self.piece else app.session.user) or Select.BLANK
-                options = [(Content(f"{p.display_name} (@{p.handle})"), p.handle) for p in people]
-                if owner is not Select.BLANK and owner not in {p.handle for p in people}:
-                    owner = Select.BLANK
-                yield Select(options, value=owner, prompt="unassigned", id="f-owner")
+                yield self._owner_select(app.session.queries.people(), app.session.user)
                 for name, label in FIELDS[1:]:
                     yield Label(label)
                     yield Input(_text(self.piece, name), id=f"f-{name}")
             yield from self.buttons()
+
+    def _owner_select(self, people: list[PersonView], me: str) -> Select[str]:
+        """Everyone on the board. No owner (an unassigned piece, or a new piece by
+        someone not yet on the board) is ``Select.NULL``, shown as "unassigned"."""
+        options = [(Text(f"{p.display_name} (@{p.handle})"), p.handle) for p in people]
+        owner = self.piece.owner if self.piece else me
+        value: str | NoSelection = owner if owner in {p.handle for p in people} else Select.NULL
+        return Select(options, value=value, prompt="unassigned", id="f-owner")
 
     def on_mount(self) -> None:
         self.query_one("#f-title", Input).focus()
@@ -133,8 +139,7 @@ class PieceForm(FormScreen):
         app: Any = self.app
         board = app.session.board
         values = self.values()
-        owner_value = self.query_one("#f-owner", Select).value
-        owner = None if owner_value is Select.BLANK else str(owner_value)
+        owner: str | None = self.query_one("#f-owner", Select).selection
         if self.piece is None:
             stage = str(self.query_one("#f-stage", Select).value)
             title = values.pop("title")
@@ -193,12 +198,14 @@ class CommentForm(FormScreen):
 
 
 class ReasonForm(FormScreen):
-    """Ask for a written reason, then run ``job(reason)``."""
+    """Ask for a written reason, then run ``job(reason)``; a blank one is refused with
+    ``blank`` and the form stays open."""
 
     def __init__(self, title: str, prompt: str, piece: PieceView,
-                 job: Callable[[str], PieceView]) -> None:
+                 job: Callable[[str], PieceView], blank: str = "Write something first.") -> None:
         super().__init__()
         self.title_text, self.prompt, self.piece, self.job = title, prompt, piece, job
+        self.blank = blank
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form form-small"):
@@ -217,6 +224,9 @@ class ReasonForm(FormScreen):
 
     def action_save(self) -> None:
         reason = self.query_one(Input).value
+        if not reason.strip():  # say what is missing here, not a rule's refusal later
+            self.query_one("#form-error", Static).update(Content(self.blank))
+            return
         self.submit(lambda: self.job(reason))
 
 

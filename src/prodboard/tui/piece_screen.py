@@ -179,54 +179,62 @@ class PieceScreen(Screen[None]):
             self._app.refresh_pieces([result])
         self.reload()
 
+    def _changeable(self) -> PieceView | None:
+        """The piece, if it may be changed: a read-only board says so before a form opens."""
+        if self.piece is None or not self._app._writable():
+            return None
+        return self.piece
+
     def action_comment(self) -> None:
         from .forms import CommentForm
 
-        if self.piece:
-            self._app.push_screen(CommentForm(self.piece), self._after)
+        if piece := self._changeable():
+            self._app.push_screen(CommentForm(piece), self._after)
 
     def action_edit(self) -> None:
         from .forms import PieceForm
 
-        if self.piece:
-            self._app.push_screen(PieceForm(self.piece), self._after)
+        if piece := self._changeable():
+            self._app.push_screen(PieceForm(piece), self._after)
 
     def action_assign(self) -> None:
         from .forms import AssignForm
 
-        if self.piece:
-            self._app.push_screen(AssignForm(self.piece, self._app.session.queries.people()),
+        if piece := self._changeable():
+            self._app.push_screen(AssignForm(piece, self._app.session.queries.people()),
                                   self._after)
 
     def action_tick(self) -> None:
-        if self.piece is None:
+        piece = self._changeable()
+        if piece is None:
             return
         self.query_one("#piece-tabs", TabbedContent).active = "tab-checklist"
         table = self.query_one("#checklist", DataTable)
         if not self.items:
             return
         item = self.items[table.cursor_row]
-        done = item not in self.piece.checklist
+        done = item not in piece.checklist
         board = self._app.session.board
-        pid = self.piece.id
+        pid = piece.id
         self._app.write(lambda: board.tick(pid, item, done), self._after)
 
     def action_watch(self) -> None:
-        if self.piece is None:
+        piece = self._changeable()
+        if piece is None:
             return
         board = self._app.session.board
-        pid = self.piece.id
+        pid = piece.id
         watching = board.actor in self._app.session.queries.watchers(pid)
         self._app.write(lambda: board.watch(pid, not watching), self._after)
 
     def action_approve(self) -> None:
-        if self.piece:
-            self._app.approve_piece(self.piece, self._after)
+        if piece := self._changeable():
+            self._app.approve_piece(piece, self._after)
 
     def action_request_changes(self) -> None:
-        if self.piece:
-            self._app.request_changes_on(self.piece, self._after)
+        if piece := self._changeable():
+            self._app.request_changes_on(piece, self._after)
 
     def action_override(self) -> None:
-        if self.piece:
-            self._app.override_move(self.piece, self._after)
+        if piece := self._changeable():
+            self._app.override_move(piece, self._after)
