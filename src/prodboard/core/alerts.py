@@ -28,7 +28,7 @@ from .views import EventView, PersonView
 from .workflow import Workflow
 
 SEVERITIES = ("information", "warning", "error")
-NOISE = frozenset({"piece.watched", "piece.unwatched", "person.joined"})  # never alerts
+NOISE = frozenset({"piece.watched", "piece.unwatched"})  # never alerts
 QUIET = frozenset({"piece.reordered"})  # heard at level "all" only
 BURST_SECONDS = 2.0
 STAGE_KINDS = ("piece.moved", "piece.approved", "piece.changes_requested")
@@ -191,7 +191,9 @@ def concerned(event: EventView, ctx: AlertContext) -> set[str]:
     a piece enters; both owners of a reassignment; the managers for a gate override,
     a revision limit exceeded or a piece at risk; the stage's responsible roles and
     the managers when a WIP limit is exceeded. Time alerts go to the owner (overdue,
-    due soon), or the reviewers and their delegates (review overdue). The actor is
+    due soon), or the reviewers and their delegates (review overdue). A team change
+    (``person.*``: joined, added, roles, delegate, away/back) goes to the person, the
+    delegates it names and every admin. The actor is
     not removed here: ``alerts_for`` never tells anyone about their own actions.
     """
     kind, d, wf = event.kind, event.data, ctx.workflow
@@ -232,10 +234,12 @@ def concerned(event: EventView, ctx: AlertContext) -> set[str]:
         out |= ctx.holders(_responsible(wf, stage)) | ctx.holders(wf.manager_roles)
         if person_wip and person_wip.get("person"):
             out.add(str(person_wip["person"]))
-    if kind.startswith("person."):
+    if kind.startswith("person."):  # the person, their delegates, and every admin
         for key in ("handle", "delegate"):
             if d.get(key):
                 out.add(str(d[key]))
+        out.update(str(x) for x in changes.get("delegate") or () if x)
+        out |= ctx.holders(wf.admin_roles)
     out.discard("")
     return out
 
@@ -432,7 +436,7 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
     """The alerts ``handle`` gets for ``events`` (oldest first), bursts coalesced.
 
     Level "none" gets nothing; "involved" (the default) the events that concern
-    them; "all" everything. Never their own actions; never watch/unwatch or joins;
+    them; "all" everything. Never their own actions; never watch/unwatch;
     reorders only at level "all". Bursts are found in the whole batch, then cut
     down to what ``handle`` hears: someone else's event in between (their own
     included) ends a burst, one they do not hear about does not split it apart.

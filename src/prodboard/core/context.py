@@ -15,7 +15,8 @@ from platformdirs import user_config_dir, user_data_dir
 from .board import Board
 from .clock import Clock, system_clock
 from .demo import load_demo
-from .errors import BadInput
+from .errors import BadInput, NotFound
+from .identity import admins, check_handle, normal_handle, not_on_board, unknown_person
 from .queries import Queries
 from .store import Store, open_store
 from .workflow import Workflow, load_workflow
@@ -64,6 +65,12 @@ class Session:
     def user(self) -> str:
         return self.board.actor
 
+    def require_member(self) -> None:
+        """Refuse someone not on the board (a guest may read, nothing more)."""
+        team = self.queries.people()
+        if not any(p.handle == self.user for p in team):
+            raise not_on_board(self.user, [p.handle for p in team], admins(team, self.workflow))
+
     def close(self) -> None:
         self.store.close()
 
@@ -76,8 +83,14 @@ def open_board(
     create: bool = False,
     demo: bool = False,
     clock: Clock = system_clock,
+    newcomer: bool = False,
 ) -> Session:
     """Open the board at ``db`` (default: the user's data dir) as ``user``.
+
+    ``user`` (``--user``/``PRODBOARD_USER``) must name someone on the board, unless
+    ``newcomer`` (``join``, ``init``); without it the OS login acts, and a login not on
+    the board is a guest who may read but not write. The creator of a new board is
+    its first admin (the demo's lead for the demo).
 
     On the default path a missing board is created with the demo content, so a
     newcomer's first ``prodboard`` shows a real board.
@@ -86,13 +99,29 @@ def open_board(
     if db is None and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         create = demo = True
-    handle = (user or default_user()).strip().lower().lstrip("@")
+    handle = normal_handle(user or default_user())
     if not handle:
         raise BadInput("the user name is empty")
+    if create and not demo and not path.exists():
+        check_handle(handle, "user name")  # the creator joins the board: refuse before making it
     config_path = find_config(path, config)
     workflow = load_workflow(config_path)
     store, created = open_store(path, create=create, board_name=workflow.name)
     board = Board(store, workflow, handle, clock)
     if created and demo:
         load_demo(board)
-    return Session(store, workflow, board, Queries(store, workflow), config_path, created)
+    elif created:
+        board.found()
+    session = Session(store, workflow, board, Queries(store, workflow), config_path, created)
+    if user and not (created or newcomer):
+        _require_named(session)
+    return session
+
+
+def _require_named(session: Session) -> None:
+    """A named user must be on the board: a typo is an error naming the closest handles."""
+    known = [p.handle for p in session.queries.people()]
+    if session.user not in known:
+        session.close()
+        err = unknown_person(session.user, known)
+        raise NotFound(f"--user/PRODBOARD_USER: {err.message}")
