@@ -123,5 +123,5 @@ def _require_named(session: Session) -> None:
     known = [p.handle for p in session.queries.people()]
     if session.user not in known:
         session.close()
-        err = unknown_person(session.user, known)
+        err = unknown_person(session.user, known, "--user names someone on the board")
         raise NotFound(f"--user/PRODBOARD_USER: {err.message}")

@@ -47,9 +47,11 @@ def _hint(handle: str, known: Iterable[str]) -> str:
     return f"closest: {', '.join(near)}" if near else "see: prodboard people"
 
 
-def unknown_person(handle: str, known: Iterable[str]) -> NotFound:
+def unknown_person(
+    handle: str, known: Iterable[str], then: str = "add them with: prodboard people add"
+) -> NotFound:
     """The error for a handle that names nobody on the board."""
-    return NotFound(f"no person {handle!r} on this board ({_hint(handle, known)})")
+    return NotFound(f"unknown person {handle!r} ({_hint(handle, known)}; {then})")
 
 
 def not_on_board(handle: str, known: Iterable[str], admins: Iterable[str]) -> NotFound:
