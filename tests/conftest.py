@@ -58,14 +58,16 @@ class Cli:
     def __call__(
         self,
         *args: str | int,
-        user: str = "ana",
+        user: str | None = "ana",
         db: Path | str | None = None,
         input: str | None = None,
         env: dict[str, str] | None = None,
     ) -> tuple[int, str, str]:
+        """``user=None`` acts as the OS login (set it with ``env={"LOGNAME": ...}``)."""
         full_env = dict(os.environ)
         full_env["PRODBOARD_DB"] = str(db if db is not None else self.db_path)
-        full_env["PRODBOARD_USER"] = user
+        if user is not None:
+            full_env["PRODBOARD_USER"] = user
         full_env["PYTHONIOENCODING"] = "utf-8"
         full_env.update(env or {})
         proc = subprocess.run(

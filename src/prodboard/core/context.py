@@ -99,11 +99,12 @@ def open_board(
     if db is None and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         create = demo = True
-    handle = normal_handle(user or default_user())
+    raw = user or default_user()
+    if newcomer and (not demo or path.exists()):
+        check_handle(raw, "user name")  # joining, or creating a board it founds: refuse first
+    handle = normal_handle(raw)
     if not handle:
         raise BadInput("the user name is empty")
-    if create and not demo and not path.exists():
-        check_handle(handle, "user name")  # the creator joins the board: refuse before making it
     config_path = find_config(path, config)
     workflow = load_workflow(config_path)
     store, created = open_store(path, create=create, board_name=workflow.name)

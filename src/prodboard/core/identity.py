@@ -27,10 +27,11 @@ def normal_handle(raw: str) -> str:
 
 
 def check_handle(raw: str, what: str = "handle") -> str:
-    """``raw`` as a handle, or BadInput saying the rule."""
-    handle = normal_handle(raw)
+    """``raw`` as a handle, or BadInput saying the rule (a control character makes a
+    handle invalid rather than being dropped: it was not what anyone meant to type)."""
+    handle = raw.strip().lower().lstrip("@")
     if not _HANDLE.fullmatch(handle) or len(handle) > HANDLE_MAX:
-        raise BadInput(
+        raise BadInput(  # repr() shows any control character as an escape, never raw
             f"{handle!r} is not a valid {what} (letters, digits, . _ -; starting with a "
             f"letter, at most {HANDLE_MAX} characters)"
         )
