@@ -92,9 +92,11 @@ def test_the_os_login_is_a_guest_who_may_read_but_not_write(cli: Any, team: Sess
         code, out, err = cli(*args, user=None, env=zoe)
         assert code == 0 and err == "", (args, err)
     before = event_count(team)
-    for args in (("add", "x"), ("comment", pid, "hi"), ("inbox",), ("people", "away", "zoe")):
-        code, _, err = cli(*args, user=None, env=zoe)
-        assert code == 2, (args, err)
+    writes: list[tuple[str | int, ...]] = [("add", "x"), ("comment", pid, "hi"), ("inbox",),
+                                           ("people", "away", "zoe")]
+    for write in writes:
+        code, _, err = cli(*write, user=None, env=zoe)
+        assert code == 2, (write, err)
     assert "'zoe' is not on this board" in err and "prodboard join" in err
     assert event_count(team) == before
 
