@@ -35,7 +35,10 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_session(db_path: Path) -> Iterator[Callable[..., Session]]:
-    """``make_session(user)`` opens (creating if needed) the test board as ``user``."""
+    """``make_session(user)`` opens the test board as ``user``. The first call creates
+    it, and ``user`` is then its creator and admin; anyone else must be added first
+    (``admin.board.add_person(...)``, the real ``people add``), or opened with
+    ``newcomer=True`` to act as a guest or to ``join``."""
     opened: list[Session] = []
 
     def make(user: str = "ana", **kw: Any) -> Session:
