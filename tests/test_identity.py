@@ -14,7 +14,6 @@ from prodboard.core.alerts import load_inbox
 from prodboard.core.context import Session, open_board
 from prodboard.core.errors import BadInput, NotFound, Refused
 from prodboard.core.identity import is_admin
-from prodboard.core.models import DEFAULT_PRIORITY
 
 BAD_HANDLES = ["bad name!", "kim\x1bc", "-dash", "dot.", "émile", "9lives", "a" * 33, "@"]
 
@@ -303,11 +302,3 @@ def test_the_board_refuses_a_guest_and_names_the_admins(
         guest.board.found()
     assert event_count(team) == before
 
-
-def test_one_default_priority_from_the_board_and_the_cli(cli: Any, team: Session) -> None:
-    code, out, _ = cli("add", "From the command line")
-    assert code == 0
-    by_cli = team.queries.piece(int(out))
-    by_board = team.queries.piece(team.board.create("From the board"))
-    assert by_cli is not None and by_board is not None
-    assert by_cli.priority == by_board.priority == DEFAULT_PRIORITY

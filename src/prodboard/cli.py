@@ -84,7 +84,12 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
     ctx.call_on_close(lambda: ctx.obj._session and ctx.obj._session.close())
     if ctx.invoked_subcommand is None:
         session = ctx.obj.session()
-        session.require_member()  # a guest is told how to join, not let in to fail later
+        try:
+            session.require_member()  # a guest is told how to join, not let in to fail later
+        except ProdboardError as exc:
+            if session.created:  # the first run made the demo board, led by its own team
+                exc.message = f"created the demo board {session.store.path}; {exc.message}"
+            raise
         from .tui.run import run_board  # Textual is only imported for the board
 
         run_board(session)
