@@ -155,16 +155,16 @@ def test_a_closed_board_takes_newcomers_only_from_an_admin(
 
 # -- what needs an admin ---------------------------------------------------------------------
 @pytest.mark.parametrize("args", [
-    ("people", "set", "ben", "--roles", "pm,editor"),    # promote oneself
-    ("people", "set", "hana", "--roles", "pm,editor"),   # promote someone else
-    ("people", "set", "ben", "--delegate", "chloe"),     # own delegate
-    ("people", "set", "hana", "--delegate", "ben"),      # someone else's delegate
-    ("people", "set", "hana", "--level", "none"),        # silence someone
-    ("people", "set", "hana", "--name", "Not Hana"),
-    ("people", "away", "hana", "--note", "fired"),       # someone else's availability
-    ("people", "away", "ben", "--delegate", "chloe"),    # away is mine, the delegate is not
-    ("people", "back", "ed"),
-    ("people", "add", "dev"),
+    pytest.param(("people", "set", "ben", "--roles", "pm,editor"), id="promote-oneself"),
+    pytest.param(("people", "set", "hana", "--roles", "pm,editor"), id="promote-someone-else"),
+    pytest.param(("people", "set", "ben", "--delegate", "chloe"), id="own-delegate"),
+    pytest.param(("people", "set", "hana", "--delegate", "ben"), id="someone-elses-delegate"),
+    pytest.param(("people", "set", "hana", "--level", "none"), id="silence-someone"),
+    pytest.param(("people", "set", "hana", "--name", "Not Hana"), id="rename-someone-else"),
+    pytest.param(("people", "away", "hana", "--note", "fired"), id="someone-elses-availability"),
+    pytest.param(("people", "away", "ben", "--delegate", "chloe"), id="away-is-mine-the-delegate-is-not"),
+    pytest.param(("people", "back", "ed"), id="mark-someone-else-back"),
+    pytest.param(("people", "add", "dev"), id="add-a-person"),
 ])
 def test_a_non_admin_cannot_change_the_team(cli: Any, team: Session, args: tuple[str, ...]) -> None:
     team.board.set_away("ed", True, "on leave")
