@@ -35,7 +35,10 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_session(db_path: Path) -> Iterator[Callable[..., Session]]:
-    """``make_session(user)`` opens (creating if needed) the test board as ``user``."""
+    """``make_session(user)`` opens the test board as ``user``. The first call creates
+    it, and ``user`` is then its creator and admin; anyone else must be added first
+    (``admin.board.add_person(...)``, the real ``people add``), or opened with
+    ``newcomer=True`` to act as a guest or to ``join``."""
     opened: list[Session] = []
 
     def make(user: str = "ana", **kw: Any) -> Session:
@@ -58,14 +61,16 @@ class Cli:
     def __call__(
         self,
         *args: str | int,
-        user: str = "ana",
+        user: str | None = "ana",
         db: Path | str | None = None,
         input: str | None = None,
         env: dict[str, str] | None = None,
     ) -> tuple[int, str, str]:
+        """``user=None`` acts as the OS login (set it with ``env={"LOGNAME": ...}``)."""
         full_env = dict(os.environ)
         full_env["PRODBOARD_DB"] = str(db if db is not None else self.db_path)
-        full_env["PRODBOARD_USER"] = user
+        if user is not None:
+            full_env["PRODBOARD_USER"] = user
         full_env["PYTHONIOENCODING"] = "utf-8"
         full_env.update(env or {})
         proc = subprocess.run(

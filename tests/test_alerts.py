@@ -116,8 +116,8 @@ def test_level_all_gets_everything_but_their_own_and_the_noise() -> None:
     ]
     assert "allie" not in concerned(events[0], ctx())
     got = alerts_for("allie", events, ctx())
-    assert [a.event_ids for a in got] == [(10,), (11,), (15,)]
-    # "involved" hears no reorders, even of their own piece.
+    assert [a.event_ids for a in got] == [(10,), (11,), (13,), (15,)]  # a join is news
+    # "involved" hears no reorders, even of their own piece; nor joins, unless an admin.
     assert [a.event_ids for a in alerts_for("ben", events, ctx())] == [(10,)]
 
 
@@ -189,7 +189,8 @@ def test_time_alerts_go_to_the_owner_or_to_the_reviewers_and_their_delegates() -
 
 def test_noise_concerns_nobody() -> None:
     assert concerned(ev(10, "piece.watched", "wat"), ctx()) == set()
-    assert concerned(ev(11, "person.joined", "zed", None, handle="zed"), ctx()) == set()
+    # A join is no noise: it concerns the newcomer and the admins (ana: pm).
+    assert concerned(ev(11, "person.joined", "zed", None, handle="zed"), ctx()) == {"zed", "ana"}
 
 
 # -- how loud ----------------------------------------------------------------------------------
@@ -353,7 +354,7 @@ def alerts_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
 
 def test_load_context_reads_only_the_touched_pieces(tmp_path: Path, alerts_env: dict[str, str]) -> None:
     s = open_board(tmp_path / "board.db", "ana", create=True)
-    s.board.add_person("ana", roles=["pm"])
+    s.board.set_person("ana", roles=["pm"])
     s.board.add_person("ben", roles=["writer"])
     first = s.board.create("one", owner="ben", reviewers=["ana"])
     s.board.create("two", owner="ana")
@@ -370,7 +371,7 @@ def test_load_context_reads_only_the_touched_pieces(tmp_path: Path, alerts_env: 
 def test_inbox_unread_survives_reopening_the_board(tmp_path: Path, alerts_env: dict[str, str]) -> None:
     db = tmp_path / "board.db"
     ana = open_board(db, "ana", create=True)
-    ana.board.add_person("ana", roles=["pm"])
+    ana.board.set_person("ana", roles=["pm"])
     ana.board.add_person("ben", roles=["writer"])
     pid = ana.board.create("Q3 pricing page", owner="ben")
     ana.board.move(pid, "brief")
@@ -380,7 +381,7 @@ def test_inbox_unread_survives_reopening_the_board(tmp_path: Path, alerts_env: d
     ben = open_board(db, "ben")
     box = load_inbox(ben, "ben")
     assert [a.text for a in box.alerts] == [
-        "ana added ben",
+        "ana added ben (writer)",
         "ana created 'Q3 pricing page' in Brief; commented: @ben over to you",
     ]
     assert box.unread == len(unread_alerts(ben, "ben")) >= 1
@@ -406,7 +407,7 @@ def test_inbox_unread_survives_reopening_the_board(tmp_path: Path, alerts_env: d
 def test_inbox_command_lists_and_marks_read(tmp_path: Path, alerts_env: dict[str, str]) -> None:
     db = tmp_path / "board.db"
     ana = open_board(db, "ana", create=True)
-    ana.board.add_person("ana", roles=["pm"])
+    ana.board.set_person("ana", roles=["pm"])
     ana.board.add_person("ben", roles=["writer"])
     pid = ana.board.create("Q3 pricing page", owner="ben")
     ana.board.comment(pid, "@ben hello")

@@ -39,7 +39,7 @@ class Team:
 
     def __init__(self, make_session: Callable[..., Session]) -> None:
         self.ana = make_session("ana")
-        self.ana.board.add_person("ana", "Ana Ruiz", ["pm", "strategist"])
+        self.ana.board.set_person("ana", display_name="Ana Ruiz", roles=["pm", "strategist"])
         self.ana.board.add_person("ben", "Ben Okafor", ["editor"])
         self.ana.board.add_person("chloe", "Chloé Martin", ["writer"])
         self.ben = make_session("ben")
@@ -258,7 +258,9 @@ def test_people_commands(team: Team) -> None:
 
     _, ev = team.one_event(lambda: team.ana.board.set_away("chloe", True, "out sick", delegate="ben"))
     assert ev.kind == "person.away"
-    assert ev.data == {"handle": "chloe", "away": True, "away_note": "out sick", "delegate": "ben"}
+    assert ev.data == {"handle": "chloe", "away": True, "away_note": "out sick", "delegate": "ben",
+                       "changes": {"away": [False, True], "away_note": ["", "out sick"],
+                                   "delegate": [None, "ben"]}}
     chloe = team.ana.queries.person("chloe")
     assert chloe is not None and (chloe.away, chloe.away_note, chloe.delegate) == (True, "out sick", "ben")
     _, ev = team.one_event(lambda: team.ana.board.set_away("chloe", False))
@@ -269,6 +271,8 @@ def test_people_commands(team: Team) -> None:
     _, ev = team.one_event(lambda: team.ana.board.set_person(
         "chloe", roles=["writer", "sme"], alert_level="all", display_name="Chloé M."))
     assert ev.kind == "person.changed" and ev.data["roles"] == ["writer", "sme"]
+    assert ev.changes == {"roles": [["writer"], ["writer", "sme"]], "alert_level": ["involved", "all"],
+                          "display_name": ["Chloé Martin", "Chloé M."]}
     chloe = team.ana.queries.person("chloe")
     assert chloe is not None
     assert (chloe.roles, chloe.alert_level, chloe.display_name) == (("writer", "sme"), "all", "Chloé M.")
@@ -277,10 +281,14 @@ def test_people_commands(team: Team) -> None:
     team.no_event(lambda: team.ana.board.set_away("zed", True), NotFound)
 
 
-def test_first_action_joins_the_board(make_session: Callable[..., Session]) -> None:
-    s = make_session("newbie")
+def test_a_newcomer_acts_only_after_joining(team: Team, make_session: Callable[..., Session]) -> None:
+    with pytest.raises(NotFound, match="unknown person 'newbie'"):
+        make_session("newbie")  # --user must name someone on the board
+    s = make_session("newbie", newcomer=True)
+    team.no_event(lambda: s.board.create("Hello"), NotFound)
+    s.board.join()
     pid = s.board.create("Hello")
-    kinds = [(e.kind, e.actor) for e in s.queries.events_since(0)]
+    kinds = [(e.kind, e.actor) for e in s.queries.events_since(team.last() - 2)]
     assert kinds == [("person.joined", "newbie"), ("piece.created", "newbie")]
     assert s.queries.piece(pid) is not None and s.queries.person("newbie") is not None
 

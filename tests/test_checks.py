@@ -48,9 +48,11 @@ def open_as(db: Path, clock: FakeClock) -> Iterator[Callable[..., Session]]:
 
 
 def run_cli(
-    db: Path, *args: str, now: datetime = NOW, user: str = "cron"
+    db: Path, *args: str, now: datetime = NOW
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_USER": user,
+    # As the README's cron line runs it: no PRODBOARD_USER, the cron job's login is no
+    # person on the board (check acts as prodboard itself).
+    env = {**os.environ, "PRODBOARD_DB": str(db),
            "PRODBOARD_NOW": now.isoformat(), "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, "-c", "from prodboard.cli import main; main()", *args],
@@ -74,7 +76,7 @@ def kinds_by_piece(events: list[EventView]) -> set[tuple[str, int | None]]:
 def board(open_as: Callable[..., Session], clock: FakeClock) -> dict[str, int]:
     """A board with one piece for each alert, and pieces that must stay quiet."""
     s = open_as("pia")
-    s.board.add_person("pia", "Pia", ["pm"])
+    s.board.set_person("pia", display_name="Pia", roles=["pm"])
     s.board.add_person("wes", "Wes", ["writer"])
     s.board.add_person("eve", "Eve", ["editor"])
     s.board.add_person("dan", "Dan", ["writer"])
@@ -206,8 +208,7 @@ def test_prodboard_check_raises_and_prints(
 def test_concurrent_processes_raise_each_alert_once(
     db: Path, open_as: Callable[..., Session], board: dict[str, int]
 ) -> None:
-    env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_USER": "cron",
-           "PRODBOARD_NOW": NOW.isoformat()}
+    env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_NOW": NOW.isoformat()}
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", "from prodboard.cli import main; main()", "check", "--json"],

@@ -26,7 +26,7 @@ def one_error_line(err: str) -> str:
 def board(make_session: Callable[..., Session]) -> Session:
     """A board with ana (pm, strategist), ben (editor), chloe (writer); opened as ana."""
     s = make_session("ana")
-    s.board.add_person("ana", "Ana Ruiz", ["pm", "strategist"])
+    s.board.set_person("ana", display_name="Ana Ruiz", roles=["pm", "strategist"])
     s.board.add_person("ben", "Ben Okafor", ["editor"])
     s.board.add_person("chloe", "Chloé Martin", ["writer"])
     return s

@@ -55,7 +55,7 @@ def feed_board(tmp_path: Path, feed_env: dict[str, str]) -> Iterator[Session]:
     folder = tmp_path / "team"
     folder.mkdir()
     s = open_board(folder / "board.db", "ana", create=True)
-    s.board.add_person("ana", "Ana", ["pm"])
+    s.board.set_person("ana", display_name="Ana", roles=["pm"])
     s.board.add_person("ben", "Ben", ["writer"])
     s.board.create("Q3 pricing page", owner="ben")
     yield s

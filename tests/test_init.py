@@ -124,3 +124,15 @@ async def test_the_board_tells_a_newcomer_it_made_the_demo() -> None:
                        for t in texts), texts
     finally:
         s.close()
+
+
+def test_the_bare_commands_demo_lets_its_person_act() -> None:
+    """A newcomer's first `prodboard` is a trial board they can change, not a guest view."""
+    s = open_board(None, "zoe", demo_if_missing=True)
+    try:
+        assert "zoe" in s.note
+        assert "zoe" in {p.handle for p in s.queries.people()}
+        pid = s.board.create("my first piece")
+        s.board.comment(pid, "works")
+    finally:
+        s.close()

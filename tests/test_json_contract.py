@@ -101,7 +101,7 @@ def check_object(value: Any, name: str, where: str) -> None:
 def full_board(make_session: Callable[..., Session]) -> dict[str, int]:
     """Every kind of object at least once: a comment, a request for changes, an alert."""
     ana = make_session("ana")
-    ana.board.add_person("ana", roles=["pm", "editor"])
+    ana.board.set_person("ana", roles=["admin", "pm", "editor"])
     ana.board.add_person("ben", roles=["writer"])
     pid = ana.board.create("Launch post", stage="review", owner="ben", reviewers=["ana"],
                            due="2026-11-01", imported=True)

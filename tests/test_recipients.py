@@ -21,7 +21,7 @@ TEAM = {"hana": "writer", "ben": "writer", "dev": "writer", "eve": "editor"}
 def team(make_session: Callable[..., Session]) -> Session:
     """A board created by ana (pm) with the people of TEAM added explicitly."""
     ana = make_session("ana")
-    ana.board.add_person("ana", roles=["pm"])
+    ana.board.set_person("ana", roles=["admin", "pm"])
     for handle, role in TEAM.items():
         ana.board.add_person(handle, roles=[role])
     return ana

@@ -47,7 +47,7 @@ def open_as(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Session]
 def team(open_as: Callable[..., Session]) -> Callable[[str], Session]:
     """The team on the board; ``team(handle)`` is that person's session."""
     pm = open_as("pia")
-    pm.board.add_person("pia", "Pia PM", ["pm"])
+    pm.board.set_person("pia", display_name="Pia PM", roles=["pm"])
     pm.board.add_person("wes", "Wes Writer", ["writer"])
     pm.board.add_person("eve", "Eve Editor", ["editor"])
     pm.board.add_person("sam", "Sam SME", ["sme"])

@@ -92,6 +92,7 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
         session = ctx.obj.session(demo_if_missing=True)  # only here may a demo appear
         if session.note:
             click.echo(f"prodboard: {clean(session.note)}", err=True)
+        session.require_member()  # a guest is told how to join, not let in to fail later
         from .tui.run import run_board  # Textual is only imported for the board
 
         run_board(session)
@@ -104,7 +105,7 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
 @guarded
 def init(c: Ctx, demo: bool, name: str | None) -> None:
     """Create the board database (empty, or with --demo the demo team and pieces)."""
-    s = c.session(create=True, demo=demo)
+    s = c.session(create=True, demo=demo, newcomer=True)
     if not s.created:
         fail(f"{s.store.path} already holds a board", 2)
     if name:
@@ -384,6 +385,7 @@ def inbox(c: Ctx, as_json: bool, mark_read: bool) -> None:
     from .core.alerts import load_inbox
 
     s = c.session()
+    s.require_member()
     box = load_inbox(s, s.user)
     if as_json:
         emit_json([a.to_json() for a in box.alerts])
@@ -426,7 +428,7 @@ def check(c: Ctx, as_json: bool) -> None:
 @click.pass_context
 @guarded
 def people(ctx: click.Context, as_json: bool) -> None:
-    """List the team, or manage it (add, away, back, set)."""
+    """List the team, or manage it (add, away, back, set; see also: join)."""
     if ctx.invoked_subcommand is not None:
         return
     s = ctx.ensure_object(Ctx).session()
@@ -447,9 +449,9 @@ def people(ctx: click.Context, as_json: bool) -> None:
 @pass_ctx
 @guarded
 def people_add(c: Ctx, handle: str, name: str, roles: tuple[str, ...]) -> None:
-    """Add a person to the board."""
-    c.session().board.add_person(handle, name, roles)
-    click.echo(f"added {handle.lower()}")
+    """Add a person to the board (admins only)."""
+    added = c.session().board.add_person(handle, name, roles)
+    click.echo(f"added {added}")
 
 
 @people.command("away")
@@ -459,9 +461,9 @@ def people_add(c: Ctx, handle: str, name: str, roles: tuple[str, ...]) -> None:
 @pass_ctx
 @guarded
 def people_away(c: Ctx, handle: str, note: str, delegate: str | None) -> None:
-    """Mark a person away (out sick, on leave)."""
-    c.session().board.set_away(handle, True, note, delegate)
-    click.echo(f"{handle.lower()} is away")
+    """Mark a person away (out sick, on leave): yourself, or anyone as an admin."""
+    who = c.session().board.set_away(handle, True, note, delegate)
+    click.echo(f"{who} is away")
 
 
 @people.command("back")
@@ -469,9 +471,9 @@ def people_away(c: Ctx, handle: str, note: str, delegate: str | None) -> None:
 @pass_ctx
 @guarded
 def people_back(c: Ctx, handle: str) -> None:
-    """Mark a person back."""
-    c.session().board.set_away(handle, False)
-    click.echo(f"{handle.lower()} is back")
+    """Mark a person back: yourself, or anyone as an admin."""
+    who = c.session().board.set_away(handle, False)
+    click.echo(f"{who} is back")
 
 
 @people.command("set")
@@ -485,7 +487,8 @@ def people_back(c: Ctx, handle: str) -> None:
 @guarded
 def people_set(c: Ctx, handle: str, level: str | None, delegate: str | None,
                roles: str | None, name: str | None) -> None:
-    """Change a person's alert level, delegate, roles or name."""
+    """Change a person's alert level or name (yourself), or anyone's roles, delegate,
+    level or name (admins)."""
     values: dict[str, Any] = {}
     if level:
         values["alert_level"] = level
@@ -497,8 +500,23 @@ def people_set(c: Ctx, handle: str, level: str | None, delegate: str | None,
         values["display_name"] = clean(name).strip()
     if not values:
         fail("nothing to change (--level, --delegate, --roles, --name)", 2)
-    c.session().board.set_person(handle, **values)
-    click.echo(f"{handle.lower()} updated")
+    who = c.session().board.set_person(handle, **values)
+    click.echo(f"{who} updated")
+
+
+@cli.command()
+@click.option("--name", default="", help="Your display name.")
+@pass_ctx
+@guarded
+def join(c: Ctx, name: str) -> None:
+    """Join the board as yourself (your OS login, or --user), with no roles yet.
+
+    The admins are told; they give roles. A board whose config sets
+    open_join = false takes newcomers only through an admin's `people add`.
+    """
+    s = c.session(newcomer=True)
+    s.board.join(name)
+    click.echo(f"joined as {s.user}")
 
 
 def main() -> None:

@@ -338,7 +338,7 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
     """The alerts ``handle`` gets for ``events`` (oldest first), bursts coalesced.
 
     Level "none" gets nothing; "involved" (the default) the events that concern
-    them; "all" everything. Never their own actions; never watch/unwatch or joins;
+    them; "all" everything. Never their own actions; never watch/unwatch;
     reorders only at level "all". Bursts are found in the whole batch, then cut
     down to what ``handle`` hears: someone else's event in between (their own
     included) ends a burst, one they do not hear about does not split it apart.

@@ -147,11 +147,13 @@ def _wip(ev: EventView, ctx: AlertContext) -> Iterable[str]:
 
 
 def _subject(ev: EventView, ctx: AlertContext) -> Iterable[str]:
-    return (str(ev.data[k]) for k in ("handle", "delegate") if ev.data.get(k))
+    """The person a team change names, and the delegates it names (before and after)."""
+    yield from (str(ev.data[k]) for k in ("handle", "delegate") if ev.data.get(k))
+    yield from (str(x) for x in ev.changes.get("delegate") or () if x)
 
 
 def _admin(ev: EventView, ctx: AlertContext) -> Iterable[str]:
-    return ctx.holders(getattr(ctx.workflow, "admin_roles", None) or ADMIN_ROLES)
+    return ctx.holders(ctx.workflow.admin_roles or ADMIN_ROLES)
 
 
 def _all_managers(ev: EventView, ctx: AlertContext) -> Iterable[str]:
@@ -204,9 +206,11 @@ RULES: dict[str, tuple[str, ...]] = {
     )},
     "comment.added": ("mention", *PIECE),
     "piece.reordered": (),  # heard at level "all" only
-    "piece.watched": (), "piece.unwatched": (), "person.joined": (), "board.renamed": (),
-    "person.added": ("subject",), "person.away": ("subject",), "person.back": ("subject",),
-    "person.changed": ("subject",),
+    "piece.watched": (), "piece.unwatched": (), "board.renamed": (),
+    # a team change: the person, the delegates it names, and every admin
+    **{kind: ("subject", "admin") for kind in (
+        "person.joined", "person.added", "person.away", "person.back", "person.changed",
+    )},
     "alert.overdue": ("time_owner",), "alert.due_soon": ("time_owner",),
     "alert.stage_overdue": ("time_owner",), "alert.at_risk": ("managers",),
     "alert.review_overdue": ("time_reviewer", "time_delegate"),
@@ -215,7 +219,7 @@ RULES: dict[str, tuple[str, ...]] = {
 
 # Kinds nobody hears, whatever their level (level "all" included). A kind taken out
 # of here needs an audience in RULES too.
-NOISE = frozenset({"piece.watched", "piece.unwatched", "person.joined"})
+NOISE = frozenset({"piece.watched", "piece.unwatched"})
 
 
 def audiences_of(kind: str, piece_id: int | None) -> tuple[str, ...]:
@@ -246,7 +250,8 @@ def concerned(event: EventView, ctx: AlertContext) -> set[str]:
     the roles responsible for the stage a piece enters; the managers for a gate
     override, a revision limit exceeded or a piece at risk; the stage's responsible
     roles and the managers when a WIP limit is exceeded; the person a team change
-    names. Time alerts go to the owner (overdue, due soon), or the reviewers and
+    names, the delegates it names, and every admin. Time alerts go to the owner
+    (overdue, due soon), or the reviewers and
     their delegates (review overdue).
     """
     return set(concerned_reasons(event, ctx))

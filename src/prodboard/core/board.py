@@ -7,7 +7,6 @@ event, and commits. Nothing else in prodboard changes state.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
@@ -19,10 +18,20 @@ from . import models as m
 from . import recipients, rules
 from .clock import Clock, iso, system_clock
 from .errors import BadInput, Conflict, NotFound, Refused
+from .identity import (
+    admins,
+    check_handle,
+    is_admin,
+    need_admin,
+    normal_handle,
+    not_on_board,
+    unknown_person,
+)
+from .models import DEFAULT_PRIORITY
 from .queries import Queries
 from .store import Store
 from .text import clean, clean_line, mentions
-from .views import EventView, PieceView, piece_from_row
+from .views import EventView, PersonView, PieceView, person_from_row, piece_from_row
 from .workflow import LEVELS, Workflow
 
 P = m.PIECES
@@ -95,6 +104,16 @@ def _same(before: Any, after: Any) -> bool:
     return (list(before) if isinstance(before, tuple) else before) == after
 
 
+def _roles(roles: Iterable[str]) -> list[str]:
+    """Role names as stored: one line each, lower case, no repeats, no blanks."""
+    return [r for r in dict.fromkeys(clean_line(str(r)).lower().lstrip("@") for r in roles) if r]
+
+
+def _plain(value: Any) -> Any:
+    """A person field as JSON holds it (tuples of roles become lists)."""
+    return list(value) if isinstance(value, tuple | list) else value
+
+
 def _new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
@@ -109,7 +128,7 @@ class Board:
     ) -> None:
         self.store = store
         self.wf = workflow
-        self.actor = clean_line(actor).lower().lstrip("@")  # a handle is one line of text
+        self.actor = normal_handle(actor)  # a handle is one line of text
         self.clock = clock
         self.q = Queries(store, workflow)
 
@@ -131,18 +150,17 @@ class Board:
         recipients.record(conn, self.wf, EventView(eid, at, who, kind, piece_id, data))
         return eid
 
-    def _ensure_actor(self, conn: Connection) -> None:
-        """A person acting for the first time joins the board (with its event)."""
-        if conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == self.actor)).first():
-            return
+    def _require_actor(self, conn: Connection) -> None:
+        """Only a person on the board may change it (a guest may only read)."""
         if not self.actor:
             raise BadInput("no user: pass --user or set PRODBOARD_USER")
-        conn.execute(
-            PERSON.insert().values(
-                handle=self.actor, display_name=self.actor, roles=[], created_at=self._now()
-            )
-        )
-        self._emit(conn, "person.joined", None, {"handle": self.actor})
+        if conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == self.actor)).first():
+            return
+        team = self._people(conn)
+        raise not_on_board(self.actor, [p.handle for p in team], admins(team, self.wf))
+
+    def _people(self, conn: Connection) -> list[PersonView]:
+        return [person_from_row(r) for r in conn.execute(select(PERSON).order_by(PERSON.c.handle))]
 
     def _piece(self, conn: Connection, piece_id: int) -> PieceView:
         row = conn.execute(select(P).where(P.c.id == piece_id)).first()
@@ -151,9 +169,10 @@ class Board:
         return piece_from_row(row)
 
     def _require_person(self, conn: Connection, handle: str) -> str:
-        handle = handle.strip().lower().lstrip("@")
+        handle = normal_handle(handle)
         if not conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == handle)).first():
-            raise NotFound(f"unknown person {handle!r} (add them with: prodboard people add)")
+            known = conn.execute(select(PERSON.c.handle)).scalars()
+            raise unknown_person(handle, known)
         return handle
 
     def _others_changed(
@@ -209,9 +228,12 @@ class Board:
         )
         return changes
 
-    def _write(self, fn: Callable[[Connection], Any]) -> Any:
+    def _write(self, fn: Callable[[Connection], Any], *, member: bool = True) -> Any:
+        """Run ``fn`` in one IMMEDIATE transaction, as a person on the board unless
+        ``member`` is False (founding the board, joining it)."""
         with self.store.write() as conn:
-            self._ensure_actor(conn)
+            if member:
+                self._require_actor(conn)
             return fn(conn)
 
     # -- pieces -----------------------------------------------------------------
@@ -258,6 +280,7 @@ class Board:
         values = {k: normalise(k, v) for k, v in fields.items() if v is not None}
         values["title"] = normalise("title", title)
         values.setdefault("format", "blog post")
+        values.setdefault("priority", DEFAULT_PRIORITY)
         if owner:
             values["owner"] = self._require_person(conn, owner)
         for reviewer in values.get("reviewers", []):
@@ -634,58 +657,136 @@ class Board:
         self._write(run)
 
     # -- people -------------------------------------------------------------------
-    def add_person(self, handle: str, name: str = "", roles: Iterable[str] = ()) -> None:
-        handle = clean_line(handle).lower().lstrip("@")
-        if not handle or not handle.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            raise BadInput(f"{handle!r} is not a valid handle (letters, digits, . _ -)")
-        role_list = [clean_line(r).lower() for r in roles if clean_line(r)]
+    # Who may change the team: an admin (``wf.admin_roles``) adds people and changes
+    # roles, delegates and anyone's details; everyone may change their own name, alert
+    # level and availability. Every change is one event naming before -> after.
+    def _admin_check(self, conn: Connection, what: str) -> None:
+        team = self._people(conn)
+        if not is_admin(next((p for p in team if p.handle == self.actor), None), self.wf):
+            raise need_admin(what, team, self.wf)
+
+    def _insert_person(
+        self, conn: Connection, kind: str, handle: str, name: str, roles: list[str]
+    ) -> None:
+        if conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == handle)).first():
+            raise BadInput(f"{handle!r} is already on the board")
+        values = {"display_name": clean_line(name) or handle, "roles": roles}
+        conn.execute(PERSON.insert().values(handle=handle, created_at=self._now(), **values))
+        self._emit(conn, kind, None, {"handle": handle, **values})
+
+    def found(self, name: str = "", roles: Iterable[str] = ()) -> None:
+        """The creator of a new board joins it first, as its admin."""
+        role_list = _roles(roles)
+        if not set(role_list) & set(self.wf.admin_roles):
+            role_list.append(self.wf.admin_roles[0])
+        handle = check_handle(self.actor)
 
         def run(conn: Connection) -> None:
-            exists = conn.execute(select(PERSON).where(PERSON.c.handle == handle)).first()
-            if exists and handle != self.actor:
+            if conn.execute(select(PERSON.c.handle)).first():
+                raise Refused("this board already has people: an admin adds newcomers")
+            self._insert_person(conn, "person.added", handle, name, role_list)
+
+        self._write(run, member=False)
+
+    def join(self, name: str = "") -> None:
+        """Join the board as the acting person, with no roles (an admin gives those);
+        the admins are told. Refused unless the config allows open joining."""
+        handle = check_handle(self.actor)
+
+        def run(conn: Connection) -> None:
+            team = self._people(conn)
+            if any(p.handle == handle for p in team):
                 raise BadInput(f"{handle!r} is already on the board")
-            values = {"display_name": clean_line(name) or handle, "roles": role_list}
-            if exists:  # the actor joined implicitly; fill in their details
-                conn.execute(PERSON.update().where(PERSON.c.handle == handle).values(**values))
-            else:
-                conn.execute(PERSON.insert().values(handle=handle, created_at=self._now(),
-                                                    **values))
-            self._emit(conn, "person.added", None, {"handle": handle, **values})
+            if not self.wf.open_join:
+                who = ", ".join(admins(team, self.wf)) or "an admin"
+                raise Refused(f"this board is closed to joining: ask {who} to run "
+                              f"'prodboard people add {handle}'")
+            self._insert_person(conn, "person.joined", handle, name, [])
+
+        self._write(run, member=False)
+
+    def add_person(self, handle: str, name: str = "", roles: Iterable[str] = ()) -> str:
+        """Add someone to the board (admins only); returns their handle."""
+        handle = check_handle(handle)
+        role_list = _roles(roles)
+
+        def run(conn: Connection) -> None:
+            self._admin_check(conn, "add people")
+            self._insert_person(conn, "person.added", handle, name, role_list)
 
         self._write(run)
+        return handle
 
-    def set_away(self, handle: str, away: bool, note: str = "", delegate: str | None = None) -> None:
-        """Mark a person away (out sick, on leave) or back."""
+    def _change_person(
+        self, conn: Connection, kind: str, who: PersonView, values: dict[str, Any]
+    ) -> None:
+        """Write ``values`` on ``who`` and one event with the before/after of each
+        field that changed (nothing changes: no event)."""
+        changes = {k: [_plain(getattr(who, k)), _plain(v)] for k, v in values.items()}
+        changes = {k: ba for k, ba in changes.items() if ba[0] != ba[1]}
+        if not changes:
+            return
+        conn.execute(PERSON.update().where(PERSON.c.handle == who.handle).values(**values))
+        if "roles" in changes and not admins(self._people(conn), self.wf):
+            raise Refused(f"{who.handle} is the last admin: give someone else one of the "
+                          f"roles {', '.join(self.wf.admin_roles)} first")
+        data = {"handle": who.handle, **{k: _plain(v) for k, v in values.items()},
+                "changes": changes}
+        self._emit(conn, kind, None, data)
 
-        def run(conn: Connection) -> None:
-            who = self._require_person(conn, handle)
+    def _person(self, conn: Connection, handle: str) -> PersonView:
+        who = self._require_person(conn, handle)
+        row = conn.execute(select(PERSON).where(PERSON.c.handle == who)).first()
+        return person_from_row(row)
+
+    def set_away(self, handle: str, away: bool, note: str = "", delegate: str | None = None) -> str:
+        """Mark a person away (out sick, on leave) or back: oneself, or anyone as an admin.
+        Naming a delegate is an admin's change. Returns the person's handle."""
+
+        def run(conn: Connection) -> str:
+            who = self._person(conn, handle)
+            if who.handle != self.actor:
+                self._admin_check(conn, f"mark {who.handle} {'away' if away else 'back'}")
             values: dict[str, Any] = {"away": away, "away_note": clean_line(note) if away else ""}
             if delegate:
                 values["delegate"] = self._require_person(conn, delegate)
-            conn.execute(PERSON.update().where(PERSON.c.handle == who).values(**values))
-            self._emit(conn, "person.away" if away else "person.back", None,
-                       {"handle": who, **values})
+                if values["delegate"] != who.delegate:
+                    self._admin_check(conn, "change a delegate")
+            self._change_person(conn, "person.away" if away else "person.back", who, values)
+            return who.handle
 
-        self._write(run)
+        return str(self._write(run))
 
-    def set_person(self, handle: str, **values: Any) -> None:
-        """Change a person's roles, delegate, display name or alert level."""
+    def set_person(self, handle: str, **values: Any) -> str:
+        """Change a person's roles, delegate (admins), display name or alert level
+        (oneself, or anyone as an admin). Returns the person's handle."""
         allowed = {"roles", "delegate", "display_name", "alert_level"}
         bad = set(values) - allowed
         if bad:
             raise BadInput(f"unknown person field(s): {', '.join(sorted(bad))}")
         if "alert_level" in values and values["alert_level"] not in LEVELS:
             raise BadInput(f"alert level must be one of: {', '.join(LEVELS)}")
+        if "roles" in values:
+            values["roles"] = _roles(values["roles"])
+        if "display_name" in values:
+            values["display_name"] = clean_line(str(values["display_name"])) or None
+            if values["display_name"] is None:
+                raise BadInput("a person needs a name")
 
-        def run(conn: Connection) -> None:
-            who = self._require_person(conn, handle)
+        def run(conn: Connection) -> str:
+            who = self._person(conn, handle)
             if values.get("delegate"):
                 values["delegate"] = self._require_person(conn, values["delegate"])
-            conn.execute(PERSON.update().where(PERSON.c.handle == who).values(**values))
-            self._emit(conn, "person.changed", None,
-                       {"handle": who, **json.loads(json.dumps(values))})
+            guarded = [k for k in ("roles", "delegate") if k in values
+                       and _plain(values[k]) != _plain(getattr(who, k))]
+            if guarded:
+                self._admin_check(conn, f"change {' or '.join(guarded)}")
+            if who.handle != self.actor:
+                self._admin_check(conn, f"change {who.handle}'s details")
+            self._change_person(conn, "person.changed", who, values)
+            return who.handle
 
-        self._write(run)
+        return str(self._write(run))
 
     def rename(self, name: str) -> None:
         """Rename the board."""

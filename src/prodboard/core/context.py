@@ -16,7 +16,8 @@ from . import recipients
 from .board import Board
 from .clock import Clock, system_clock
 from .demo import load_demo
-from .errors import BadInput
+from .errors import BadInput, NotFound
+from .identity import admins, check_handle, normal_handle, not_on_board, unknown_person
 from .queries import Queries
 from .store import Store, open_store, remove_board
 from .uiconfig import UISettings, load_ui
@@ -88,6 +89,12 @@ class Session:
     def user(self) -> str:
         return self.board.actor
 
+    def require_member(self) -> None:
+        """Refuse someone not on the board (a guest may read, nothing more)."""
+        team = self.queries.people()
+        if not any(p.handle == self.user for p in team):
+            raise not_on_board(self.user, [p.handle for p in team], admins(team, self.workflow))
+
     def close(self) -> None:
         self.store.close()
 
@@ -101,12 +108,18 @@ def open_board(
     demo: bool = False,
     demo_if_missing: bool = False,
     clock: Clock = system_clock,
+    newcomer: bool = False,
 ) -> Session:
     """Open the board at ``db`` (default: the user's data dir) as ``user``.
 
     ``create`` makes a new board (with the demo content if ``demo``); a board that
     fails half-way is removed. ``demo_if_missing`` is for the bare ``prodboard`` only:
     a newcomer's first board on the default path is the demo, and ``note`` says so.
+
+    ``user`` (``--user``/``PRODBOARD_USER``) must name someone on the board, unless
+    ``newcomer`` (``join``, ``init``); without it the OS login acts, and a login not on
+    the board is a guest who may read but not write. The creator of a new board is
+    its first admin (the demo's lead for the demo).
     """
     path = Path(db).expanduser() if db else default_db_path()
     note = ""
@@ -115,7 +128,10 @@ def open_board(
         note = f"no board at {path} yet: created the demo board there (prodboard init makes an empty one)"
     if db is None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
-    handle = (user or default_user()).strip().lower().lstrip("@")
+    raw = user or default_user()
+    if newcomer and (not demo or path.exists()):
+        check_handle(raw, "user name")  # joining, or creating a board it founds: refuse first
+    handle = normal_handle(raw)
     if not handle:
         raise BadInput("the user name is empty")
     files = find_config(path, config)
@@ -127,9 +143,43 @@ def open_board(
     if created and demo:
         try:
             load_demo(board)
+            if note:  # the bare command's own trial board: its person is on the team
+                board, note = _join_trial_demo(board, note)
         except BaseException:
             store.close()
             remove_board(path)  # no half-made board
             raise
-    return Session(store, workflow, board, Queries(store, workflow), files.team, created, ui,
-                   files.personal, note)
+    elif created:
+        board.found()
+    session = Session(store, workflow, board, Queries(store, workflow), files.team, created, ui,
+                      files.personal, note)
+    if user and not (created or newcomer):
+        _require_named(session)
+    return session
+
+
+def _join_trial_demo(board: Board, note: str) -> tuple[Board, str]:
+    """The demo made by a bare ``prodboard`` is that person's trial board: its lead adds
+    them as an admin editor so every action can be tried (a handle the rule refuses
+    acts as the lead instead)."""
+    team = Queries(board.store, board.wf).people()
+    lead_handle = next(p.handle for p in team if set(p.roles) & set(board.wf.admin_roles))
+    try:
+        handle = check_handle(board.actor)
+    except BadInput:
+        handle = lead_handle
+    if handle == lead_handle:
+        return Board(board.store, board.wf, lead_handle, board.clock), f"{note}; you act as its lead {handle}"
+    if handle not in {p.handle for p in team}:
+        lead = Board(board.store, board.wf, lead_handle, board.clock)
+        lead.add_person(handle, handle, [board.wf.admin_roles[0], "editor"])
+    return Board(board.store, board.wf, handle, board.clock), f"{note}; you are on it as {handle}"
+
+
+def _require_named(session: Session) -> None:
+    """A named user must be on the board: a typo is an error naming the closest handles."""
+    known = [p.handle for p in session.queries.people()]
+    if session.user not in known:
+        session.close()
+        err = unknown_person(session.user, known, "--user names someone on the board")
+        raise NotFound(f"--user/PRODBOARD_USER: {err.message}")

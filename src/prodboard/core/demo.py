@@ -27,13 +27,14 @@ def load_demo(board: Board) -> None:
     """Fill an empty board with the demo team and pieces, dates relative to today."""
     data = demo_content()
     today = board.clock().date()
-    # The demo's own lead sets it up, so whoever ran init does not join the board.
-    lead = Board(board.store, board.wf, data["people"][0]["handle"], board.clock)
+    # The demo's own lead sets it up as its admin and adds the team, so whoever ran
+    # init does not join the board.
+    first, *others = data["people"]
+    lead = Board(board.store, board.wf, first["handle"], board.clock)
+    lead.found(first["name"], first["roles"])
     lead.rename(data["board_name"])
-    for person in data["people"]:
-        Board(board.store, board.wf, person["handle"], board.clock).add_person(
-            person["handle"], person["name"], person["roles"]
-        )
+    for person in others:
+        lead.add_person(person["handle"], person["name"], person["roles"])
     for person in data["people"]:
         if person.get("delegate"):
             lead.set_person(person["handle"], delegate=person["delegate"])

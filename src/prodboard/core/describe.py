@@ -110,17 +110,43 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
     if k in ("piece.watched", "piece.unwatched"):
         return f"{who}{'started' if k == 'piece.watched' else 'stopped'} watching {title}"
     if k.startswith("person."):
-        handle = ev.data.get("handle", "?")
-        verbs = {"person.joined": "joined the board", "person.added": f"added {handle}",
-                 "person.away": f"marked {handle} away", "person.back": f"marked {handle} back",
-                 "person.changed": f"updated {handle}"}
-        note = ev.data.get("away_note")
-        return f"{who}{verbs.get(k, k)}" + (f" ({_short(note)})" if note else "")
+        return who + describe_person(ev)
     if k == "board.renamed":
         return f"{who}renamed the board to '{_short(changes.get('board_name', ['', ''])[1])}'"
     if k.startswith("alert."):
         return describe_alert(ev, wf, title)
     return f"{who}{k} {title}".rstrip()
+
+
+def _person_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _short(value)
+
+
+def describe_person(ev: EventView) -> str:
+    """A team change without its actor: who, and each field before → after."""
+    d, k = ev.data, ev.kind
+    handle = d.get("handle", "?")
+    if k == "person.joined":
+        return "joined the board"
+    if k == "person.added":
+        roles = ", ".join(d.get("roles") or ())
+        return f"added {handle}" + (f" ({roles})" if roles else "")
+    verbs = {"person.away": f"marked {handle} away", "person.back": f"marked {handle} back",
+             "person.changed": f"changed {handle}"}
+    head = verbs.get(k, k)
+    note = d.get("away_note")
+    if k == "person.away" and note:
+        head += f" ({_short(note)})"
+    hidden = {"away", "away_note"} if k in ("person.away", "person.back") else set()
+    parts = [f"{f.replace('_', ' ')} {_person_value(b)} → {_person_value(a)}"
+             for f, (b, a) in ev.changes.items() if f not in hidden]
+    if parts:
+        return f"{head}: " + "; ".join(parts)
+    return head if k != "person.changed" else f"updated {handle}"
 
 
 def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 3
+DEFAULT_PRIORITY = 2  # a new piece's priority (1 urgent - 4 low), from every face
 
 
 class JSONText(TypeDecorator[Any]):
@@ -77,7 +78,7 @@ class Piece(SQLModel, table=True):
     reviewers: list[str] = _json([])
     stage: str
     rank: float = 0.0
-    priority: int = 2
+    priority: int = DEFAULT_PRIORITY
     tags: list[str] = _json([])
     due: str | None = None
     publish_date: str | None = None

@@ -51,6 +51,8 @@ class Workflow:
     approver_roles: tuple[str, ...] = ("editor",)
     override_roles: tuple[str, ...] = ("pm", "strategist")
     manager_roles: tuple[str, ...] = ("pm",)
+    admin_roles: tuple[str, ...] = ("admin", "pm")  # may add people, change roles and delegates
+    open_join: bool = True  # anyone may `prodboard join` (admins are told)
     derive_stage_due: bool = False
 
     # -- lookups -------------------------------------------------------------
@@ -135,6 +137,8 @@ _BOARD_KEYS: dict[str, type | tuple[type, ...]] = {
     "approver_roles": list,
     "override_roles": list,
     "manager_roles": list,
+    "admin_roles": list,
+    "open_join": bool,
     "derive_stage_due": bool,
     "revision_limit": int,
 }
@@ -320,6 +324,8 @@ def parse_workflow(data: dict[str, Any], r: _Reader, wf: Workflow) -> Workflow:
     r.check(board, _BOARD_KEYS, ("board",))
     if board.get("approver_roles") == []:
         raise r.fail(("board", "approver_roles"), "needs at least one role (or nobody could approve)")
+    if board.get("admin_roles") == []:
+        raise r.fail(("board", "admin_roles"), "needs at least one role (or nobody could add people)")
     for key, value in board.items():
         attr = "revision_default" if key == "revision_limit" else key
         if isinstance(value, list):  # roles: stored lower-case, as people's roles are

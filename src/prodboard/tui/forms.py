@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.select import NoSelection
 
 from ..core.errors import ProdboardError
+from ..core.models import DEFAULT_PRIORITY
 from ..core.views import PersonView, PieceView
 
 FIELDS = (
@@ -35,7 +36,7 @@ FIELDS = (
 
 def _text(piece: PieceView | None, name: str) -> str:
     if piece is None:
-        return "3" if name == "priority" else ""
+        return str(DEFAULT_PRIORITY) if name == "priority" else ""
     value = getattr(piece, name)
     if isinstance(value, tuple):
         return ", ".join(value)
