@@ -8,6 +8,7 @@ event, and commits. Nothing else in prodboard changes state.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
@@ -41,6 +42,7 @@ TEXT_FIELDS = (
 LIST_FIELDS = ("channels", "reviewers", "tags", "links")
 DATE_FIELDS = ("due", "publish_date")
 EDITABLE = (*TEXT_FIELDS, *LIST_FIELDS, *DATE_FIELDS, "priority", "cost")
+MAX_COST = 1e12
 
 
 def parse_date(value: str | None, what: str) -> str | None:
@@ -67,7 +69,8 @@ def normalise(field: str, value: Any) -> Any:
     if field in TEXT_FIELDS:
         return clean(str(value)).strip()
     if field in LIST_FIELDS:
-        items = value.split(",") if isinstance(value, str) else list(value)
+        # Cleaned before the split: an escape sequence may hold commas.
+        items = clean_line(value).split(",") if isinstance(value, str) else list(value)
         out = [clean_line(str(v)) for v in items]
         if field == "reviewers":
             out = [v.lower().lstrip("@") for v in out]
@@ -77,18 +80,36 @@ def normalise(field: str, value: Any) -> Any:
     if field == "priority":
         try:
             prio = int(value)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise BadInput(f"priority: {value!r} is not a number 1-4") from exc
         if not 1 <= prio <= 4:
             raise BadInput("priority: use 1 (urgent) to 4 (low)")
         return prio
     try:
         cost = float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise BadInput(f"cost: {value!r} is not a number") from exc
+    if not math.isfinite(cost):  # JSON has no inf or nan, and the column is NOT NULL
+        raise BadInput(f"cost: {value!r} is not a finite number")
     if cost < 0:
         raise BadInput("cost: must not be negative")
+    if cost > MAX_COST:
+        raise BadInput(f"cost: at most {MAX_COST:,.0f}")
     return cost
+
+
+def check_format(wf: Workflow, fmt: str) -> None:
+    """Refuse a format the config does not list, unless it allows free formats."""
+    if wf.free_formats or fmt in wf.formats:
+        return
+    raise BadInput(f"unknown format {fmt!r} (formats: {', '.join(wf.formats)}; "
+                   "or set free_formats = true in [board])")
+
+
+def clean_roles(roles: Iterable[str]) -> list[str]:
+    """Roles as stored: one line each, lower case, no leading @, no blanks or repeats."""
+    out = (clean_line(str(r)).lower().lstrip("@").strip() for r in roles)
+    return [r for r in dict.fromkeys(out) if r]
 
 
 def _same(before: Any, after: Any) -> bool:
@@ -149,7 +170,7 @@ class Board:
         return piece_from_row(row)
 
     def _require_person(self, conn: Connection, handle: str) -> str:
-        handle = handle.strip().lower().lstrip("@")
+        handle = clean_line(handle).lower().lstrip("@")
         if not conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == handle)).first():
             raise NotFound(f"unknown person {handle!r} (add them with: prodboard people add)")
         return handle
@@ -254,6 +275,7 @@ class Board:
         values = {k: normalise(k, v) for k, v in fields.items() if v is not None}
         values["title"] = normalise("title", title)
         values.setdefault("format", "blog post")
+        check_format(self.wf, values["format"])
         if owner:
             values["owner"] = self._require_person(conn, owner)
         for reviewer in values.get("reviewers", []):
@@ -309,6 +331,8 @@ class Board:
         def run(conn: Connection) -> PieceView:
             piece = self._piece(conn, piece_id)
             self._check_version(conn, piece, base_version, values)
+            if values.get("format", piece.format) != piece.format:
+                check_format(self.wf, values["format"])
             for reviewer in values.get("reviewers", []):
                 self._require_person(conn, reviewer)
             if all(_same(getattr(piece, k), v) for k, v in values.items()):
@@ -635,7 +659,7 @@ class Board:
         handle = clean_line(handle).lower().lstrip("@")
         if not handle or not handle.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise BadInput(f"{handle!r} is not a valid handle (letters, digits, . _ -)")
-        role_list = [clean_line(r).lower() for r in roles if clean_line(r)]
+        role_list = clean_roles(roles)
 
         def run(conn: Connection) -> None:
             exists = conn.execute(select(PERSON).where(PERSON.c.handle == handle)).first()
@@ -673,6 +697,10 @@ class Board:
             raise BadInput(f"unknown person field(s): {', '.join(sorted(bad))}")
         if "alert_level" in values and values["alert_level"] not in LEVELS:
             raise BadInput(f"alert level must be one of: {', '.join(LEVELS)}")
+        if "roles" in values:
+            values["roles"] = clean_roles(values["roles"])
+        if "display_name" in values:
+            values["display_name"] = clean_line(str(values["display_name"]))
 
         def run(conn: Connection) -> None:
             who = self._require_person(conn, handle)

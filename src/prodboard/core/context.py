@@ -15,9 +15,11 @@ from platformdirs import user_config_dir, user_data_dir
 from .board import Board
 from .clock import Clock, system_clock
 from .demo import load_demo
+from .env import check_environment
 from .errors import BadInput
 from .queries import Queries
 from .store import Store, open_store
+from .text import has_surrogates
 from .workflow import Workflow, load_workflow
 
 
@@ -82,6 +84,7 @@ def open_board(
     On the default path a missing board is created with the demo content, so a
     newcomer's first ``prodboard`` shows a real board.
     """
+    check_environment()  # a bad PRODBOARD_* setting stops us before anything is touched
     path = Path(db).expanduser() if db else default_db_path()
     if db is None and not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,8 @@ def open_board(
     handle = (user or default_user()).strip().lower().lstrip("@")
     if not handle:
         raise BadInput("the user name is empty")
+    if has_surrogates(handle):
+        raise BadInput("the user name is not valid UTF-8")
     config_path = find_config(path, config)
     workflow = load_workflow(config_path)
     store, created = open_store(path, create=create, board_name=workflow.name)

@@ -11,6 +11,7 @@ import asyncio
 import gc
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from textual import on, work
@@ -24,7 +25,7 @@ from ..core import rules
 from ..core.context import Session
 from ..core.errors import ProdboardError
 from ..core.views import PieceView
-from ..core.workflow import ConfigError
+from ..core.workflow import ConfigError, _line_of
 from .column import CardList, StageColumn
 from .live import LiveBoard
 from .model import BoardModel, Filter
@@ -485,9 +486,17 @@ class ProdboardApp(LiveBoard, App[None]):
         self.push_screen(FilterForm(self.model.filter.describe()), self._set_filter)
 
     def _set_filter(self, query: str | None) -> None:
+        from .forms import FilterForm
+
         if query is None:
             return
-        self.model.set_filter(Filter.parse(query))
+        try:
+            flt = Filter.parse(query)
+        except ProdboardError as exc:  # say so, and give back what was typed
+            self.notify(exc.message, title="Filter", severity="error", markup=False)
+            self.push_screen(FilterForm(query), self._set_filter)
+            return
+        self.model.set_filter(flt)
         self.paint()
         self._show_focus()
 
@@ -534,4 +543,15 @@ def make_app(session: Session, *, live: bool = True) -> ProdboardApp:
             f"{session.config_path}: keys: unknown binding id(s) {', '.join(unknown)} "
             f"(known: {', '.join(sorted(k for k in known if k))})"
         )
+    check_theme(ui.theme, session.config_path)
     return ProdboardApp(session, live=live, keymap=ui.keys, theme=ui.theme)
+
+
+def check_theme(name: str | None, config_path: Path | None) -> None:
+    """Refuse a theme Textual does not have, before the app starts (it would crash)."""
+    from textual.theme import BUILTIN_THEMES
+
+    if name is not None and name not in BUILTIN_THEMES:
+        line = _line_of(config_path.read_text(encoding="utf-8"), ("theme", "name")) if config_path else 1
+        raise ConfigError(f"{config_path}:{line}: theme.name: unknown theme {name!r} "
+                          f"(themes: {', '.join(sorted(BUILTIN_THEMES))})")
