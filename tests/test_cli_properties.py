@@ -10,41 +10,22 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from inprocess import dump, invoke
 
-from prodboard import cli as cli_module
 from prodboard.core.context import open_board
 from prodboard.core.workflow import ConfigError, load_workflow
 
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SETTINGS = settings(max_examples=80, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
-def invoke(args: list[str], db: Path, stdin: bytes = b"", user: str = "ana",
-           env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    runner = CliRunner()
-    full_env = {"PRODBOARD_DB": str(db), "PRODBOARD_USER": user, **(env or {})}
-    with runner.isolation(input=stdin, env=full_env) as (out, err, _):
-        code = cli_module.run(args)
-    return code, out.getvalue().decode("utf-8"), err.getvalue().decode("utf-8")
 
 
 def assert_contract(args: Any, code: int, out: str, err: str) -> None:
@@ -238,8 +219,8 @@ def config_text(draw: st.DrawFn) -> str:
 @SETTINGS
 @given(text=config_text())
 def test_every_config_is_loaded_or_refused_in_one_line(board: Path, board_dir: Path, text: str) -> None:
-    from prodboard.tui.app import check_theme
     from prodboard.core.uiconfig import load_ui
+    from prodboard.tui.app import check_theme
 
     path = board_dir / "team.toml"
     path.write_text(text, encoding="utf-8")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from inprocess import dump, invoke
 
 from prodboard.core.context import Session, open_board
 from prodboard.core.errors import BadInput
@@ -34,15 +35,6 @@ def one_error_line(err: str) -> str:
     return err
 
 
-def dump(db: Path) -> list[str]:
-    """Every row of the board, to show that a refused command changed nothing."""
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
 def strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -51,6 +43,11 @@ def strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in strings(v)]
     return []
+
+
+def no_constants(name: str) -> Any:
+    """For json.loads: NaN and Infinity are not JSON, and strict readers reject them."""
+    raise AssertionError(f"{name} in JSON output")
 
 
 def raw_cli(db: Path, args: list[bytes], stdin: bytes = b"", env: dict[str, str] | None = None,
@@ -143,7 +140,7 @@ def test_json_output_holds_no_controls_even_from_an_older_board(
         assert code == 0, err
         assert not RAW_CONTROL.search(out), (args, out)
         for line in out.splitlines():
-            data = json.loads(line, parse_constant=lambda c: pytest.fail(f"{args}: {c} in JSON"))
+            data = json.loads(line, parse_constant=no_constants)
             found = [s for s in strings(data) if RAW_CONTROL.search(s)]
             assert not found, (args, found)
     _, out, _ = cli("log", "--json")
@@ -161,12 +158,18 @@ def test_json_output_holds_no_controls_even_from_an_older_board(
         ("comment", str(INT64_MAX + 1), "hi"),
     ],
 )
-def test_ids_beyond_int64_are_one_line(cli: Any, team: Session, db_path: Path,
-                                       args: tuple[str, ...]) -> None:
+def test_ids_beyond_int64_are_one_line(team: Session, db_path: Path, args: tuple[str, ...]) -> None:
     before = dump(db_path)
-    code, out, err = cli(*args)
+    code, out, err = invoke(list(args), db_path)
     assert (code, out) == (2, "")
     assert "out of range" in one_error_line(err)
+    assert dump(db_path) == before
+
+
+def test_ids_beyond_int64_in_a_real_process(cli: Any, team: Session, db_path: Path) -> None:
+    before = dump(db_path)
+    code, out, err = cli("show", str(2**63))
+    assert (code, out) == (2, "") and "out of range" in one_error_line(err)
     assert dump(db_path) == before
 
 
@@ -207,13 +210,21 @@ def test_stdin_that_is_not_utf8(team: Session, db_path: Path) -> None:
         ("PRODBOARD_WATCH", "maybe"),
     ],
 )
-def test_bad_settings_are_named_not_clamped(cli: Any, team: Session, db_path: Path,
-                                            name: str, value: str) -> None:
+def test_bad_settings_are_named_not_clamped(team: Session, db_path: Path, name: str,
+                                            value: str) -> None:
     before = dump(db_path)
-    for args in (("ls",), ("add", "Piece"), ("check",)):
-        code, out, err = cli(*args, env={name: value})
+    for args in (["ls"], ["add", "Piece"], ["check"]):
+        code, out, err = invoke(args, db_path, env={name: value})
         assert (code, out) == (2, ""), (args, err)
         assert one_error_line(err).startswith(f"prodboard: {name}=")
+    assert dump(db_path) == before
+
+
+def test_a_bad_setting_in_a_real_process(cli: Any, team: Session, db_path: Path) -> None:
+    before = dump(db_path)
+    code, out, err = cli("add", "Piece", env={"PRODBOARD_BUSY_TIMEOUT_MS": "abc"})
+    assert (code, out) == (2, "")
+    assert one_error_line(err).startswith("prodboard: PRODBOARD_BUSY_TIMEOUT_MS='abc'")
     assert dump(db_path) == before
 
 
@@ -239,29 +250,34 @@ def test_negative_schema_version_is_not_a_board(cli: Any, team: Session, db_path
 def test_costs_must_be_finite(cli: Any, team: Session, db_path: Path) -> None:
     before = dump(db_path)
     for value in ("1e400", "nan", "inf", "-inf", "1e13", "-1"):
-        code, out, err = cli("edit", "1", "--cost", value)
+        code, out, err = invoke(["edit", "1", "--cost", value], db_path)
         assert (code, out) == (2, ""), value
         line = one_error_line(err)
         assert "cost" in line and "NOT NULL" not in line, line
+    code, out, err = cli("edit", "1", "--cost", "1e400")
+    assert (code, out) == (2, "") and "cost" in one_error_line(err)
     assert dump(db_path) == before
     code, out, _ = cli("ls", "--json")
-    json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in ls --json"))
+    json.loads(out, parse_constant=no_constants)
     with pytest.raises(BadInput):
         team.board.edit(1, {"priority": float("inf")})
 
 
-def test_an_argument_with_a_newline_is_still_one_line(cli: Any, team: Session, tmp_path: Path) -> None:
+def test_an_argument_with_a_newline_is_still_one_line(cli: Any, team: Session, tmp_path: Path,
+                                                      db_path: Path) -> None:
     cases = [
-        ("--db", str(tmp_path / "no\nsuch" / "b.db"), "ls"),
-        ("move", "1", "dr\naft"),
-        ("tick", "1", "se\no"),
-        ("add", "x", "--due", "2026-01-01\nprodboard: forged"),
-        ("no\nsuch-command",),
+        ["--db", str(tmp_path / "no\nsuch" / "b.db"), "ls"],
+        ["move", "1", "dr\naft"],
+        ["tick", "1", "se\no"],
+        ["add", "x", "--due", "2026-01-01\nprodboard: forged"],
+        ["no\nsuch-command"],
     ]
     for args in cases:
-        code, out, err = cli(*args)
+        code, out, err = invoke(args, db_path)
         assert code == 2 and out == "", args
         one_error_line(err)
+    code, out, err = cli(*cases[0])  # the real process too
+    assert code == 2 and out == "" and "no\\nsuch" in one_error_line(err)
 
 
 # -- config: numbers in range, theme known ------------------------------------------------------
@@ -281,15 +297,26 @@ def test_an_argument_with_a_newline_is_still_one_line(cli: Any, team: Session, t
         ("[board]\ndue_soon_hours = -inf\n", "board.due_soon_hours"),
     ],
 )
-def test_config_numbers_are_bounded(cli: Any, team: Session, db_path: Path, tmp_path: Path,
+def test_config_numbers_are_bounded(team: Session, db_path: Path, tmp_path: Path,
                                     toml: str, key: str) -> None:
     config = tmp_path / "team.toml"
     config.write_text(toml, encoding="utf-8")
     before = dump(db_path)
-    for args in (("check",), ("ls",), ("add", "x")):
-        code, out, err = cli("--config", str(config), *args)
+    for args in (["check"], ["ls"], ["add", "x"]):
+        code, out, err = invoke(["--config", str(config), *args], db_path)
         assert (code, out) == (2, ""), (args, out, err)
         assert f": {key}: " in one_error_line(err)
+    assert dump(db_path) == before
+
+
+def test_a_bad_config_number_in_a_real_process(cli: Any, team: Session, db_path: Path,
+                                               tmp_path: Path) -> None:
+    config = tmp_path / "team.toml"
+    config.write_text("[board]\ndue_soon_hours = nan\n", encoding="utf-8")
+    before = dump(db_path)
+    code, out, err = cli("--config", str(config), "check")
+    assert (code, out) == (2, "")
+    assert "board.due_soon_hours: must be a finite number" in one_error_line(err)
     assert dump(db_path) == before
 
 
