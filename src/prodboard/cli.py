@@ -62,12 +62,14 @@ VERSION = IdType(0)
 
 def read_stdin() -> str:
     """All of standard input, which must be UTF-8 (a clear error, not a traceback)."""
-    stream = getattr(sys.stdin, "buffer", None)
-    data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8", "surrogateescape")
+    stream = getattr(sys.stdin, "buffer", None)  # the bytes: the locale's decoding may differ
     try:
-        return str(data.decode("utf-8"))
+        text = stream.read().decode("utf-8") if stream is not None else sys.stdin.read()
     except UnicodeDecodeError:
         raise BadInput("standard input is not valid UTF-8") from None
+    if has_surrogates(text):
+        raise BadInput("standard input is not valid UTF-8")
+    return str(text)
 
 
 def guarded(fn: F) -> F:
@@ -160,7 +162,7 @@ def init(c: Ctx, demo: bool, name: str | None) -> None:
         fail(f"{s.store.path} already holds a board", 2)
     if name:
         s.board.rename(name)
-    click.echo(f"created {s.store.path}")
+    click.echo(f"created {one_line(str(s.store.path))}")
 
 
 @cli.command()
