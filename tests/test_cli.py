@@ -146,7 +146,7 @@ def test_comment(cli: Any, board: Session) -> None:
     assert (code, err) == (0, "") and int(out) == first + 1
     comments = board.queries.comments(pid)
     assert [(c.author, c.mentions) for c in comments] == [("chloe", ("ben", "editor")), ("ana", ())]
-    assert comments[1].body == "From stdin\nwith two lines [31mand colour[0m 🎨"
+    assert comments[1].body == "From stdin\nwith two lines and colour 🎨"  # escapes go whole
     code, _, err = cli("comment", pid, "-", input="  \n")
     assert code == 2 and "needs some text" in one_error_line(err)
 

@@ -4,11 +4,13 @@ and only admins change roles, delegates and other people's availability."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from terminal import run_in_a_terminal
 
 from prodboard.core.alerts import load_inbox
 from prodboard.core.context import Session, open_board
@@ -101,8 +103,10 @@ def test_the_os_login_is_a_guest_who_may_read_but_not_write(cli: Any, team: Sess
 
 
 def test_the_bare_command_tells_a_guest_to_join_in_one_line(cli: Any, team: Session) -> None:
-    code, out, err = cli(user=None, env={"LOGNAME": "zoe"})
-    assert (code, out) == (2, "")
+    env = {**os.environ, "PRODBOARD_DB": str(cli.db_path), "LOGNAME": "zoe"}
+    env.pop("PRODBOARD_USER", None)
+    code, err = run_in_a_terminal([], env)
+    assert code == 2
     line = one_error_line(err)
     assert "'zoe' is not on this board" in line and "'prodboard join'" in line
     assert "ana" in line and "ed" in line  # who can add them

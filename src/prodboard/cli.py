@@ -7,6 +7,8 @@ or bad input. Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -17,17 +19,58 @@ import click
 
 from .core.context import Session, open_board
 from .core.describe import change_requests, describe_event, piece_lines
-from .core.errors import ProdboardError
+from .core.errors import BadInput, ProdboardError
 from .core.store import remove_board
-from .core.text import clean
+from .core.text import clean, clean_line, has_surrogates, one_line
 from .core.views import EventView, PieceView
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+INT64_MAX = 2**63 - 1  # SQLite's INTEGER: a larger id cannot be looked up at all
+
 
 def fail(message: str, code: int) -> None:
-    click.echo(f"prodboard: {clean(message)}", err=True)
+    """One line on stderr (escapes stripped, newlines shown as \\n), then exit."""
+    click.echo(f"prodboard: {one_line(message)}", err=True)
     sys.exit(code)
+
+
+class IdType(click.ParamType):
+    """A piece id, event id or version: a whole number SQLite can hold."""
+
+    name = "id"
+
+    def __init__(self, lowest: int = 1) -> None:
+        self.lowest = lowest
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a valid integer", param, ctx)
+        if not self.lowest <= number <= INT64_MAX:
+            self.fail(f"{value!r} is out of range ({self.lowest} to {INT64_MAX})", param, ctx)
+        return number
+
+
+PIECE_ID = IdType(1)
+EVENT_ID = IdType(0)
+VERSION = IdType(0)
+
+
+def read_stdin() -> str:
+    """All of standard input, which must be UTF-8 (a clear error, not a traceback)."""
+    stream = getattr(sys.stdin, "buffer", None)  # the bytes: the locale's decoding may differ
+    try:
+        text = stream.read().decode("utf-8") if stream is not None else sys.stdin.read()
+    except UnicodeDecodeError:
+        raise BadInput("standard input is not valid UTF-8") from None
+    if has_surrogates(text):
+        raise BadInput("standard input is not valid UTF-8")
+    return str(text)
 
 
 def guarded(fn: F) -> F:
@@ -66,8 +109,23 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
+def _json_safe(value: Any) -> Any:
+    """Every string cleaned of escapes and controls (tab and newline stay, and JSON
+    escapes them), every float finite: what a board written by an older version may
+    still hold must reach neither a terminal nor a strict JSON reader."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {clean(str(k)): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=None))
+    click.echo(json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False))
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,6 +146,9 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
     ctx.obj = Ctx(db, user, config)
     ctx.call_on_close(lambda: ctx.obj._session and ctx.obj._session.close())
     if ctx.invoked_subcommand is None:
+        if not (sys.stdout.isatty() and sys.stdin.isatty()):
+            # Textual would wait for a terminal that never answers, writing escapes.
+            fail("the board needs a terminal (stdin and stdout); for a listing use: prodboard ls", 2)
         ctx.obj.board = True
         session = ctx.obj.session(demo_if_missing=True)  # only here may a demo appear
         if session.note:
@@ -115,7 +176,7 @@ def init(c: Ctx, demo: bool, name: str | None) -> None:
             s.close()
             remove_board(s.store.path)  # a failed init leaves no half-made board
             raise
-    click.echo(f"created {s.store.path}")
+    click.echo(f"created {one_line(str(s.store.path))}")
 
 
 @cli.command()
@@ -145,10 +206,10 @@ def add(c: Ctx, title: str, fmt: str | None, stage: str | None, owner: str | Non
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.argument("stage")
 @click.option("--override", default=None, metavar="REASON", help="Force past a gate (role-limited).")
-@click.option("--version", "base_version", type=int, default=None,
+@click.option("--version", "base_version", type=VERSION, default=None,
               help="Refuse if someone else moved it since this version.")
 @pass_ctx
 @guarded
@@ -159,7 +220,7 @@ def move(c: Ctx, piece_id: int, stage: str, override: str | None, base_version: 
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.argument("user")
 @pass_ctx
 @guarded
@@ -170,13 +231,13 @@ def assign(c: Ctx, piece_id: int, user: str) -> None:
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.argument("text")
 @pass_ctx
 @guarded
 def comment(c: Ctx, piece_id: int, text: str) -> None:
     """Comment on a piece ('-' reads the text from stdin); @handle and @role mention."""
-    body = sys.stdin.read() if text == "-" else text
+    body = read_stdin() if text == "-" else text
     cid = c.session().board.comment(piece_id, body)
     click.echo(cid)
 
@@ -199,9 +260,9 @@ def _edit_options(fn: F) -> F:
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @_edit_options
-@click.option("--version", "base_version", type=int, default=None,
+@click.option("--version", "base_version", type=VERSION, default=None,
               help="The version you edited from: a conflicting change is refused.")
 @pass_ctx
 @guarded
@@ -213,7 +274,7 @@ def edit(c: Ctx, piece_id: int, base_version: int | None, **fields: Any) -> None
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.option("--reason", default="")
 @pass_ctx
 @guarded
@@ -224,7 +285,7 @@ def archive(c: Ctx, piece_id: int, reason: str) -> None:
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @pass_ctx
 @guarded
 def restore(c: Ctx, piece_id: int) -> None:
@@ -234,7 +295,7 @@ def restore(c: Ctx, piece_id: int) -> None:
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.argument("item")
 @click.option("--undo", is_flag=True, help="Untick instead.")
 @pass_ctx
@@ -242,11 +303,11 @@ def restore(c: Ctx, piece_id: int) -> None:
 def tick(c: Ctx, piece_id: int, item: str, undo: bool) -> None:
     """Tick a pre-publish checklist item (brand_voice, seo, legal, channels, analytics)."""
     c.session().board.tick(piece_id, item, not undo)
-    click.echo(f"#{piece_id} {item} {'unticked' if undo else 'ticked'}")
+    click.echo(f"#{piece_id} {clean_line(item)} {'unticked' if undo else 'ticked'}")
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @pass_ctx
 @guarded
 def approve(c: Ctx, piece_id: int) -> None:
@@ -257,7 +318,7 @@ def approve(c: Ctx, piece_id: int) -> None:
 
 
 @cli.command("request-changes")
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.option("--note", required=True, help="What needs changing.")
 @pass_ctx
 @guarded
@@ -268,7 +329,7 @@ def request_changes(c: Ctx, piece_id: int, note: str) -> None:
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.option("--reason", required=True)
 @pass_ctx
 @guarded
@@ -279,7 +340,7 @@ def reject(c: Ctx, piece_id: int, reason: str) -> None:
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.option("--off", is_flag=True, help="Stop watching.")
 @pass_ctx
 @guarded
@@ -290,7 +351,7 @@ def watch(c: Ctx, piece_id: int, off: bool) -> None:
 
 
 @cli.command()
-@click.argument("piece_id", type=int)
+@click.argument("piece_id", type=PIECE_ID)
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @guarded
@@ -353,7 +414,7 @@ def _print_event(ev: EventView, s: Session, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--since", type=int, default=0, metavar="EVENT_ID", help="Only events after this id.")
+@click.option("--since", type=EVENT_ID, default=0, metavar="EVENT_ID", help="Only events after this id.")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing events as they happen.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_ctx
@@ -495,9 +556,9 @@ def people_set(c: Ctx, handle: str, level: str | None, delegate: str | None,
     if delegate:
         values["delegate"] = delegate
     if roles is not None:
-        values["roles"] = [r.strip().lower() for r in roles.split(",") if r.strip()]
+        values["roles"] = clean_line(roles).split(",")  # the core cleans each role
     if name:
-        values["display_name"] = clean(name).strip()
+        values["display_name"] = clean_line(name)
     if not values:
         fail("nothing to change (--level, --delegate, --roles, --name)", 2)
     who = c.session().board.set_person(handle, **values)
@@ -519,18 +580,52 @@ def join(c: Ctx, name: str) -> None:
     click.echo(f"joined as {s.user}")
 
 
-def main() -> None:
-    """Console entry point."""
+def _undecodable(args: list[str]) -> str | None:
+    """What is not valid UTF-8 among the arguments and settings, if anything."""
+    for n, arg in enumerate(args, 1):
+        if has_surrogates(arg):
+            return f"argument {n} is not valid UTF-8"
+    for name in ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG"):
+        if has_surrogates(os.environ.get(name, "")):
+            return f"{name} is not valid UTF-8"
+    return None
+
+
+def run(args: list[str]) -> int:
+    """Run one command line and return its exit code; every error is one line on stderr.
+
+    ``main`` calls it with sys.argv; the tests call it in-process.
+    """
     try:
-        code = cli.main(prog_name="prodboard", standalone_mode=False)
+        bad = _undecodable(args)
+        if bad:
+            fail(bad, 2)
+        code = cli.main(args=args, prog_name="prodboard", standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     except click.exceptions.Abort:
-        sys.exit(130)
+        return 130
     except click.UsageError as exc:
         # One line, like every other error; `--help` still prints the full usage.
         path = exc.ctx.command_path if exc.ctx else "prodboard"
-        fail(f"{exc.format_message()} (see: {path} --help)", exc.exit_code)
+        return _fail_code(f"{exc.format_message()} (see: {path} --help)", exc.exit_code)
     except click.ClickException as exc:
-        fail(exc.format_message(), exc.exit_code)
+        return _fail_code(exc.format_message(), exc.exit_code)
     except ProdboardError as exc:  # pragma: no cover - guarded() catches these first
-        fail(exc.message, exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+        return _fail_code(exc.message, exc.exit_code)
+    except Exception as exc:  # a bug: still one line, never a traceback
+        return _fail_code(f"unexpected error ({type(exc).__name__}: {exc}); please report it", 2)
+    return code if isinstance(code, int) else 0
+
+
+def _fail_code(message: str, code: int) -> int:
+    try:
+        fail(message, code)
+    except SystemExit:
+        pass
+    return code
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run(sys.argv[1:]))

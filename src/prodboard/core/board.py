@@ -7,6 +7,7 @@ event, and commits. Nothing else in prodboard changes state.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
@@ -50,6 +51,7 @@ TEXT_FIELDS = (
 LIST_FIELDS = ("channels", "reviewers", "tags", "links")
 DATE_FIELDS = ("due", "publish_date")
 EDITABLE = (*TEXT_FIELDS, *LIST_FIELDS, *DATE_FIELDS, "priority", "cost")
+MAX_COST = 1e12
 
 
 def parse_date(value: str | None, what: str) -> str | None:
@@ -76,7 +78,8 @@ def normalise(field: str, value: Any) -> Any:
     if field in TEXT_FIELDS:
         return clean(str(value)).strip()
     if field in LIST_FIELDS:
-        items = value.split(",") if isinstance(value, str) else list(value)
+        # Cleaned before the split: an escape sequence may hold commas.
+        items = clean_line(value).split(",") if isinstance(value, str) else list(value)
         out = [clean_line(str(v)) for v in items]
         if field == "reviewers":
             out = [v.lower().lstrip("@") for v in out]
@@ -86,18 +89,30 @@ def normalise(field: str, value: Any) -> Any:
     if field == "priority":
         try:
             prio = int(value)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise BadInput(f"priority: {value!r} is not a number 1-4") from exc
         if not 1 <= prio <= 4:
             raise BadInput("priority: use 1 (urgent) to 4 (low)")
         return prio
     try:
         cost = float(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise BadInput(f"cost: {value!r} is not a number") from exc
+    if not math.isfinite(cost):  # JSON has no inf or nan, and the column is NOT NULL
+        raise BadInput(f"cost: {value!r} is not a finite number")
     if cost < 0:
         raise BadInput("cost: must not be negative")
+    if cost > MAX_COST:
+        raise BadInput(f"cost: at most {MAX_COST:,.0f}")
     return cost
+
+
+def check_format(wf: Workflow, fmt: str) -> None:
+    """Refuse a format the config does not list, unless it allows free formats."""
+    if wf.free_formats or fmt in wf.formats:
+        return
+    raise BadInput(f"unknown format {fmt!r} (formats: {', '.join(wf.formats)}; "
+                   "or set free_formats = true in [board])")
 
 
 def _same(before: Any, after: Any) -> bool:
@@ -281,6 +296,7 @@ class Board:
         values["title"] = normalise("title", title)
         values.setdefault("format", "blog post")
         values.setdefault("priority", DEFAULT_PRIORITY)
+        check_format(self.wf, values["format"])
         if owner:
             values["owner"] = self._require_person(conn, owner)
         for reviewer in values.get("reviewers", []):
@@ -336,6 +352,8 @@ class Board:
         def run(conn: Connection) -> PieceView:
             piece = self._piece(conn, piece_id)
             self._check_version(conn, piece, base_version, values)
+            if values.get("format", piece.format) != piece.format:
+                check_format(self.wf, values["format"])
             for reviewer in values.get("reviewers", []):
                 self._require_person(conn, reviewer)
             if all(_same(getattr(piece, k), v) for k, v in values.items()):

@@ -16,10 +16,12 @@ from . import recipients
 from .board import Board
 from .clock import Clock, system_clock
 from .demo import load_demo
+from .env import check_environment
 from .errors import BadInput, NotFound
 from .identity import admins, check_handle, normal_handle, not_on_board, unknown_person
 from .queries import Queries
 from .store import Store, open_store, remove_board
+from .text import has_surrogates
 from .uiconfig import UISettings, load_ui
 from .workflow import Workflow, load_workflow
 
@@ -121,6 +123,7 @@ def open_board(
     the board is a guest who may read but not write. The creator of a new board is
     its first admin (the demo's lead for the demo).
     """
+    check_environment()  # a bad PRODBOARD_* setting stops us before anything is touched
     path = Path(db).expanduser() if db else default_db_path()
     note = ""
     if db is None and demo_if_missing and not path.exists():
@@ -129,6 +132,8 @@ def open_board(
     if db is None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
     raw = user or default_user()
+    if has_surrogates(raw):
+        raise BadInput("the user name is not valid UTF-8")
     if newcomer and (not demo or path.exists()):
         check_handle(raw, "user name")  # joining, or creating a board it founds: refuse first
     handle = normal_handle(raw)

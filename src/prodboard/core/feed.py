@@ -33,6 +33,8 @@ from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, NoReturn, cast
 
+from .env import poll_interval as env_poll_interval
+from .env import watch_enabled
 from .errors import Busy, ProdboardError, StoreError
 from .queries import Queries
 from .store import Snapshot, Store
@@ -45,7 +47,6 @@ DEFAULT_POLL_INTERVAL = 1.0
 DEFAULT_STEP_MS = 10
 DEFAULT_DEBOUNCE_MS = 50
 DEFAULT_PAGE_SIZE = 1000
-_OFF = ("0", "false", "no", "off")
 
 
 class FeedLost(ProdboardError):
@@ -56,7 +57,7 @@ class FeedLost(ProdboardError):
 
 def watcher_wanted() -> bool:
     """False when PRODBOARD_WATCH=0 (or false/no/off): poll only."""
-    return os.environ.get("PRODBOARD_WATCH", "1").strip().lower() not in _OFF
+    return watch_enabled()
 
 
 @dataclass(frozen=True)
@@ -366,11 +367,14 @@ def follow_events(
     store: Store,
     cursor: int,
     *,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    poll_interval: float | None = None,
     use_watcher: bool = True,
 ) -> Iterator[list[EventView]]:
     """Blocking: yield every batch of events after ``cursor`` as they are committed,
-    forever (until Ctrl-C or FeedLost). For ``prodboard log --follow``."""
+    forever (until Ctrl-C or FeedLost). For ``prodboard log --follow``; the poll
+    interval defaults to PRODBOARD_POLL_INTERVAL."""
+    if poll_interval is None:
+        poll_interval = env_poll_interval()
     feed = ChangeFeed(store, cursor, poll_interval=poll_interval, use_watcher=use_watcher)
     try:
         yield from feed.follow()

@@ -30,10 +30,10 @@ from sqlalchemy.pool import NullPool, QueuePool
 from sqlmodel import SQLModel
 
 from . import models
+from .env import busy_timeout_ms
 from .errors import BadInput, Busy, StoreError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-DEFAULT_BUSY_MS = 5000
 APP_ID = "prodboard"
 
 _APPEND_ONLY = (
@@ -300,7 +300,7 @@ def open_store(
     """
     path = Path(path).expanduser()
     if busy_ms is None:
-        busy_ms = int(os.environ.get("PRODBOARD_BUSY_TIMEOUT_MS", DEFAULT_BUSY_MS))
+        busy_ms = busy_timeout_ms()
     if not path.parent.is_dir():
         if not create:
             raise StoreError(f"no board at {path}: directory {path.parent} does not exist "
@@ -367,6 +367,8 @@ def _prepare_schema(store: Store, *, created: bool) -> None:
             f"{store.path} was written by a newer prodboard (schema {version}; this "
             f"version reads up to {models.SCHEMA_VERSION}): upgrade prodboard"
         )
+    if version < 0 or (0 < version < models.SCHEMA_VERSION and version not in MIGRATIONS):
+        raise StoreError(f"{store.path} is not a prodboard database (schema version {version})")
     if version == 0:
         if tables or not created:
             raise StoreError(f"{store.path} is not a prodboard database")
@@ -387,6 +389,8 @@ def _prepare_schema(store: Store, *, created: bool) -> None:
         with store.write() as conn:
             # Re-read inside the lock: another process may have migrated meanwhile.
             current = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+            if any(step not in MIGRATIONS for step in range(current, models.SCHEMA_VERSION)):
+                raise StoreError(f"{store.path} is not a prodboard database (schema version {current})")
             for step in range(current, models.SCHEMA_VERSION):
                 MIGRATIONS[step](conn)
             for stmt in _APPEND_ONLY:

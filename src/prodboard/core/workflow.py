@@ -6,6 +6,7 @@ the file, the key and its line.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BadInput, ProdboardError
+from .text import clean_line
 
 GATES = ("brief", "approval", "checklist")
 BRIEF_FIELDS = ("audience", "desired_action", "business_goal", "success_metrics")
@@ -54,6 +56,7 @@ class Workflow:
     admin_roles: tuple[str, ...] = ("admin", "pm")  # may add people, change roles and delegates
     open_join: bool = True  # anyone may `prodboard join` (admins are told)
     derive_stage_due: bool = False
+    free_formats: bool = False  # True: a piece may have a format the config does not list
 
     # -- lookups -------------------------------------------------------------
     def stage(self, name: str) -> Stage:
@@ -141,6 +144,17 @@ _BOARD_KEYS: dict[str, type | tuple[type, ...]] = {
     "open_join": bool,
     "derive_stage_due": bool,
     "revision_limit": int,
+    "free_formats": bool,
+}
+# Every number has a bounded range: a huge or non-finite one would be accepted here and
+# crash date arithmetic later (in checks, rules, the board's first paint).
+_RANGES: dict[str, tuple[int, int, str]] = {
+    "review_sla_hours": (0, 8760, " hours"),
+    "due_soon_hours": (0, 8760, " hours"),
+    "at_risk_days": (0, 365, " days"),
+    "wip_per_person": (0, 1000, ""),
+    "wip": (0, 1000, ""),
+    "revision_limit": (0, 100, ""),
 }
 _STAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "name": str, "wip": int, "gate": str, "responsible": list,
@@ -259,8 +273,17 @@ class _Reader:
                 raise self.fail(name, "expected a list of non-empty strings")
             if want is str and not value.strip():
                 raise self.fail(name, "must not be empty")
-            if want in (int, (int, float)) and value < 0:
-                raise self.fail(name, "must not be negative")
+            if want in (int, (int, float)):
+                self.check_range(name, key, value)
+
+    def check_range(self, name: KeyPath, key: str, value: float) -> None:
+        if not math.isfinite(value):
+            raise self.fail(name, "must be a finite number (not nan or inf)")
+        lo, hi, unit = _RANGES.get(key, (0, 10**6, ""))
+        if value < 0:
+            raise self.fail(name, f"must not be negative (use {lo} to {hi}{unit})")
+        if not lo <= value <= hi:
+            raise self.fail(name, f"must be between {lo} and {hi}{unit}, not {value:g}")
 
 
 def _type_name(want: Any) -> str:
@@ -313,7 +336,20 @@ def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
 _TABLE_SECTIONS = ("board", "formats", "checklist", "keys", "theme", "notify")
 
 
+def _cleaned(value: Any) -> Any:
+    """The config with every string (keys of tables too) cleaned like stored text: the
+    board shows stage names, labels, formats and roles, so they must not carry escapes."""
+    if isinstance(value, str):
+        return clean_line(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_line(k): _cleaned(v) for k, v in value.items()}
+    return value
+
+
 def parse_workflow(data: dict[str, Any], r: _Reader, wf: Workflow) -> Workflow:
+    data = _cleaned(data)
     for key in data:
         if key not in _TOP_KEYS:
             raise r.fail((key,), f"unknown section (allowed: {', '.join(_TOP_KEYS)})")

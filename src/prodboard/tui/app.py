@@ -524,9 +524,17 @@ class ProdboardApp(LiveBoard, App[None]):
         self.push_screen(FilterForm(self.model.filter.describe()), self._set_filter)
 
     def _set_filter(self, query: str | None) -> None:
+        from .forms import FilterForm
+
         if query is None:
             return
-        self.model.set_filter(Filter.parse(query))
+        try:
+            flt = Filter.parse(query)
+        except ProdboardError as exc:  # say so, and give back what was typed
+            self.notify(exc.message, title="Filter", severity="error", markup=False)
+            self.push_screen(FilterForm(query), self._set_filter)
+            return
+        self.model.set_filter(flt)
         self.paint()
         self._show_focus()
 

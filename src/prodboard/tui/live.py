@@ -8,7 +8,6 @@ thread and every database read runs in a thread, so the board never blocks on it
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets._toast import Toast
 from textual.worker import Worker, WorkerState
 
+from ..core import env
 from ..core.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
 from ..core.errors import ProdboardError
 from ..core.feed import ChangeFeed, FeedLost
@@ -29,13 +29,6 @@ from .keys import hint as key_hint
 if TYPE_CHECKING:
     from .app import ProdboardApp
 
-
-
-def _seconds(name: str, default: float) -> float:
-    try:
-        return max(0.05, float(os.environ.get(name, default)))
-    except ValueError:
-        return default
 SEVERITY = {"information": "information", "warning": "warning", "error": "error"}
 
 
@@ -74,7 +67,7 @@ class LiveBoard:
             return
         self.follow_changes()
         if not self.session.store.readonly and self.checks_timer is None:
-            self.checks_timer = self.set_interval(_seconds("PRODBOARD_CHECK_INTERVAL", 30),
+            self.checks_timer = self.set_interval(env.check_interval(),
                                                   self.run_time_checks)
             self.call_later(self.run_time_checks)
 
@@ -82,7 +75,7 @@ class LiveBoard:
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def follow_changes(self: ProdboardApp) -> None:
         """Apply every batch of new events, in order, for as long as the app runs."""
-        interval = _seconds("PRODBOARD_POLL_INTERVAL", 1.0)
+        interval = env.poll_interval()
         feed = ChangeFeed(self.session.store, self.feed_cursor, poll_interval=interval)
         self.feed = feed
         try:

@@ -10,12 +10,16 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
+from ..core.errors import BadInput
 from ..core.views import PieceView
 from ..core.workflow import Workflow
 
 
 def _order(p: PieceView) -> tuple[float, int]:
     return (p.rank, p.id)
+
+
+FILTER_KEYS = ("owner", "format", "tag", "channel")
 
 
 @dataclass(frozen=True)
@@ -30,12 +34,16 @@ class Filter:
 
     @classmethod
     def parse(cls, query: str) -> Filter:
+        """Read a query; an unknown ``key:value`` term is BadInput (it would match nothing)."""
         terms: dict[str, str] = {}
         words: list[str] = []
         for word in query.split():
             key, sep, value = word.partition(":")
-            if sep and key.lower() in ("owner", "format", "tag", "channel") and value:
+            if sep and key.lower() in FILTER_KEYS and value:
                 terms[key.lower()] = value.lower().lstrip("@")
+            elif sep and key.isalpha() and key.lower() not in FILTER_KEYS:
+                raise BadInput(f"unknown filter key {key + ':'!r} (keys: "
+                               + ", ".join(k + ":" for k in FILTER_KEYS) + ")")
             else:
                 words.append(word)
         return cls(text=" ".join(words).lower(), **terms)
