@@ -365,8 +365,9 @@ def test_follow_blocking_delivers_and_closes(feed_board: Session, feed_env: dict
 # SIGINT *ignored*, and Python then installs no Ctrl-C handler: a test run from
 # such a shell (or CI) could never interrupt its follower. A terminal's foreground
 # process has Python's usual handler; the follower starts with it explicitly.
-FOLLOW_CLI = [sys.executable, "-c", "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
-              "from prodboard.cli import main; main()"]
+FOLLOW_CLI = [sys.executable, "-c", (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "from prodboard.cli import main; main()")]
 
 
 class Follower:
