@@ -103,20 +103,24 @@ def ids(batches: list[list[EventView]]) -> list[int]:
     return [ev.id for batch in batches for ev in batch]
 
 
-def watchers() -> int:
-    """How many inotify instances this process holds (Linux): one per running watcher."""
-    count = 0
-    for fd in Path("/proc/self/fd").iterdir():
+def watching(s: Session) -> bool:
+    """Whether a watcher of this process watches the board's folder (Linux: an inotify
+    watch on the folder's inode, as /proc/self/fdinfo lists it)."""
+    inode = f" ino:{s.store.path.parent.stat().st_ino:x} "
+    for info in Path("/proc/self/fdinfo").iterdir():
         with contextlib.suppress(OSError):  # an fd closed while we look
-            count += os.readlink(fd) == "anon_inode:inotify"
-    return count
+            if any(line.startswith("inotify ") and inode in line
+                   for line in info.read_text().splitlines()):
+                return True
+    return False
 
 
-async def until_watching(before: int) -> None:
-    """Wait until a new watcher is registered, so a commit from now on wakes it."""
+async def until_watching(s: Session, watched: bool = True) -> None:
+    """Wait until the feed's watcher watches the board's folder (so a commit from now
+    on wakes it), or with ``watched=False`` until it has let go."""
     deadline = time.monotonic() + TIMEOUT
-    while watchers() <= before:
-        assert time.monotonic() < deadline, "the watcher did not start"
+    while watching(s) != watched:
+        assert time.monotonic() < deadline, "the watcher did not start" if watched else "still watching"
         await asyncio.sleep(0.01)
 
 
@@ -127,9 +131,8 @@ def test_other_process_commits_arrive_in_order_exactly_once(
 
     async def scenario() -> list[list[EventView]]:
         feed = ChangeFeed(feed_board.store, start, poll_interval=WATCHER_ONLY)
-        before = watchers()
         task = asyncio.create_task(collect(feed, 3, timeout=None))
-        await until_watching(before)
+        await until_watching(feed_board)
         await asyncio.to_thread(run_cli, feed_board, feed_env, "ben", "move", "1", "brief")
         await asyncio.to_thread(run_cli, feed_board, feed_env, "ben", "comment", "1", "hello @ana")
         await asyncio.to_thread(run_cli, feed_board, feed_env, "ben", "edit", "1", "--title", "Q3 v2")
@@ -226,9 +229,8 @@ def test_same_process_commits_on_other_connections_are_delivered(feed_board: Ses
 
     async def scenario() -> list[int]:
         feed = ChangeFeed(feed_board.store, start, poll_interval=WATCHER_ONLY)
-        before = watchers()
         task = asyncio.create_task(collect(feed, 2))
-        await until_watching(before)
+        await until_watching(feed_board)
         await asyncio.to_thread(feed_board.board.move, 1, "brief")
         await asyncio.to_thread(feed_board.board.comment, 1, "on my way")
         got = ids(await task)
@@ -262,17 +264,13 @@ def test_cancelling_the_task_ends_batches_and_its_watcher(feed_board: Session) -
             async for _ in feed.batches():
                 pass
 
-        before = watchers()
         task = asyncio.create_task(consume())
-        await until_watching(before)
+        await until_watching(feed_board)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, TIMEOUT)
         assert asyncio.all_tasks() == {asyncio.current_task()}  # no watcher task left behind
-        deadline = time.monotonic() + TIMEOUT
-        while watchers() > before:  # the watcher let go of its inotify instance
-            assert time.monotonic() < deadline, "the watcher kept running"
-            await asyncio.sleep(0.01)
+        await until_watching(feed_board, watched=False)  # the watcher let go of the folder
         feed.close()
 
     asyncio.run(scenario())
@@ -290,9 +288,8 @@ def test_close_ends_the_stream(feed_board: Session) -> None:
             async for batch in feed.batches():
                 got.append(batch)
 
-        before = watchers()
         task = asyncio.create_task(consume())
-        await until_watching(before)
+        await until_watching(feed_board)
         feed.close()
         await asyncio.wait_for(task, TIMEOUT)
         assert got == []
@@ -340,7 +337,6 @@ def test_follow_blocking_delivers_and_closes(feed_board: Session, feed_env: dict
     feed = ChangeFeed(feed_board.store, start, poll_interval=WATCHER_ONLY)
     got: list[int] = []
     done = threading.Event()
-    before = watchers()
 
     def follow() -> None:
         for batch in feed.follow():
@@ -351,7 +347,7 @@ def test_follow_blocking_delivers_and_closes(feed_board: Session, feed_env: dict
 
     thread = threading.Thread(target=follow, daemon=True)
     thread.start()
-    asyncio.run(until_watching(before))
+    asyncio.run(until_watching(feed_board))
     writer = start_writer(feed_board, feed_env, 3)
     assert writer.wait(60) == 0
     assert done.wait(TIMEOUT)  # the watcher: the poll is an hour away
