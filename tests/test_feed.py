@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,13 +115,19 @@ def watching(s: Session) -> bool:
     return False
 
 
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    """Wait until ``check()`` holds; fail with ``what`` after TIMEOUT seconds."""
+    deadline = time.monotonic() + TIMEOUT
+    while not check():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.01)
+
+
 async def until_watching(s: Session, watched: bool = True) -> None:
     """Wait until the feed's watcher watches the board's folder (so a commit from now
     on wakes it), or with ``watched=False`` until it has let go."""
-    deadline = time.monotonic() + TIMEOUT
-    while watching(s) != watched:
-        assert time.monotonic() < deadline, "the watcher did not start" if watched else "still watching"
-        await asyncio.sleep(0.01)
+    await eventually(lambda: watching(s) == watched,
+                     "the watcher did not start" if watched else "the watcher kept watching")
 
 
 def test_other_process_commits_arrive_in_order_exactly_once(
@@ -269,8 +275,9 @@ def test_cancelling_the_task_ends_batches_and_its_watcher(feed_board: Session) -
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, TIMEOUT)
-        assert asyncio.all_tasks() == {asyncio.current_task()}  # no watcher task left behind
         await until_watching(feed_board, watched=False)  # the watcher let go of the folder
+        await eventually(lambda: asyncio.all_tasks() == {asyncio.current_task()},
+                         "a task of the stream was left running")
         feed.close()
 
     asyncio.run(scenario())
