@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, TextArea
 
 from prodboard.core.context import Session, open_board
 from prodboard.tui.app import ProdboardApp, make_app
@@ -21,6 +22,14 @@ def _hermetic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PRODBOARD_CONFIG", raising=False)
     monkeypatch.delenv("PRODBOARD_DB", raising=False)
     monkeypatch.setenv("PRODBOARD_WATCH", "1")
+
+
+@pytest.fixture(autouse=True)
+def _steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text cursors stay lit: a blink every 0.5 s would make a snapshot depend on how
+    long the machine took to get there (a loaded one caught the cursor off)."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
 
 
 @pytest.fixture

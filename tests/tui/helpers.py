@@ -30,8 +30,10 @@ def shown_alerts(app: ProdboardApp, *, time_alerts: bool = True) -> list[Alert]:
     return seen
 
 
-async def until(pilot: Any, check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until ``check()`` holds; fail after ``timeout`` seconds."""
+async def until(pilot: Any, check: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Let the app run until ``check()`` holds; fail after ``timeout`` seconds (a
+    deadline for correctness, generous for a loaded machine: it costs nothing when
+    the check holds sooner)."""
     end = time.monotonic() + timeout
     while not check():
         if time.monotonic() > end:

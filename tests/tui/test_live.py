@@ -6,7 +6,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from prodboard.core.alerts import load_inbox
 from prodboard.core.context import Session
+from prodboard.tui import live
 from prodboard.tui.app import ProdboardApp, make_app
 
 from .helpers import shown_alerts, until
@@ -66,7 +66,8 @@ async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardA
                 "ben requested changes on 'Q3 pricing page' Review → Draft (revision 2): Tighten it")
             await until(pilot, lambda: any("requested changes" in t for t in toast_texts(chloe)))
             await until(pilot, lambda: chloe.model.pieces[10].stage == "draft")
-            await ben_pilot.pause(0.5)
+            # ben's board applied it too (its alerts are shown in the same step)
+            await until(ben_pilot, lambda: ben.model.pieces[10].stage == "draft")
             assert [a for a in ben_alerts if a.actor == "ben"] == []  # mine never alert me
             assert all(a.actor != "ben" for a in ben_alerts)
 
@@ -84,8 +85,13 @@ async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp],
 
 
 async def test_two_hundred_events_no_miss_no_duplicate(
-    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Session]
+    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Session],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A burst toast takes in an actor's events for BURST_SECONDS from its first one.
+    # How long 200 commits take depends on the machine's load, so the window is held
+    # open here: the test is about merging across feed batches, not about the clock.
+    monkeypatch.setattr(live, "BURST_SECONDS", 3600.0)
     app = live_app("chloe")
     alerts = shown_alerts(app, time_alerts=False)
     start = open_as().queries.last_event_id()
@@ -98,12 +104,15 @@ async def test_two_hundred_events_no_miss_no_duplicate(
         assert await asyncio.to_thread(writer.wait, 60) == 0
         new_ids = [e.id for e in open_as().queries.events_since(start) if e.actor == "ben"]
         assert len(new_ids) == 200
-        await until(pilot, lambda: app.feed_cursor >= new_ids[-1])
-        await pilot.pause(0.1)
-        delivered = [i for a in alerts for i in a.event_ids]
-        assert sorted(delivered) == new_ids  # every one, once
-        assert len(alerts) <= 3  # one burst, even across many feed batches
-        assert sum(1 for n in app._notifications if n.title == "@ben") <= 3  # not 200 toasts
+
+        def delivered() -> list[int]:
+            return [i for a in alerts for i in a.event_ids]
+
+        await until(pilot, lambda: set(delivered()) >= set(new_ids))
+        assert sorted(delivered()) == new_ids  # every one, once
+        assert len(alerts) == 1  # one burst, however many feed batches brought it
+        # not 200 toasts: one at most (on a slow machine it may have timed out already)
+        assert sum(1 for n in app._notifications if n.title == "@ben") <= 1
         inbox = load_inbox(app.session, "chloe")
         await until(pilot, lambda: app.unread == inbox.unread)  # the header agrees
 
@@ -134,44 +143,50 @@ async def test_poll_delivers_with_the_watcher_off(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert app.feed is not None and not app.feed.use_watcher
         assert cli(board_db, "ben", "assign", "7", "hana").returncode == 0
-        await until(pilot, lambda: bool(alerts), timeout=5)
+        await until(pilot, lambda: bool(alerts))
         assert "ben assigned 'How we ship 40 posts a month' to hana" in alerts[0].text
 
 
 async def test_keys_keep_working_while_events_stream(
-    live_app: Callable[..., ProdboardApp], board_db: Path
+    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Session],
+    tmp_path: Path,
 ) -> None:
+    """Every key does its job while another process streams events, and the whole
+    stream arrives. How fast keys are handled meanwhile is a figure, not a test:
+    benchmarks/bench_keys.py."""
     app = live_app("chloe")
+    start = open_as().queries.last_event_id()
+    stop = tmp_path / "stop-writing"
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        # Comments until told to stop: the stream lasts as long as the keys, however slow.
         writer = script(board_db, "ben", (
             "import time\n"
-            "for i in range(150):\n"
+            f"stop = Path({str(stop)!r})\n"
+            "i = 0\n"
+            "while not stop.exists() and i < 20_000:\n"
             "    board.comment(10 if i % 2 else 8, f'stream {i}')\n"
+            "    i += 1\n"
             "    time.sleep(0.01)\n"))
-        handled: list[float] = []
-        focus_column, focus_card = app.action_focus_column, app.action_focus_card
+        try:
+            await until(pilot, lambda: app.feed_cursor > start)  # the stream is flowing
 
-        def column(delta: int) -> None:
-            handled.append(time.perf_counter())
-            focus_column(delta)
+            async def press_keys() -> None:
+                for key in ["l", "j", "h", "j"] * 3:
+                    before = app.focus_col
+                    await pilot.press(key)
+                    assert app.focus_col == {"l": before + 1, "h": before - 1}.get(key, before)
 
-        def card(delta: int) -> None:
-            handled.append(time.perf_counter())
-            focus_card(delta)
-
-        app.action_focus_column, app.action_focus_card = column, card  # type: ignore[method-assign]
-        waits = []
-        for key in ["l", "j", "h", "j"] * 8:
-            before = app.focus_col
-            pressed = time.perf_counter()
-            await pilot.press(key)
-            waits.append(handled[-1] - pressed)  # from the key to its action running
-            expected = {"l": before + 1, "h": before - 1}.get(key, before)
-            assert app.focus_col == expected
-        slowest = max(waits)
-        assert await asyncio.to_thread(writer.wait, 60) == 0
-        assert slowest < 0.1, waits
-        await until(pilot, lambda: app.model.pieces[10].comments >= 77)
+            # A bound, not a speed: Pilot itself waits up to ~2 s a key for a busy process
+            # to go idle (bench_keys.py), and a UI frozen by the feed would never get through.
+            await asyncio.wait_for(press_keys(), 120)
+        finally:
+            stop.touch()
+            assert await asyncio.to_thread(writer.wait, 60) == 0
+        s = open_as()
+        assert s.queries.last_event_id() > start
+        stored = {pid: s.queries.piece(pid).comments for pid in (8, 10)}  # type: ignore[union-attr]
+        # the whole stream arrives: the cards count every comment
+        await until(pilot, lambda: {pid: app.model.pieces[pid].comments for pid in stored} == stored)
 
 
 async def test_my_cursor_stays_when_someone_moves_my_piece(

@@ -51,11 +51,21 @@ async def test_time_alerts_once_across_two_boards(
             ana_inbox = load_inbox(open_as(), "ana").alerts
             assert [a.piece_id for a in ana_inbox if a.kind == "alert.at_risk"] == [9]
             assert all(a.kind != "alert.review_overdue" for a in ana_inbox)  # not hers
-            # the board marks the piece at risk
-            lines = "".join(str(ana.column("draft").cards.render_line(y).text) for y in range(12))
-            assert "⚠ risk" in lines
+            # the board marks the piece at risk (once its feed has applied the alert)
+            await until(pilot, lambda: "⚠ risk" in "".join(
+                str(ana.column("draft").cards.render_line(y).text) for y in range(12)))
     before = alert_events(open_as())
     again = make_app(open_as("ana"), live=True)
+    checked: list[bool] = []
+    run_checks = again.run_time_checks
+
+    def checks() -> None:
+        run_checks()
+        checked.append(True)
+
+    again.run_time_checks = checks  # type: ignore[method-assign]
     async with again.run_test(size=(120, 35)) as pilot:
-        await pilot.pause(1.0)
+        # the restarted board ran its time checks (a write worker) to the end
+        await until(pilot, lambda: bool(checked) and not any(
+            w.group == "write" and not w.is_finished for w in again.workers))
     assert alert_events(open_as()) == before  # a restart raises nothing new
