@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .text import clean_line
-from .workflow import ConfigError, _line_of, _show, _toml_error
+from .workflow import ConfigError, _line_of, _show, read_toml
 
 UI_SECTIONS = ("keys", "theme", "notify")
 WORKFLOW_SECTIONS = ("board", "stages", "formats", "checklist")
@@ -54,7 +53,7 @@ def load_ui(team: Path | None, personal: Path | None = None) -> UISettings:
     for path, is_personal in ((team, False), (personal, True)):
         if path is None:
             continue
-        text, data = _read(path)
+        text, data = read_toml(path)
         if is_personal:
             _check_personal_sections(path, text, data, team, warnings)
         where = _Where(path, text)
@@ -83,17 +82,6 @@ class _Where:
         return ConfigError(f"{self.at(key)}: {_show(key)}: {why}")
 
 
-def _read(path: Path) -> tuple[str, dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: config file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file ({exc})") from exc
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_toml_error(path, text, exc)) from exc
 
 
 def _check_personal_sections(path: Path, text: str, data: dict[str, Any], team: Path | None,

@@ -307,6 +307,13 @@ def load_workflow(path: Path | None) -> Workflow:
     wf = default_workflow()
     if path is None:
         return wf
+    text, data = read_toml(path)
+    return parse_workflow(data, _Reader(path, text), wf)
+
+
+def read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """A config file's text and its TOML tables; ConfigError (one line) if it cannot be
+    read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -314,10 +321,9 @@ def load_workflow(path: Path | None) -> Workflow:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc})") from exc
     try:
-        data = tomllib.loads(text)
+        return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_toml_error(path, text, exc)) from exc
-    return parse_workflow(data, _Reader(path, text), wf)
 
 
 def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
