@@ -109,6 +109,8 @@ async def test_deleted_board_keeps_the_form_says_so_and_reopens(
         await pilot.press("ctrl+r")
         await until(pilot, lambda: app.lost is None)
         assert "FILE LOST" not in notice(app)
+        titles = [n.title for n in app._notifications]
+        assert "Board file lost" not in titles and "Board" in titles  # no stale toast
         await pilot.press("ctrl+s")
         await until(pilot, lambda: not isinstance(app.screen, CommentForm))
     assert comment_bodies(board_db, piece.id)[-1] == "hello"

@@ -260,6 +260,7 @@ class LiveBoard:
         self.lost = None
         old.close()  # a job still queued on it is refused: its file is not at the path
         self.start_board(announce=False)
+        self.clear_notifications()  # the "file lost" toasts no longer hold
         self.notify(f"Reopened {new.store.path}.", title="Board", markup=False)
 
     # -- the inbox -------------------------------------------------------------------
