@@ -46,8 +46,8 @@ from pathlib import Path
 from textual.css.query import NoMatches
 from textual.notifications import Notify
 from textual.widgets._toast import ToastRack
-from prodboard.core.alerts import load_inbox
-from prodboard.core.context import open_board
+from prodboard.services.alerts import load_inbox
+from prodboard.services.context import open_board
 from prodboard.tui.app import make_app
 
 db, mode, seconds = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
@@ -170,7 +170,7 @@ asyncio.run(main())
 
 WRITER = r'''
 import random, sys, time
-from prodboard.core.context import open_board
+from prodboard.services.context import open_board
 s = open_board(sys.argv[1], "ben")
 piece, n = int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(11)
@@ -186,8 +186,8 @@ s.close()
 def build(folder: Path) -> tuple[Path, int]:
     """A demo board; the time checks already run and chloe's inbox read, so her
     board starts quiet. Returns the path and the id of the piece chloe owns."""
-    from prodboard.core.checks import run_checks
-    from prodboard.core.context import open_board
+    from prodboard.services.checks import run_checks
+    from prodboard.services.context import open_board
 
     db = folder / "board.db"
     s = open_board(db, "ana", create=True, demo=True)
@@ -216,7 +216,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def latency(folder: Path, events: int, watcher: bool) -> dict[str, object]:
-    from prodboard.core.context import open_board
+    from prodboard.services.context import open_board
 
     folder.mkdir()
     db, piece = build(folder)

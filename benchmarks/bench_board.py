@@ -24,7 +24,7 @@ PROBE = r'''
 import asyncio, json, resource, sys, time
 t_exec = time.time()
 from pathlib import Path
-from prodboard.core.context import open_board
+from prodboard.services.context import open_board
 from prodboard.tui.app import make_app
 
 db, launched, moves = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
@@ -82,7 +82,7 @@ asyncio.run(main())
 
 
 def build(path: Path, n: int) -> float:
-    from prodboard.core.context import open_board
+    from prodboard.services.context import open_board
 
     s = open_board(path, "bench", create=True)
     s.board.add_person("bench", "Bench", ["pm", "editor"])

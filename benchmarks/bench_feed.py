@@ -25,12 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from prodboard.core.context import open_board
-from prodboard.core.feed import ChangeFeed
+from prodboard.services.context import open_board
+from prodboard.services.feed import ChangeFeed
 
 WRITER = """
 import random, sys, time
-from prodboard.core.context import open_board
+from prodboard.services.context import open_board
 s = open_board(sys.argv[1], "ben")
 random.seed(7)
 print("ready", flush=True)

@@ -33,7 +33,7 @@ KEYS = ["l", "j", "h", "j"]
 WRITER = r"""
 import sys, time
 from pathlib import Path
-from prodboard.core.context import open_board
+from prodboard.services.context import open_board
 board = open_board(Path(sys.argv[1]), "ben").board
 count, gap = int(sys.argv[2]), float(sys.argv[3])
 for i in range(count):
@@ -93,7 +93,7 @@ async def press_keys(app: Any, pilot: Any, more: Any) -> list[list[float]]:
 
 
 async def measure(db: Path, keys: int, events: int, gap_s: float) -> dict[str, Any]:
-    from prodboard.core.context import open_board
+    from prodboard.services.context import open_board
     from prodboard.tui.app import make_app
 
     session = open_board(db, "chloe")
@@ -142,7 +142,7 @@ def main() -> None:
             os.environ.pop(name, None)
         os.environ["PRODBOARD_CHECK_INTERVAL"] = "3600"  # the time checks stay quiet
 
-        from prodboard.core.context import open_board
+        from prodboard.services.context import open_board
 
         db = folder / "board.db"
         open_board(db, "ana", create=True, demo=True).close()

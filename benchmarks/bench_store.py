@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from prodboard.core.context import open_board
+from prodboard.services.context import open_board
 
 PEOPLE = ["ana", "ben", "chloe", "dev", "eli", "fatima", "gus", "hana"]
 ROLES = {"ana": ["pm", "strategist"], "ben": ["editor"]}
@@ -26,7 +26,7 @@ STAGES = ["ideas", "brief", "draft", "review", "optimize", "scheduled", "publish
 # One writer process: each transaction is one command (an edit or a move) through Board.
 WRITER = r"""
 import json, random, sys, time
-from prodboard.core.context import open_board
+from prodboard.services.context import open_board
 
 db, user, start, stop, n = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 s = open_board(db, user)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.context import Session, open_board
+from prodboard.services.context import Workspace, open_board
 
 CLI_TIMEOUT_S = 60
 
@@ -34,14 +34,14 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_session(db_path: Path) -> Iterator[Callable[..., Session]]:
+def make_session(db_path: Path) -> Iterator[Callable[..., Workspace]]:
     """``make_session(user)`` opens the test board as ``user``. The first call creates
     it, and ``user`` is then its creator and admin; anyone else must be added first
     (``admin.board.add_person(...)``, the real ``people add``), or opened with
     ``newcomer=True`` to act as a guest or to ``join``."""
-    opened: list[Session] = []
+    opened: list[Workspace] = []
 
-    def make(user: str = "ana", **kw: Any) -> Session:
+    def make(user: str = "ana", **kw: Any) -> Workspace:
         kw.setdefault("create", True)
         session = open_board(kw.pop("db", db_path), user, **kw)
         opened.append(session)

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.alerts import (
+from prodboard.domain.values import EventView, PersonView
+from prodboard.domain.workflow import default_workflow
+from prodboard.services.alerts import (
     Alert,
     AlertContext,
     PieceFacts,
@@ -26,9 +28,7 @@ from prodboard.core.alerts import (
     summary_since,
     unread_alerts,
 )
-from prodboard.core.context import open_board
-from prodboard.core.views import EventView, PersonView
-from prodboard.core.workflow import default_workflow
+from prodboard.services.context import open_board
 
 WF = default_workflow()
 T0 = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.context import Session
-from prodboard.core.errors import BadInput, Conflict, NotFound, Refused
-from prodboard.core.views import EventView
+from prodboard.domain.values import EventView
+from prodboard.errors import BadInput, Conflict, NotFound, Refused
+from prodboard.services.context import Workspace
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 BRIEF = {
@@ -37,7 +37,7 @@ def strings(value: Any) -> list[str]:
 class Team:
     """Three people on one board: ana (pm, strategist), ben (editor), chloe (writer)."""
 
-    def __init__(self, make_session: Callable[..., Session]) -> None:
+    def __init__(self, make_session: Callable[..., Workspace]) -> None:
         self.ana = make_session("ana")
         self.ana.board.set_person("ana", display_name="Ana Ruiz", roles=["pm", "strategist"])
         self.ana.board.add_person("ben", "Ben Okafor", ["editor"])
@@ -75,7 +75,7 @@ class Team:
 
 
 @pytest.fixture
-def team(make_session: Callable[..., Session]) -> Team:
+def team(make_session: Callable[..., Workspace]) -> Team:
     return Team(make_session)
 
 
@@ -281,7 +281,7 @@ def test_people_commands(team: Team) -> None:
     team.no_event(lambda: team.ana.board.set_away("zed", True), NotFound)
 
 
-def test_a_newcomer_acts_only_after_joining(team: Team, make_session: Callable[..., Session]) -> None:
+def test_a_newcomer_acts_only_after_joining(team: Team, make_session: Callable[..., Workspace]) -> None:
     with pytest.raises(NotFound, match="unknown person 'newbie'"):
         make_session("newbie")  # --user must name someone on the board
     s = make_session("newbie", newcomer=True)
@@ -527,7 +527,7 @@ def test_wip_warnings_are_in_the_event(team: Team) -> None:
     assert "wip_exceeded" not in ev.data
 
 
-def test_person_wip_warning(make_session: Callable[..., Session], tmp_path: Path) -> None:
+def test_person_wip_warning(make_session: Callable[..., Workspace], tmp_path: Path) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text("[board]\nwip_per_person = 1\n")
     s = make_session("ana", config=config)

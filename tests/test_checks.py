@@ -14,10 +14,10 @@ import pytest
 from fakes import FakeClock
 from sqlalchemy import func, select
 
-from prodboard.core import models as m
-from prodboard.core.checks import _candidates, alerts_for, pending_alerts, run_checks
-from prodboard.core.context import Session, open_board
-from prodboard.core.views import EventView
+from prodboard.domain.values import EventView
+from prodboard.services.checks import _candidates, pending_alerts, run_checks, timed_alerts
+from prodboard.services.context import Workspace, open_board
+from prodboard.storage import tables as m
 
 NOW = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)  # a Monday morning
 CLI_TIMEOUT_S = 60
@@ -34,10 +34,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def open_as(db: Path, clock: FakeClock) -> Iterator[Callable[..., Session]]:
-    opened: list[Session] = []
+def open_as(db: Path, clock: FakeClock) -> Iterator[Callable[..., Workspace]]:
+    opened: list[Workspace] = []
 
-    def make(user: str = "pia", config: Path | None = None) -> Session:
+    def make(user: str = "pia", config: Path | None = None) -> Workspace:
         session = open_board(db, user, config=config, create=True, clock=clock)
         opened.append(session)
         return session
@@ -64,7 +64,7 @@ def day(offset: int) -> str:
     return (NOW.date() + timedelta(days=offset)).isoformat()
 
 
-def alerts(s: Session) -> list[EventView]:
+def alerts(s: Workspace) -> list[EventView]:
     return [e for e in s.queries.events_since(0) if e.kind.startswith("alert.")]
 
 
@@ -73,7 +73,7 @@ def kinds_by_piece(events: list[EventView]) -> set[tuple[str, int | None]]:
 
 
 @pytest.fixture
-def board(open_as: Callable[..., Session], clock: FakeClock) -> dict[str, int]:
+def board(open_as: Callable[..., Workspace], clock: FakeClock) -> dict[str, int]:
     """A board with one piece for each alert, and pieces that must stay quiet."""
     s = open_as("pia")
     s.board.set_person("pia", display_name="Pia", roles=["pm"])
@@ -113,7 +113,7 @@ def expected(ids: dict[str, int]) -> set[tuple[str, int | None]]:
     return {(kind, ids[name]) for kind, name in EXPECTED}
 
 
-def test_each_alert_is_raised_once(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_each_alert_is_raised_once(open_as: Callable[..., Workspace], board: dict[str, int]) -> None:
     s = open_as("pia")
     raised = run_checks(s.board)
     events = alerts(s)
@@ -124,7 +124,7 @@ def test_each_alert_is_raised_once(open_as: Callable[..., Session], board: dict[
     assert len(alerts(s)) == len(EXPECTED)
 
 
-def test_alert_data(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_alert_data(open_as: Callable[..., Workspace], board: dict[str, int]) -> None:
     s = open_as("pia")
     run_checks(s.board)
     by_kind = {e.kind: e for e in alerts(s)}
@@ -141,7 +141,7 @@ def test_alert_data(open_as: Callable[..., Session], board: dict[str, int]) -> N
                     "away_note": "out sick"}
 
 
-def test_two_boards_raise_each_alert_once(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_two_boards_raise_each_alert_once(open_as: Callable[..., Workspace], board: dict[str, int]) -> None:
     first, second = open_as("pia"), open_as("wes")
     a = run_checks(first.board)
     b = run_checks(second.board)
@@ -149,7 +149,9 @@ def test_two_boards_raise_each_alert_once(open_as: Callable[..., Session], board
     assert len(alerts(second)) == len(EXPECTED)
 
 
-def test_a_stale_reader_does_not_raise_twice(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_a_stale_reader_does_not_raise_twice(
+    open_as: Callable[..., Workspace], board: dict[str, int]
+) -> None:
     """Two boards that both saw the alerts as pending: the ledger lets only one raise each."""
     first, second = open_as("pia"), open_as("wes")
     pending_first = pending_alerts(first.board)
@@ -161,7 +163,7 @@ def test_a_stale_reader_does_not_raise_twice(open_as: Callable[..., Session], bo
     assert len(alerts(first)) == len(EXPECTED)
 
 
-def test_a_restart_does_not_raise_again(db: Path, open_as: Callable[..., Session], board: dict[str, int],
+def test_a_restart_does_not_raise_again(db: Path, open_as: Callable[..., Workspace], board: dict[str, int],
                                         clock: FakeClock) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -174,7 +176,7 @@ def test_a_restart_does_not_raise_again(db: Path, open_as: Callable[..., Session
 
 
 def test_a_second_process_raises_nothing_more(
-    db: Path, open_as: Callable[..., Session], board: dict[str, int]
+    db: Path, open_as: Callable[..., Workspace], board: dict[str, int]
 ) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -187,7 +189,7 @@ def test_a_second_process_raises_nothing_more(
 
 
 def test_prodboard_check_raises_and_prints(
-    db: Path, open_as: Callable[..., Session], board: dict[str, int]
+    db: Path, open_as: Callable[..., Workspace], board: dict[str, int]
 ) -> None:
     proc = run_cli(db, "check", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -206,7 +208,7 @@ def test_prodboard_check_raises_and_prints(
 
 
 def test_concurrent_processes_raise_each_alert_once(
-    db: Path, open_as: Callable[..., Session], board: dict[str, int]
+    db: Path, open_as: Callable[..., Workspace], board: dict[str, int]
 ) -> None:
     env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_NOW": NOW.isoformat()}
     procs = [
@@ -228,7 +230,7 @@ def test_concurrent_processes_raise_each_alert_once(
 
 
 def test_nothing_for_archived_or_published_pieces(
-    open_as: Callable[..., Session], board: dict[str, int]
+    open_as: Callable[..., Workspace], board: dict[str, int]
 ) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -237,7 +239,7 @@ def test_nothing_for_archived_or_published_pieces(
 
 
 def test_moving_a_due_date_re_arms_the_alert(
-    open_as: Callable[..., Session], board: dict[str, int], clock: FakeClock
+    open_as: Callable[..., Workspace], board: dict[str, int], clock: FakeClock
 ) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -251,7 +253,7 @@ def test_moving_a_due_date_re_arms_the_alert(
     assert run_checks(s.board) == []
 
 
-def test_due_soon_then_overdue(open_as: Callable[..., Session], board: dict[str, int],
+def test_due_soon_then_overdue(open_as: Callable[..., Workspace], board: dict[str, int],
                                clock: FakeClock) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -261,7 +263,7 @@ def test_due_soon_then_overdue(open_as: Callable[..., Session], board: dict[str,
     assert ("alert.overdue", board["due_today"]) in kinds_by_piece(events)
 
 
-def test_nothing_due_soon_outside_the_window(open_as: Callable[..., Session], clock: FakeClock) -> None:
+def test_nothing_due_soon_outside_the_window(open_as: Callable[..., Workspace], clock: FakeClock) -> None:
     s = open_as("pia")
     pid = s.board.create("Tomorrow", stage="draft", due=day(1), imported=True)  # ends in 39 h
     assert run_checks(s.board) == []
@@ -273,7 +275,7 @@ def test_nothing_due_soon_outside_the_window(open_as: Callable[..., Session], cl
 
 
 def test_review_sla_re_arms_on_a_new_review(
-    open_as: Callable[..., Session], board: dict[str, int], clock: FakeClock
+    open_as: Callable[..., Workspace], board: dict[str, int], clock: FakeClock
 ) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -289,7 +291,7 @@ def test_review_sla_re_arms_on_a_new_review(
     assert ("alert.review_overdue", pid) in kinds_by_piece([e for e in alerts(s) if e.id in raised])
 
 
-def test_at_risk_needs_the_owner_away(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_at_risk_needs_the_owner_away(open_as: Callable[..., Workspace], board: dict[str, int]) -> None:
     s = open_as("pia")
     s.board.set_away("hana", False)
     assert not [a for a in pending_alerts(s.board) if a.kind == "alert.at_risk"]
@@ -299,7 +301,7 @@ def test_at_risk_needs_the_owner_away(open_as: Callable[..., Session], board: di
     ]
 
 
-def test_at_risk_re_arms_for_a_new_owner(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_at_risk_re_arms_for_a_new_owner(open_as: Callable[..., Workspace], board: dict[str, int]) -> None:
     s = open_as("pia")
     run_checks(s.board)
     s.board.set_away("wes", True, "on leave")
@@ -310,7 +312,7 @@ def test_at_risk_re_arms_for_a_new_owner(open_as: Callable[..., Session], board:
 
 
 def test_stage_due_dates_derived_from_the_publish_date(
-    tmp_path: Path, open_as: Callable[..., Session]
+    tmp_path: Path, open_as: Callable[..., Workspace]
 ) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text("[board]\nderive_stage_due = true\n")
@@ -330,13 +332,13 @@ def test_stage_due_dates_derived_from_the_publish_date(
     assert [e.data["stage"] for e in alerts(s) if e.id in raised] == ["ideas"]
 
 
-def test_no_stage_due_dates_unless_configured(open_as: Callable[..., Session]) -> None:
+def test_no_stage_due_dates_unless_configured(open_as: Callable[..., Workspace]) -> None:
     s = open_as("pia")
     s.board.create("Late draft", stage="draft", publish_date=day(1), imported=True)
     assert run_checks(s.board) == []
 
 
-def test_only_pieces_that_can_be_late_are_read(open_as: Callable[..., Session]) -> None:
+def test_only_pieces_that_can_be_late_are_read(open_as: Callable[..., Workspace]) -> None:
     """The SQL leaves out archived, published, undated and far-off pieces."""
     s = open_as("pia")
     s.board.create_many(
@@ -351,16 +353,16 @@ def test_only_pieces_that_can_be_late_are_read(open_as: Callable[..., Session]) 
     assert run_checks(s.board) == []  # due in 2 days: neither due soon nor (owner present) at risk
 
 
-def test_alerts_for_is_pure(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_alerts_for_is_pure(open_as: Callable[..., Workspace], board: dict[str, int]) -> None:
     s = open_as("pia")
     piece = s.queries.piece(board["overdue"])
     assert piece is not None
-    found = list(alerts_for(piece, {}, s.workflow, NOW))
+    found = list(timed_alerts(piece, {}, s.workflow, NOW))
     assert [(a.kind, a.key) for a in found] == [("alert.overdue", f"overdue:{piece.id}:{day(-2)}")]
-    assert list(alerts_for(piece, {}, s.workflow, NOW - timedelta(days=10))) == []
+    assert list(timed_alerts(piece, {}, s.workflow, NOW - timedelta(days=10))) == []
 
 
-def test_the_ledger_holds_one_row_per_alert(open_as: Callable[..., Session], board: dict[str, int]) -> None:
+def test_the_ledger_holds_one_row_per_alert(open_as: Callable[..., Workspace], board: dict[str, int]) -> None:
     s = open_as("pia")
     for _ in range(3):
         run_checks(s.board)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from prodboard.core import models
-from prodboard.core.context import Session, open_board
+from prodboard.services.context import Workspace, open_board
+from prodboard.storage import tables as models
 
 
 def one_error_line(err: str) -> str:
@@ -23,7 +23,7 @@ def one_error_line(err: str) -> str:
 
 
 @pytest.fixture
-def board(make_session: Callable[..., Session]) -> Session:
+def board(make_session: Callable[..., Workspace]) -> Workspace:
     """A board with ana (pm, strategist), ben (editor), chloe (writer); opened as ana."""
     s = make_session("ana")
     s.board.set_person("ana", display_name="Ana Ruiz", roles=["pm", "strategist"])
@@ -32,13 +32,13 @@ def board(make_session: Callable[..., Session]) -> Session:
     return s
 
 
-def piece(s: Session, pid: int) -> Any:
+def piece(s: Workspace, pid: int) -> Any:
     found = s.queries.piece(pid)
     assert found is not None
     return found
 
 
-def last_kind(s: Session) -> str:
+def last_kind(s: Workspace) -> str:
     return s.queries.events_since(s.queries.last_event_id() - 1)[0].kind
 
 
@@ -75,7 +75,7 @@ def test_init_demo(cli: Any, db_path: Path) -> None:
 # -- pieces ------------------------------------------------------------------------------------------
 
 
-def test_add(cli: Any, board: Session) -> None:
+def test_add(cli: Any, board: Workspace) -> None:
     code, out, err = cli("add", "Pricing page", "--format", "video", "--stage", "brief",
                          "--owner", "chloe", "--due", "2025-03-01", "--publish", "2025-03-10",
                          "--tag", "seo", "--tag", "pricing", "--channel", "blog", "--reviewer", "ben")
@@ -89,7 +89,7 @@ def test_add(cli: Any, board: Session) -> None:
     assert code == 0 and int(out) == pid + 1 and piece(board, pid + 1).stage == "ideas"
 
 
-def test_add_past_a_gate_is_refused_unless_overridden(cli: Any, board: Session) -> None:
+def test_add_past_a_gate_is_refused_unless_overridden(cli: Any, board: Workspace) -> None:
     code, out, err = cli("add", "Straight to published", "--stage", "published")
     assert code == 1 and out == ""
     line = one_error_line(err)
@@ -103,7 +103,7 @@ def test_add_past_a_gate_is_refused_unless_overridden(cli: Any, board: Session) 
     assert created.data["override"] == "migrated from Trello"
 
 
-def test_move(cli: Any, board: Session) -> None:
+def test_move(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece")
     code, out, err = cli("move", pid, "brief", user="chloe")
     assert (code, out, err) == (0, f"#{pid} → brief\n", "")
@@ -124,7 +124,7 @@ def test_move(cli: Any, board: Session) -> None:
     assert ev.data["override"] == "launch on Monday" and ev.actor == "ana"
 
 
-def test_assign(cli: Any, board: Session) -> None:
+def test_assign(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece")
     code, out, _ = cli("assign", pid, "@chloe")
     assert (code, out) == (0, f"#{pid} → chloe\n")
@@ -136,7 +136,7 @@ def test_assign(cli: Any, board: Session) -> None:
     assert piece(board, pid).owner is None
 
 
-def test_comment(cli: Any, board: Session) -> None:
+def test_comment(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece")
     code, out, err = cli("comment", pid, "Over to @ben and @editor", user="chloe")
     assert (code, err) == (0, "")
@@ -151,7 +151,7 @@ def test_comment(cli: Any, board: Session) -> None:
     assert code == 2 and "needs some text" in one_error_line(err)
 
 
-def test_edit(cli: Any, board: Session) -> None:
+def test_edit(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece")
     code, out, err = cli("edit", pid, "--title", "New title", "--audience", "CMOs", "--tags", "a, b",
                          "--due", "2025-04-01", "--priority", 1, "--cost", 250.5)
@@ -169,7 +169,7 @@ def test_edit(cli: Any, board: Session) -> None:
     assert (p.title, p.key_message) == ("New title", "Ship it")
 
 
-def test_archive_restore_reject(cli: Any, board: Session) -> None:
+def test_archive_restore_reject(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece")
     code, out, _ = cli("archive", pid, "--reason", "duplicate")
     assert (code, out) == (0, f"#{pid} archived\n")
@@ -186,7 +186,7 @@ def test_archive_restore_reject(cli: Any, board: Session) -> None:
     assert code == 2 and "--reason" in err
 
 
-def test_tick(cli: Any, board: Session) -> None:
+def test_tick(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece", stage="optimize", imported=True)
     code, out, _ = cli("tick", pid, "seo", user="chloe")
     assert (code, out) == (0, f"#{pid} seo ticked\n")
@@ -197,7 +197,7 @@ def test_tick(cli: Any, board: Session) -> None:
     assert code == 2 and "unknown checklist item" in one_error_line(err)
 
 
-def test_approve_and_request_changes(cli: Any, board: Session) -> None:
+def test_approve_and_request_changes(cli: Any, board: Workspace) -> None:
     first = board.board.create("First", stage="review", imported=True)
     second = board.board.create("Second", stage="review", imported=True)
     code, _, err = cli("approve", first, user="chloe")
@@ -214,7 +214,7 @@ def test_approve_and_request_changes(cli: Any, board: Session) -> None:
     assert last_kind(board) == "piece.changes_requested"
 
 
-def test_watch(cli: Any, board: Session) -> None:
+def test_watch(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece")
     code, out, _ = cli("watch", pid, user="chloe")
     assert (code, out) == (0, f"#{pid} watched\n") and board.queries.watchers(pid) == {"chloe"}
@@ -225,7 +225,7 @@ def test_watch(cli: Any, board: Session) -> None:
 # -- reading ------------------------------------------------------------------------------------------
 
 
-def test_show(cli: Any, board: Session) -> None:
+def test_show(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Launch 🚀 [bold]x[/b]", owner="chloe", due="2025-05-01")
     board.board.comment(pid, "Ping @ben")
     board.board.move(pid, "brief")
@@ -248,7 +248,7 @@ def test_show(cli: Any, board: Session) -> None:
     assert data["history"][-1]["data"]["changes"]["stage"] == ["ideas", "brief"]
 
 
-def test_ls(cli: Any, board: Session) -> None:
+def test_ls(cli: Any, board: Workspace) -> None:
     a = board.board.create("Alpha", owner="chloe")
     b = board.board.create("Beta", stage="draft", owner="ben", imported=True)
     c = board.board.create("Gamma", stage="draft", imported=True)
@@ -272,7 +272,7 @@ def test_ls(cli: Any, board: Session) -> None:
     assert code == 2 and "unknown stage" in one_error_line(err)
 
 
-def test_log(cli: Any, board: Session) -> None:
+def test_log(cli: Any, board: Workspace) -> None:
     pid = board.board.create("Piece")
     mark = board.queries.last_event_id()
     board.board.comment(pid, "hello")
@@ -289,7 +289,7 @@ def test_log(cli: Any, board: Session) -> None:
     assert events[0]["data"]["body"] == "hello" and events[1]["piece_id"] == pid
 
 
-def test_people(cli: Any, board: Session) -> None:
+def test_people(cli: Any, board: Workspace) -> None:
     code, out, _ = cli("people", "add", "Dev", "--name", "Dev Patel", "--role", "designer", "--role", "sme")
     assert (code, out) == (0, "added dev\n")
     dev = board.queries.person("dev")
@@ -355,7 +355,7 @@ def test_boards_that_cannot_be_opened(cli: Any, tmp_path: Path) -> None:
     assert text_file.read_text() == "just some notes\n"
 
 
-def test_read_only_board(cli: Any, board: Session, db_path: Path) -> None:
+def test_read_only_board(cli: Any, board: Workspace, db_path: Path) -> None:
     board.board.create("Readable")
     board.close()
     db_path.chmod(0o444)
@@ -372,7 +372,7 @@ def test_read_only_board(cli: Any, board: Session, db_path: Path) -> None:
         s.close()
 
 
-def test_bad_input_exits_2(cli: Any, board: Session) -> None:
+def test_bad_input_exits_2(cli: Any, board: Workspace) -> None:
     board.board.create("Piece")
     before = board.queries.last_event_id()
     cases = [
@@ -394,7 +394,7 @@ def test_bad_input_exits_2(cli: Any, board: Session) -> None:
     assert board.queries.last_event_id() == before
 
 
-def test_usage_errors_are_one_line(cli: Any, board: Session) -> None:
+def test_usage_errors_are_one_line(cli: Any, board: Workspace) -> None:
     for args in (("move", "abc", "draft"), ("move", "1"), ("bogus",), ("ls", "--stage")):
         code, out, err = cli(*args)
         assert code == 2 and out == ""

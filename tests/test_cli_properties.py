@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from inprocess import dump, invoke
 
-from prodboard.core.context import open_board
-from prodboard.core.uiconfig import load_ui
-from prodboard.core.workflow import ConfigError, load_workflow
+from prodboard.config.ui import load_ui
+from prodboard.domain.workflow import ConfigError, load_workflow
+from prodboard.services.context import open_board
 
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # CI replays a fixed set of examples (a landing must not hang on a new random find);

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from prodboard.core.context import Session
+from prodboard.services.context import Workspace
 
 WORKERS = 4
 ROUNDS = 100  # transactions per worker, half increments and half moves
@@ -17,8 +17,8 @@ ROUNDS = 100  # transactions per worker, half increments and half moves
 WORKER = r"""
 import json, random, sys, time
 from pathlib import Path
-from prodboard.core.context import open_board
-from prodboard.core.errors import Conflict, Refused
+from prodboard.services.context import open_board
+from prodboard.errors import Conflict, Refused
 
 db, user, rounds, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 pieces = json.loads(sys.argv[5])
@@ -56,7 +56,7 @@ print(json.dumps({"increments": increments, "moves": moves, "conflicts": conflic
 """
 
 
-def test_four_processes_lose_nothing(make_session: Callable[..., Session], db_path: Path,
+def test_four_processes_lose_nothing(make_session: Callable[..., Workspace], db_path: Path,
                                      tmp_path: Path) -> None:
     s = make_session("ana")
     users = [f"w{i}" for i in range(WORKERS)]

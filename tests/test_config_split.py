@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.context import Session, find_config, open_board
-from prodboard.core.uiconfig import Notify, load_ui
-from prodboard.core.workflow import ConfigError
+from prodboard.config.ui import Notify, load_ui
+from prodboard.domain.workflow import ConfigError
+from prodboard.services.context import Workspace, find_config, open_board
 
 
 def personal_path() -> Path:
@@ -36,7 +36,7 @@ def write_team(db_path: Path, text: str) -> Path:
 
 
 @pytest.fixture
-def board(make_session: Callable[..., Session]) -> Session:
+def board(make_session: Callable[..., Workspace]) -> Workspace:
     """An empty board created by ana (its admin), with ben added by her."""
     session = make_session("ana")
     session.board.add_person("ben", "Ben", ["editor"])
@@ -60,7 +60,7 @@ def test_a_file_found_as_both_is_the_teams(tmp_path: Path) -> None:
     assert (files.team, files.personal) == (mine, None)
 
 
-def test_personal_settings_apply_beside_a_team_file(board: Session, db_path: Path) -> None:
+def test_personal_settings_apply_beside_a_team_file(board: Workspace, db_path: Path) -> None:
     write_team(db_path, '[board]\nat_risk_days = 5\n\n[keys]\nnew = "N"\ncomment = "C"\n\n'
                         '[notify]\ntoast_seconds = 20\n')
     write_personal('[keys]\nnew = "M"\n\n[theme]\nname = "gruvbox"\n\n[notify]\ntoasts = false\n')
@@ -77,7 +77,7 @@ def test_personal_settings_apply_beside_a_team_file(board: Session, db_path: Pat
 
 
 def test_personal_workflow_sections_warn_once_and_change_nothing(
-    cli: Any, board: Session, db_path: Path
+    cli: Any, board: Workspace, db_path: Path
 ) -> None:
     write_team(db_path, "[board]\nat_risk_days = 5\n")
     mine = write_personal(
@@ -103,7 +103,7 @@ def test_personal_workflow_sections_warn_once_and_change_nothing(
 @pytest.mark.parametrize(("text", "section"), [("[checklist]\nseo = 'SEO'\n", "[checklist]"),
                                                ("board.at_risk_days = 9\n", "[board]")])
 def test_warning_without_a_team_file_says_where_rules_go(
-    cli: Any, board: Session, db_path: Path, text: str, section: str
+    cli: Any, board: Workspace, db_path: Path, text: str, section: str
 ) -> None:
     write_personal(text)
     code, _, err = cli("ls", user="ben")
@@ -136,7 +136,7 @@ def test_warning_without_a_team_file_says_where_rules_go(
     ],
 )
 def test_bad_personal_file_is_one_line_exit_2(
-    cli: Any, board: Session, db_path: Path, text: str, where: str, why: str
+    cli: Any, board: Workspace, db_path: Path, text: str, where: str, why: str
 ) -> None:
     write_team(db_path, "[board]\nat_risk_days = 5\n")  # today the personal file is skipped
     mine = write_personal(text)
@@ -150,7 +150,7 @@ def test_bad_personal_file_is_one_line_exit_2(
 
 
 def test_a_named_personal_file_that_is_missing_is_an_error(
-    cli: Any, board: Session, tmp_path: Path
+    cli: Any, board: Workspace, tmp_path: Path
 ) -> None:
     missing = tmp_path / "nowhere.toml"
     code, _, err = cli("ls", user="ben", env={"PRODBOARD_USER_CONFIG": str(missing)})

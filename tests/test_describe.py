@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from prodboard.core.alerts import AlertContext, alerts_for, event_text
-from prodboard.core.views import EventView, PersonView
-from prodboard.core.workflow import default_workflow
+from prodboard.domain.values import EventView, PersonView
+from prodboard.domain.workflow import default_workflow
+from prodboard.services.alerts import AlertContext, alerts_for, event_text
 
 WF = default_workflow()
 BEFORE, AFTER = "Newsletter #48: brief for the March launch", "Newsletter #48: brief for the April launch"
@@ -31,7 +31,7 @@ def test_a_burst_of_edits_shows_the_changed_part_too() -> None:
 
 
 def test_change_text() -> None:
-    from prodboard.core.describe import change_text  # here: main has no such function
+    from prodboard.domain.describe import change_text  # here: main has no such function
 
     assert change_text("draft", "final") == "draft → final"
     assert change_text(None, "2025-04-01") == "— → 2025-04-01"

@@ -23,14 +23,14 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.context import Session, open_board
-from prodboard.core.feed import ChangeFeed, FeedLost
-from prodboard.core.views import EventView
+from prodboard.domain.values import EventView
+from prodboard.services.context import Workspace, open_board
+from prodboard.services.feed import ChangeFeed, FeedLost
 
 CLI = [sys.executable, "-c", "from prodboard.cli import main; main()"]
 WRITER = """
 import sys
-from prodboard.core.context import open_board
+from prodboard.services.context import open_board
 s = open_board(sys.argv[1], sys.argv[2])
 for i in range(int(sys.argv[3])):
     s.board.create(f"piece {i}")  # one transaction, one event each
@@ -54,7 +54,7 @@ def feed_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def feed_board(tmp_path: Path, feed_env: dict[str, str]) -> Iterator[Session]:
+def feed_board(tmp_path: Path, feed_env: dict[str, str]) -> Iterator[Workspace]:
     """A board in its own directory with ana, ben and one piece (#1, in Ideas)."""
     folder = tmp_path / "team"
     folder.mkdir()
@@ -66,7 +66,7 @@ def feed_board(tmp_path: Path, feed_env: dict[str, str]) -> Iterator[Session]:
     s.close()
 
 
-def run_cli(s: Session, env: dict[str, str], user: str, *args: str) -> str:
+def run_cli(s: Workspace, env: dict[str, str], user: str, *args: str) -> str:
     proc = subprocess.run(
         [*CLI, "--db", str(s.store.path), "--user", user, *args],
         env=env, capture_output=True, text=True, timeout=60,
@@ -76,7 +76,7 @@ def run_cli(s: Session, env: dict[str, str], user: str, *args: str) -> str:
     return proc.stdout
 
 
-def start_writer(s: Session, env: dict[str, str], count: int, user: str = "ben") -> subprocess.Popen[str]:
+def start_writer(s: Workspace, env: dict[str, str], count: int, user: str = "ben") -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, str(s.store.path), user, str(count)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -103,7 +103,7 @@ def ids(batches: list[list[EventView]]) -> list[int]:
     return [ev.id for batch in batches for ev in batch]
 
 
-def watching(s: Session) -> bool:
+def watching(s: Workspace) -> bool:
     """Whether a watcher of this process watches the board's folder (Linux: an inotify
     watch on the folder's inode, as /proc/self/fdinfo lists it)."""
     inode = f" ino:{s.store.path.parent.stat().st_ino:x} "
@@ -123,7 +123,7 @@ async def eventually(check: Callable[[], bool], what: str) -> None:
         await asyncio.sleep(0.01)
 
 
-async def until_watching(s: Session, watched: bool = True) -> None:
+async def until_watching(s: Workspace, watched: bool = True) -> None:
     """Wait until the feed's watcher watches the board's folder (so a commit from now
     on wakes it), or with ``watched=False`` until it has let go."""
     await eventually(lambda: watching(s) == watched,
@@ -131,7 +131,7 @@ async def until_watching(s: Session, watched: bool = True) -> None:
 
 
 def test_other_process_commits_arrive_in_order_exactly_once(
-    feed_board: Session, feed_env: dict[str, str]
+    feed_board: Workspace, feed_env: dict[str, str]
 ) -> None:
     start = feed_board.queries.last_event_id()
 
@@ -155,7 +155,7 @@ def test_other_process_commits_arrive_in_order_exactly_once(
 
 
 def test_200_events_from_another_process_none_missed_none_repeated(
-    feed_board: Session, feed_env: dict[str, str]
+    feed_board: Workspace, feed_env: dict[str, str]
 ) -> None:
     start = feed_board.queries.last_event_id()
 
@@ -179,7 +179,7 @@ def test_200_events_from_another_process_none_missed_none_repeated(
 
 
 def test_poll_alone_delivers_when_the_watcher_is_off(
-    feed_board: Session, feed_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    feed_board: Workspace, feed_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     start = feed_board.queries.last_event_id()
 
@@ -206,7 +206,7 @@ def test_poll_alone_delivers_when_the_watcher_is_off(
 
 
 def test_a_watcher_that_fails_to_start_leaves_the_poll_in_charge(
-    feed_board: Session, feed_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    feed_board: Workspace, feed_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import watchfiles
 
@@ -230,7 +230,7 @@ def test_a_watcher_that_fails_to_start_leaves_the_poll_in_charge(
     feed.close()
 
 
-def test_same_process_commits_on_other_connections_are_delivered(feed_board: Session) -> None:
+def test_same_process_commits_on_other_connections_are_delivered(feed_board: Workspace) -> None:
     start = feed_board.queries.last_event_id()
 
     async def scenario() -> list[int]:
@@ -246,7 +246,7 @@ def test_same_process_commits_on_other_connections_are_delivered(feed_board: Ses
     assert asyncio.run(scenario()) == [start + 1, start + 2]
 
 
-def test_events_after_the_cursor_come_first_and_poll_pages(feed_board: Session) -> None:
+def test_events_after_the_cursor_come_first_and_poll_pages(feed_board: Workspace) -> None:
     feed = ChangeFeed(feed_board.store, 0, page_size=2)
     first = feed.poll()
     assert [ev.id for ev in first] == [1, 2]
@@ -258,7 +258,7 @@ def test_events_after_the_cursor_come_first_and_poll_pages(feed_board: Session) 
     feed.close()
 
 
-def test_cancelling_the_task_ends_batches_and_its_watcher(feed_board: Session) -> None:
+def test_cancelling_the_task_ends_batches_and_its_watcher(feed_board: Workspace) -> None:
     """A Textual worker is cancelled, not closed: the watcher must stop too, and the
     stream must end without waiting for its (here hourly) poll."""
 
@@ -283,7 +283,7 @@ def test_cancelling_the_task_ends_batches_and_its_watcher(feed_board: Session) -
     asyncio.run(scenario())
 
 
-def test_close_ends_the_stream(feed_board: Session) -> None:
+def test_close_ends_the_stream(feed_board: Workspace) -> None:
     """close() wakes the stream at once: it does not wait for the (here hourly) poll."""
 
     async def scenario() -> None:
@@ -310,7 +310,7 @@ def _remove_board(path: Path) -> None:
             os.remove(f"{path}{suffix}")
 
 
-def test_a_deleted_board_file_raises_feed_lost(feed_board: Session) -> None:
+def test_a_deleted_board_file_raises_feed_lost(feed_board: Workspace) -> None:
     feed = ChangeFeed(feed_board.store, feed_board.queries.last_event_id())
     assert feed.poll() == []
     _remove_board(feed_board.store.path)
@@ -322,7 +322,7 @@ def test_a_deleted_board_file_raises_feed_lost(feed_board: Session) -> None:
     assert not feed_board.store.path.exists()  # the feed did not create a ghost board
 
 
-def test_a_replaced_board_file_raises_feed_lost_in_batches(feed_board: Session, tmp_path: Path) -> None:
+def test_a_replaced_board_file_raises_feed_lost_in_batches(feed_board: Workspace, tmp_path: Path) -> None:
     other = open_board(tmp_path / "other.db", "zed", create=True)
     other.board.create("someone else's board")
     other.close()
@@ -339,7 +339,7 @@ def test_a_replaced_board_file_raises_feed_lost_in_batches(feed_board: Session, 
     asyncio.run(scenario())
 
 
-def test_follow_blocking_delivers_and_closes(feed_board: Session, feed_env: dict[str, str]) -> None:
+def test_follow_blocking_delivers_and_closes(feed_board: Workspace, feed_env: dict[str, str]) -> None:
     start = feed_board.queries.last_event_id()
     feed = ChangeFeed(feed_board.store, start, poll_interval=WATCHER_ONLY)
     got: list[int] = []
@@ -376,7 +376,7 @@ FOLLOW_CLI = [sys.executable, "-c", (
 class Follower:
     """``prodboard log --follow`` in a subprocess, its lines read by a thread."""
 
-    def __init__(self, s: Session, env: dict[str, str], *extra: str) -> None:
+    def __init__(self, s: Workspace, env: dict[str, str], *extra: str) -> None:
         self.proc = subprocess.Popen(
             [*FOLLOW_CLI, "--db", str(s.store.path), "--user", "ana", "log", "--follow", *extra],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -418,7 +418,7 @@ class Follower:
 
 
 def test_log_follow_json_prints_other_processes_events(
-    feed_board: Session, feed_env: dict[str, str]
+    feed_board: Workspace, feed_env: dict[str, str]
 ) -> None:
     backlog = feed_board.queries.last_event_id()
     follower = Follower(feed_board, feed_env, "--json")
@@ -439,7 +439,7 @@ def test_log_follow_json_prints_other_processes_events(
 
 
 def test_log_follow_stops_on_ctrl_c_with_status_130(
-    feed_board: Session, feed_env: dict[str, str]
+    feed_board: Workspace, feed_env: dict[str, str]
 ) -> None:
     follower = Follower(feed_board, feed_env)
     try:
@@ -452,7 +452,7 @@ def test_log_follow_stops_on_ctrl_c_with_status_130(
 
 
 def test_log_follow_reports_a_deleted_board_in_one_line(
-    feed_board: Session, feed_env: dict[str, str]
+    feed_board: Workspace, feed_env: dict[str, str]
 ) -> None:
     follower = Follower(feed_board, feed_env)
     try:
@@ -470,7 +470,7 @@ def test_log_follow_reports_a_deleted_board_in_one_line(
 
 def test_feed_and_alerts_do_not_import_textual(feed_env: dict[str, str]) -> None:
     code = (
-        "import sys, prodboard.core.feed, prodboard.core.alerts\n"
+        "import sys, prodboard.services.feed, prodboard.services.alerts\n"
         "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
         "assert not bad, bad\n"
     )

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from terminal import run_in_a_terminal
 
-from prodboard.core.alerts import load_inbox
-from prodboard.core.context import Session, open_board
-from prodboard.core.errors import BadInput, NotFound, Refused
-from prodboard.core.identity import is_admin
+from prodboard.domain.identity import is_admin
+from prodboard.errors import BadInput, NotFound, Refused
+from prodboard.services.alerts import load_inbox
+from prodboard.services.context import Workspace, open_board
 
 BAD_HANDLES = ["bad name!", "kim\x1bc", "-dash", "dot.", "émile", "9lives", "a" * 33, "@"]
 
@@ -27,7 +27,7 @@ def one_error_line(err: str) -> str:
 
 
 @pytest.fixture
-def team(make_session: Callable[..., Session]) -> Session:
+def team(make_session: Callable[..., Workspace]) -> Workspace:
     """ana made the board (its admin) and added ed (admin), ben (editor), chloe (writer)
     and hana (writer), all through `people add`. Returned: ana's session."""
     ana = make_session("ana")
@@ -38,16 +38,16 @@ def team(make_session: Callable[..., Session]) -> Session:
     return ana
 
 
-def event_count(s: Session) -> int:
+def event_count(s: Workspace) -> int:
     return s.queries.last_event_id()
 
 
-def handles(s: Session) -> list[str]:
+def handles(s: Workspace) -> list[str]:
     return [p.handle for p in s.queries.people()]
 
 
 # -- who you are -----------------------------------------------------------------------------
-def test_an_unknown_user_is_refused_naming_the_closest_handles(cli: Any, team: Session) -> None:
+def test_an_unknown_user_is_refused_naming_the_closest_handles(cli: Any, team: Workspace) -> None:
     before = event_count(team)
     for args in (("ls",), ("add", "Typo piece"), ("people",), ("inbox",)):
         code, out, err = cli(*args, user="bne")
@@ -58,7 +58,7 @@ def test_an_unknown_user_is_refused_naming_the_closest_handles(cli: Any, team: S
 
 
 @pytest.mark.parametrize("typo", ["bne", "bad name!", "BEN2"])
-def test_a_typo_never_joins_the_board(cli: Any, team: Session, typo: str) -> None:
+def test_a_typo_never_joins_the_board(cli: Any, team: Workspace, typo: str) -> None:
     before = (event_count(team), handles(team))
     code, _, err = cli("comment", 1, "hello", user=typo)
     assert code == 2, err
@@ -69,7 +69,7 @@ def test_a_typo_never_joins_the_board(cli: Any, team: Session, typo: str) -> Non
 
 @pytest.mark.parametrize("bad", BAD_HANDLES)
 def test_one_handle_rule_for_people_add_join_and_init(
-    cli: Any, team: Session, tmp_path: Path, bad: str
+    cli: Any, team: Workspace, tmp_path: Path, bad: str
 ) -> None:
     before = (event_count(team), handles(team))
     with pytest.raises(BadInput, match="not a valid handle"):
@@ -86,7 +86,7 @@ def test_one_handle_rule_for_people_add_join_and_init(
     assert (event_count(team), handles(team)) == before
 
 
-def test_the_os_login_is_a_guest_who_may_read_but_not_write(cli: Any, team: Session) -> None:
+def test_the_os_login_is_a_guest_who_may_read_but_not_write(cli: Any, team: Workspace) -> None:
     pid = team.board.create("Q3 pricing page")
     zoe = {"LOGNAME": "zoe"}
     for args in (("ls",), ("show", pid), ("log",), ("people",)):
@@ -102,7 +102,7 @@ def test_the_os_login_is_a_guest_who_may_read_but_not_write(cli: Any, team: Sess
     assert event_count(team) == before
 
 
-def test_the_bare_command_tells_a_guest_to_join_in_one_line(cli: Any, team: Session) -> None:
+def test_the_bare_command_tells_a_guest_to_join_in_one_line(cli: Any, team: Workspace) -> None:
     env = {**os.environ, "PRODBOARD_DB": str(cli.db_path), "LOGNAME": "zoe"}
     env.pop("PRODBOARD_USER", None)
     code, err = run_in_a_terminal([], env)
@@ -115,7 +115,7 @@ def test_the_bare_command_tells_a_guest_to_join_in_one_line(cli: Any, team: Sess
 
 # -- joining ---------------------------------------------------------------------------------
 def test_join_records_person_joined_and_alerts_the_admins(
-    cli: Any, team: Session, make_session: Callable[..., Session]
+    cli: Any, team: Workspace, make_session: Callable[..., Workspace]
 ) -> None:
     code, out, err = cli("join", "--name", "Zoe Ng", user=None, env={"LOGNAME": "Zoe"})
     assert (code, out, err) == (0, "joined as zoe\n", "")
@@ -134,7 +134,7 @@ def test_join_records_person_joined_and_alerts_the_admins(
     assert code == 0, err
 
 
-def test_join_with_user_joins_as_that_handle_only(cli: Any, team: Session) -> None:
+def test_join_with_user_joins_as_that_handle_only(cli: Any, team: Workspace) -> None:
     code, out, _ = cli("join", user="kim")
     assert (code, out) == (0, "joined as kim\n")
     code, _, err = cli("join", "kim2", user="lee")  # no argument names someone else
@@ -142,7 +142,7 @@ def test_join_with_user_joins_as_that_handle_only(cli: Any, team: Session) -> No
 
 
 def test_a_closed_board_takes_newcomers_only_from_an_admin(
-    cli: Any, team: Session, tmp_path: Path
+    cli: Any, team: Workspace, tmp_path: Path
 ) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text("[board]\nopen_join = false\n")
@@ -170,7 +170,7 @@ def test_a_closed_board_takes_newcomers_only_from_an_admin(
     pytest.param(("people", "back", "ed"), id="mark-someone-else-back"),
     pytest.param(("people", "add", "dev"), id="add-a-person"),
 ])
-def test_a_non_admin_cannot_change_the_team(cli: Any, team: Session, args: tuple[str, ...]) -> None:
+def test_a_non_admin_cannot_change_the_team(cli: Any, team: Workspace, args: tuple[str, ...]) -> None:
     team.board.set_away("ed", True, "on leave")
     before = (event_count(team), [p.to_json() for p in team.queries.people()])
     code, out, err = cli(*args, user="ben")
@@ -179,14 +179,14 @@ def test_a_non_admin_cannot_change_the_team(cli: Any, team: Session, args: tuple
     assert (event_count(team), [p.to_json() for p in team.queries.people()]) == before
 
 
-def test_promoting_oneself_does_not_open_the_gate_override(cli: Any, team: Session) -> None:
+def test_promoting_oneself_does_not_open_the_gate_override(cli: Any, team: Workspace) -> None:
     pid = team.board.create("Straight to Optimize", stage="draft", imported=True)
     cli("people", "set", "hana", "--roles", "pm,editor", user="hana")
     code, _, err = cli("move", pid, "published", "--override", "trust me", user="hana")
     assert code == 1 and "may override a gate" in err
 
 
-def test_anyone_may_mark_themselves_away_and_back(cli: Any, team: Session) -> None:
+def test_anyone_may_mark_themselves_away_and_back(cli: Any, team: Workspace) -> None:
     code, out, err = cli("people", "away", "chloe", "--note", "out sick", user="chloe")
     assert (code, out, err) == (0, "chloe is away\n", "")
     me = team.queries.person("chloe")
@@ -200,7 +200,7 @@ def test_anyone_may_mark_themselves_away_and_back(cli: Any, team: Session) -> No
 
 
 def test_each_admin_change_is_an_event_naming_before_and_after(
-    cli: Any, team: Session, make_session: Callable[..., Session]
+    cli: Any, team: Workspace, make_session: Callable[..., Workspace]
 ) -> None:
     start = event_count(team)
     assert cli("people", "set", "ben", "--roles", "editor,pm")[0] == 0
@@ -232,7 +232,7 @@ def test_each_admin_change_is_an_event_naming_before_and_after(
     assert event_count(team) == start + 5
 
 
-def test_the_last_admin_keeps_the_role(cli: Any, team: Session) -> None:
+def test_the_last_admin_keeps_the_role(cli: Any, team: Workspace) -> None:
     assert cli("people", "set", "ed", "--roles", "writer")[0] == 0
     before = event_count(team)
     code, _, err = cli("people", "set", "ana", "--roles", "writer")
@@ -242,7 +242,7 @@ def test_the_last_admin_keeps_the_role(cli: Any, team: Session) -> None:
     assert ana is not None and ana.roles == ("admin",)
 
 
-def test_admin_roles_come_from_the_config(cli: Any, team: Session, tmp_path: Path) -> None:
+def test_admin_roles_come_from_the_config(cli: Any, team: Workspace, tmp_path: Path) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text('[board]\nadmin_roles = ["editor"]\n')
     env = {"PRODBOARD_CONFIG": str(config)}
@@ -297,7 +297,7 @@ def test_the_demo_lead_is_admin_and_init_does_not_join(tmp_path: Path, cli: Any)
 
 # -- the core, without the command line --------------------------------------------------------
 def test_the_board_refuses_a_guest_and_names_the_admins(
-    team: Session, make_session: Callable[..., Session]
+    team: Workspace, make_session: Callable[..., Workspace]
 ) -> None:
     with pytest.raises(NotFound, match="unknown person 'zoe'"):
         make_session("zoe")

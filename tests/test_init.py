@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import prodboard
-from prodboard.core.context import default_db_path, open_board
-from prodboard.core.errors import StoreError
+from prodboard.errors import StoreError
+from prodboard.services.context import default_db_path, open_board
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,9 +17,9 @@ import pytest
 from inprocess import dump, invoke
 from terminal import run_in_a_terminal
 
-from prodboard.core.context import Session, open_board
-from prodboard.core.errors import BadInput
-from prodboard.core.workflow import ConfigError
+from prodboard.domain.workflow import ConfigError
+from prodboard.errors import BadInput
+from prodboard.services.context import Workspace, open_board
 
 # Raw in output: C0 controls but tab/newline, DEL, C1 (ESC included).
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -58,7 +58,7 @@ def raw_cli(db: Path, args: list[bytes], stdin: bytes = b"", env: dict[str, str]
 
 
 @pytest.fixture
-def team(make_session: Callable[..., Session]) -> Session:
+def team(make_session: Callable[..., Workspace]) -> Workspace:
     """ana (admin, pm), ben (editor), gus (writer) and one piece; opened as ana."""
     s = make_session("ana")
     s.board.set_person("ana", display_name="Ana", roles=["pm", "admin"])
@@ -71,7 +71,7 @@ def team(make_session: Callable[..., Session]) -> Session:
 # -- item 3: escape sequences -----------------------------------------------------------------
 
 
-def test_osc52_in_roles_is_stored_clean_and_never_printed(cli: Any, team: Session) -> None:
+def test_osc52_in_roles_is_stored_clean_and_never_printed(cli: Any, team: Workspace) -> None:
     code, out, err = cli("people", "set", "gus", "--roles", OSC52)
     assert (code, err) == (0, ""), err
     assert team.queries.person("gus").roles == ("producer",)  # type: ignore[union-attr]
@@ -84,7 +84,7 @@ def test_osc52_in_roles_is_stored_clean_and_never_printed(cli: Any, team: Sessio
     assert "52;c" not in out and not RAW_CONTROL.search(out)
 
 
-def test_people_add_does_not_echo_an_escape(cli: Any, team: Session) -> None:
+def test_people_add_does_not_echo_an_escape(cli: Any, team: Workspace) -> None:
     code, out, err = cli("people", "add", "kim\x1bc")  # a control character: not a handle
     assert (code, out) == (2, "")
     assert not RAW_CONTROL.search(one_error_line(err)) and "kim" in err
@@ -100,13 +100,13 @@ def test_people_add_does_not_echo_an_escape(cli: Any, team: Session) -> None:
     ("title", "stored"),
     [("\x1b[31mred\x1b[0m", "red"), ("x\x1b]0;pwned\x07y", "xy"), ("a\x9b2Jb", "ab")],
 )
-def test_titles_lose_whole_sequences(cli: Any, team: Session, title: str, stored: str) -> None:
+def test_titles_lose_whole_sequences(cli: Any, team: Workspace, title: str, stored: str) -> None:
     code, out, err = cli("add", title)
     assert code == 0, err
     assert team.queries.piece(int(out)).title == stored  # type: ignore[union-attr]
 
 
-def test_every_stored_field_is_cleaned(team: Session) -> None:
+def test_every_stored_field_is_cleaned(team: Workspace) -> None:
     b = team.board
     pid = b.create("Piece", tags=["seo\x1b]0;t\x07", "x\x9b1m"], channels=["email\x1bc"])
     b.edit(pid, {"audience": "CMOs\x1b[2J", "key_message": "k\x1bP1$r\x1b\\"})
@@ -125,7 +125,7 @@ def test_every_stored_field_is_cleaned(team: Session) -> None:
 
 
 def test_json_output_holds_no_controls_even_from_an_older_board(
-    cli: Any, team: Session, db_path: Path
+    cli: Any, team: Workspace, db_path: Path
 ) -> None:
     """Rows written before cleaning existed still reach people --json / log --json clean."""
     conn = sqlite3.connect(db_path)
@@ -160,7 +160,7 @@ def test_json_output_holds_no_controls_even_from_an_older_board(
         ("comment", str(INT64_MAX + 1), "hi"),
     ],
 )
-def test_ids_beyond_int64_are_one_line(team: Session, db_path: Path, args: tuple[str, ...]) -> None:
+def test_ids_beyond_int64_are_one_line(team: Workspace, db_path: Path, args: tuple[str, ...]) -> None:
     before = dump(db_path)
     code, out, err = invoke(list(args), db_path)
     assert (code, out) == (2, "")
@@ -168,19 +168,19 @@ def test_ids_beyond_int64_are_one_line(team: Session, db_path: Path, args: tuple
     assert dump(db_path) == before
 
 
-def test_ids_beyond_int64_in_a_real_process(cli: Any, team: Session, db_path: Path) -> None:
+def test_ids_beyond_int64_in_a_real_process(cli: Any, team: Workspace, db_path: Path) -> None:
     before = dump(db_path)
     code, out, err = cli("show", str(2**63))
     assert (code, out) == (2, "") and "out of range" in one_error_line(err)
     assert dump(db_path) == before
 
 
-def test_the_largest_id_is_just_not_found(cli: Any, team: Session) -> None:
+def test_the_largest_id_is_just_not_found(cli: Any, team: Workspace) -> None:
     code, _, err = cli("show", str(INT64_MAX))
     assert code == 2 and "no piece" in one_error_line(err)
 
 
-def test_user_that_is_not_utf8(team: Session, db_path: Path) -> None:
+def test_user_that_is_not_utf8(team: Workspace, db_path: Path) -> None:
     before = dump(db_path)
     code, out, err = raw_cli(db_path, [b"--user", b"\xff", b"add", b"x"])
     assert (code, out) == (2, b"")
@@ -190,7 +190,7 @@ def test_user_that_is_not_utf8(team: Session, db_path: Path) -> None:
     assert dump(db_path) == before
 
 
-def test_stdin_that_is_not_utf8(team: Session, db_path: Path) -> None:
+def test_stdin_that_is_not_utf8(team: Workspace, db_path: Path) -> None:
     before = dump(db_path)
     for env in ({}, {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "0"}, {"LC_ALL": "C"}):
         code, out, err = raw_cli(db_path, [b"comment", b"1", b"-"], stdin=b"ok \xff\xfe bad", env=env)
@@ -212,7 +212,7 @@ def test_stdin_that_is_not_utf8(team: Session, db_path: Path) -> None:
         ("PRODBOARD_WATCH", "maybe"),
     ],
 )
-def test_bad_settings_are_named_not_clamped(team: Session, db_path: Path, name: str,
+def test_bad_settings_are_named_not_clamped(team: Workspace, db_path: Path, name: str,
                                             value: str) -> None:
     before = dump(db_path)
     for args in (["ls"], ["add", "Piece"], ["check"]):
@@ -222,7 +222,7 @@ def test_bad_settings_are_named_not_clamped(team: Session, db_path: Path, name: 
     assert dump(db_path) == before
 
 
-def test_a_bad_setting_in_a_real_process(cli: Any, team: Session, db_path: Path) -> None:
+def test_a_bad_setting_in_a_real_process(cli: Any, team: Workspace, db_path: Path) -> None:
     before = dump(db_path)
     code, out, err = cli("add", "Piece", env={"PRODBOARD_BUSY_TIMEOUT_MS": "abc"})
     assert (code, out) == (2, "")
@@ -230,7 +230,7 @@ def test_a_bad_setting_in_a_real_process(cli: Any, team: Session, db_path: Path)
     assert dump(db_path) == before
 
 
-def test_good_settings_still_work(cli: Any, team: Session) -> None:
+def test_good_settings_still_work(cli: Any, team: Workspace) -> None:
     env = {"PRODBOARD_BUSY_TIMEOUT_MS": "200", "PRODBOARD_POLL_INTERVAL": "0.05",
            "PRODBOARD_NOW": "2026-11-20T09:00:00Z", "PRODBOARD_WATCH": "off"}
     code, out, err = cli("add", "Pinned", env=env)
@@ -238,7 +238,7 @@ def test_good_settings_still_work(cli: Any, team: Session) -> None:
     assert cli("show", out.strip(), "--json")[1].count("2026-11-20T09:00:00") >= 1
 
 
-def test_negative_schema_version_is_not_a_board(cli: Any, team: Session, db_path: Path) -> None:
+def test_negative_schema_version_is_not_a_board(cli: Any, team: Workspace, db_path: Path) -> None:
     team.close()
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA user_version = -5")
@@ -249,7 +249,7 @@ def test_negative_schema_version_is_not_a_board(cli: Any, team: Session, db_path
     assert "not a prodboard database" in one_error_line(err)
 
 
-def test_costs_must_be_finite(cli: Any, team: Session, db_path: Path) -> None:
+def test_costs_must_be_finite(cli: Any, team: Workspace, db_path: Path) -> None:
     before = dump(db_path)
     for value in ("1e400", "nan", "inf", "-inf", "1e13", "-1"):
         code, out, err = invoke(["edit", "1", "--cost", value], db_path)
@@ -265,7 +265,7 @@ def test_costs_must_be_finite(cli: Any, team: Session, db_path: Path) -> None:
         team.board.edit(1, {"priority": float("inf")})
 
 
-def test_an_argument_with_a_newline_is_still_one_line(cli: Any, team: Session, tmp_path: Path,
+def test_an_argument_with_a_newline_is_still_one_line(cli: Any, team: Workspace, tmp_path: Path,
                                                       db_path: Path) -> None:
     cases = [
         ["--db", str(tmp_path / "no\nsuch" / "b.db"), "ls"],
@@ -299,7 +299,7 @@ def test_an_argument_with_a_newline_is_still_one_line(cli: Any, team: Session, t
         ("[board]\ndue_soon_hours = -inf\n", "board.due_soon_hours"),
     ],
 )
-def test_config_numbers_are_bounded(team: Session, db_path: Path, tmp_path: Path,
+def test_config_numbers_are_bounded(team: Workspace, db_path: Path, tmp_path: Path,
                                     toml: str, key: str) -> None:
     config = tmp_path / "team.toml"
     config.write_text(toml, encoding="utf-8")
@@ -311,7 +311,7 @@ def test_config_numbers_are_bounded(team: Session, db_path: Path, tmp_path: Path
     assert dump(db_path) == before
 
 
-def test_a_bad_config_number_in_a_real_process(cli: Any, team: Session, db_path: Path,
+def test_a_bad_config_number_in_a_real_process(cli: Any, team: Workspace, db_path: Path,
                                                tmp_path: Path) -> None:
     config = tmp_path / "team.toml"
     config.write_text("[board]\ndue_soon_hours = nan\n", encoding="utf-8")
@@ -322,7 +322,7 @@ def test_a_bad_config_number_in_a_real_process(cli: Any, team: Session, db_path:
     assert dump(db_path) == before
 
 
-def test_config_text_is_cleaned(team: Session, tmp_path: Path, db_path: Path) -> None:
+def test_config_text_is_cleaned(team: Workspace, tmp_path: Path, db_path: Path) -> None:
     config = tmp_path / "team.toml"
     config.write_text('[board]\nname = "Team \\u001b]0;t\\u0007board"\napprover_roles = '
                       '["editor\\u001b[31m"]\n[checklist]\nseo = "SEO\\u009b2J"\n', encoding="utf-8")
@@ -335,7 +335,7 @@ def test_config_text_is_cleaned(team: Session, tmp_path: Path, db_path: Path) ->
         s.close()
 
 
-def test_unknown_theme_is_a_config_error(team: Session, tmp_path: Path, db_path: Path) -> None:
+def test_unknown_theme_is_a_config_error(team: Workspace, tmp_path: Path, db_path: Path) -> None:
     from prodboard.tui.app import make_app
 
     config = tmp_path / "team.toml"
@@ -357,7 +357,7 @@ def test_unknown_theme_is_a_config_error(team: Session, tmp_path: Path, db_path:
         s.close()
 
 
-def test_unknown_theme_stops_the_board_in_one_line(team: Session, tmp_path: Path, db_path: Path) -> None:
+def test_unknown_theme_stops_the_board_in_one_line(team: Workspace, tmp_path: Path, db_path: Path) -> None:
     config = tmp_path / "team.toml"
     config.write_text('[theme]\nname = "nonexistent"\n', encoding="utf-8")
     env = {**os.environ, "PRODBOARD_DB": str(db_path), "PRODBOARD_USER": "ana",
@@ -372,7 +372,7 @@ def test_unknown_theme_stops_the_board_in_one_line(team: Session, tmp_path: Path
 # -- smaller defects -------------------------------------------------------------------------------
 
 
-def test_the_board_refuses_to_start_without_a_terminal(team: Session, db_path: Path) -> None:
+def test_the_board_refuses_to_start_without_a_terminal(team: Workspace, db_path: Path) -> None:
     before = dump(db_path)
     env = {**os.environ, "PRODBOARD_DB": str(db_path), "PRODBOARD_USER": "ana"}
     try:
@@ -385,7 +385,7 @@ def test_the_board_refuses_to_start_without_a_terminal(team: Session, db_path: P
     assert dump(db_path) == before
 
 
-def test_unknown_formats_are_refused_unless_free(cli: Any, team: Session, db_path: Path,
+def test_unknown_formats_are_refused_unless_free(cli: Any, team: Workspace, db_path: Path,
                                                  tmp_path: Path) -> None:
     before = dump(db_path)
     code, out, err = cli("add", "Episode 1", "--format", "podcast")
@@ -404,7 +404,7 @@ def test_unknown_formats_are_refused_unless_free(cli: Any, team: Session, db_pat
 
 
 def test_unknown_filter_keys_are_named() -> None:
-    from prodboard.tui.model import Filter
+    from prodboard.tui.board_state import Filter
 
     with pytest.raises(BadInput) as info:
         Filter.parse("launch foo:bar")
@@ -413,9 +413,9 @@ def test_unknown_filter_keys_are_named() -> None:
     assert (flt.owner, flt.tag, flt.text) == ("ana", "seo", "10:30")
 
 
-async def test_the_board_filter_says_so_and_keeps_the_text(team: Session) -> None:
+async def test_the_board_filter_says_so_and_keeps_the_text(team: Workspace) -> None:
     from prodboard.tui.app import make_app
-    from prodboard.tui.forms import FilterForm
+    from prodboard.tui.screens.forms import FilterForm
 
     app = make_app(team, live=False)
     async with app.run_test(size=(120, 35), notifications=True) as pilot:

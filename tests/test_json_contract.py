@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.context import Session
+from prodboard.services.context import Workspace
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "json.md"
 NOW = "2026-11-20T09:00:00+00:00"
@@ -98,7 +98,7 @@ def check_object(value: Any, name: str, where: str) -> None:
 
 
 @pytest.fixture
-def full_board(make_session: Callable[..., Session]) -> dict[str, int]:
+def full_board(make_session: Callable[..., Workspace]) -> dict[str, int]:
     """Every kind of object at least once: a comment, a request for changes, an alert."""
     ana = make_session("ana")
     ana.board.set_person("ana", roles=["admin", "pm", "editor"])

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.context import open_board
-from prodboard.core.feed import ChangeFeed
-from prodboard.core.store import file_uri
+from prodboard.services.context import open_board
+from prodboard.services.feed import ChangeFeed
+from prodboard.storage.store import file_uri
 
 FOLDERS = ["team#1", "100%", "%41b", "what?", "with space", "café ünï", "a?b#c%20d"]
 

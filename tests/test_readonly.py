@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.context import open_board
-from prodboard.core.errors import Busy
-from prodboard.core.feed import ChangeFeed
-from prodboard.core.store import Store
+from prodboard.errors import Busy
+from prodboard.services.context import open_board
+from prodboard.services.feed import ChangeFeed
+from prodboard.storage.store import Store
 
 OWNER, READER = 47011, 47012  # two people who share no group
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
@@ -33,7 +33,7 @@ as_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs ro
 # everything the command needs, then become the user before the board is touched.
 _AS_USER = """
 import os, sys
-import prodboard.cli, prodboard.core.alerts, prodboard.core.feed, prodboard.core.checks
+import prodboard.cli, prodboard.services.alerts, prodboard.services.feed, prodboard.services.checks
 import sqlalchemy.dialects.sqlite.pysqlite, sqlite3, json, encodings.idna
 uid = int(sys.argv[1])
 sys.argv = ["prodboard", *sys.argv[2:]]
@@ -114,7 +114,7 @@ def test_a_reader_sees_what_an_open_board_has_not_checkpointed(shared: Path) -> 
     holder = subprocess.Popen(
         [sys.executable, "-c", _AS_USER.replace(
             "prodboard.cli.main()",
-            "from prodboard.core.context import open_board\n"
+            "from prodboard.services.context import open_board\n"
             "s = open_board(__import__('pathlib').Path(sys.argv[1]), 'ana')\n"
             "s.board.create('Only in the WAL')\n"
             "print('ready', flush=True)\n"
@@ -150,7 +150,7 @@ def test_a_wal_with_changes_but_no_shm_is_one_clear_line(cli: Any, db_path: Path
     """After a crash the -wal may hold commits; if -shm is gone, reading would mean
     creating it: say so instead."""
     assert cli("init")[0] == 0
-    code = ("import os, sys\nfrom pathlib import Path\nfrom prodboard.core.context import open_board\n"
+    code = ("import os, sys\nfrom pathlib import Path\nfrom prodboard.services.context import open_board\n"
             f"s = open_board(Path({str(db_path)!r}), 'ana')\ns.board.create('In the WAL')\n"
             "os.kill(os.getpid(), 9)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
@@ -203,11 +203,11 @@ def test_a_readers_feed_delivers_through_the_watcher(make_session: Any, db_path:
 
         task = asyncio.create_task(collect())
         await asyncio.sleep(0.3)
-        code = ("from pathlib import Path\nfrom prodboard.core.store import Store\n"
-                "from prodboard.core.board import Board\n"
-                "from prodboard.core.workflow import default_workflow\n"
+        code = ("from pathlib import Path\nfrom prodboard.storage.store import Store\n"
+                "from prodboard.services.commands import Commands\n"
+                "from prodboard.domain.workflow import default_workflow\n"
                 f"st = Store(Path({str(db_path)!r}), readonly=False, busy_ms=5000)\n"
-                "Board(st, default_workflow(), 'ana').create('second')\nst.close()\n")
+                "Commands(st, default_workflow(), 'ana').create('second')\nst.close()\n")
         proc = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", code],
                                        capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr

@@ -10,15 +10,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from prodboard.core.alerts import load_inbox
-from prodboard.core.checks import run_checks
-from prodboard.core.clock import parse_utc
-from prodboard.core.context import Session, open_board
+from prodboard.domain.clock import parse_utc
+from prodboard.services.alerts import load_inbox
+from prodboard.services.checks import run_checks
+from prodboard.services.context import Workspace, open_board
 
 TEAM = {"hana": "writer", "ben": "writer", "dev": "writer", "eve": "editor"}
 
 
-def team(make_session: Callable[..., Session]) -> Session:
+def team(make_session: Callable[..., Workspace]) -> Workspace:
     """A board created by ana (pm) with the people of TEAM added explicitly."""
     ana = make_session("ana")
     ana.board.set_person("ana", roles=["admin", "pm"])
@@ -27,12 +27,12 @@ def team(make_session: Callable[..., Session]) -> Session:
     return ana
 
 
-def heard(session: Session, handle: str) -> list[int]:
+def heard(session: Workspace, handle: str) -> list[int]:
     """Every event id in ``handle``'s unread alerts, oldest first."""
     return [eid for a in load_inbox(session, handle).alerts for eid in a.event_ids]
 
 
-def test_alerts_survive_reassignment(make_session: Callable[..., Session]) -> None:
+def test_alerts_survive_reassignment(make_session: Callable[..., Workspace]) -> None:
     ana = team(make_session)
     pid = ana.board.create("Newsletter #48", owner="hana")
     comment = ana.board.comment(pid, "first draft looks thin")
@@ -48,7 +48,7 @@ def test_alerts_survive_reassignment(make_session: Callable[..., Session]) -> No
     assert reasons == {"dev": "owner", "hana": "previous_owner"}
 
 
-def test_a_new_owner_does_not_inherit_old_events(make_session: Callable[..., Session]) -> None:
+def test_a_new_owner_does_not_inherit_old_events(make_session: Callable[..., Workspace]) -> None:
     ana = team(make_session)
     mine = ana.board.create("Ben's own piece", owner="ben")
     ana.board.comment(mine, "kick-off")
@@ -64,7 +64,7 @@ def test_a_new_owner_does_not_inherit_old_events(make_session: Callable[..., Ses
 
 
 def test_time_alerts_keep_the_owner_they_were_raised_for(
-    make_session: Callable[..., Session],
+    make_session: Callable[..., Workspace],
 ) -> None:
     ana = team(make_session)
     pid = ana.board.create("Late piece", owner="ben", due="2025-01-10")
@@ -75,7 +75,7 @@ def test_time_alerts_keep_the_owner_they_were_raised_for(
     assert raised not in heard(ana, "dev")
 
 
-def test_a_refused_command_writes_no_recipients(make_session: Callable[..., Session],
+def test_a_refused_command_writes_no_recipients(make_session: Callable[..., Workspace],
                                                 db_path: Path) -> None:
     ana = team(make_session)
     pid = ana.board.create("Gated", owner="ben")
@@ -91,7 +91,7 @@ def test_a_refused_command_writes_no_recipients(make_session: Callable[..., Sess
     assert orphans == 0
 
 
-def test_the_migration_backfills_from_the_log(make_session: Callable[..., Session],
+def test_the_migration_backfills_from_the_log(make_session: Callable[..., Workspace],
                                              db_path: Path) -> None:
     ana = team(make_session)
     pid = ana.board.create("Old piece", owner="hana")
@@ -120,8 +120,8 @@ def test_the_migration_backfills_from_the_log(make_session: Callable[..., Sessio
 WRITER = r"""
 import random, sys
 from pathlib import Path
-from prodboard.core.context import open_board
-from prodboard.core.errors import ProdboardError
+from prodboard.services.context import open_board
+from prodboard.errors import ProdboardError
 
 db, me, seed, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rng = random.Random(seed)
@@ -165,7 +165,7 @@ s.close()
 
 
 def test_count_equals_inbox_json_after_1000_events_from_4_writers(
-    make_session: Callable[..., Session], db_path: Path,
+    make_session: Callable[..., Workspace], db_path: Path,
     cli: Callable[..., tuple[int, str, str]], tmp_path: Path,
 ) -> None:
     ana = team(make_session)
@@ -202,7 +202,7 @@ def test_count_equals_inbox_json_after_1000_events_from_4_writers(
 
 
 def test_the_alert_level_filters_the_stored_recipients_at_read_time(
-    make_session: Callable[..., Session],
+    make_session: Callable[..., Workspace],
 ) -> None:
     ana = team(make_session)
     hers = ana.board.create("Hana's piece", owner="hana")

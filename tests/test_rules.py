@@ -1,4 +1,4 @@
-"""The production rules, each through the Board commands on a board file of its own."""
+"""The production rules, each through the Commands on a board file of its own."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fakes import FakeClock
 
-from prodboard.core.context import Session, open_board
-from prodboard.core.errors import BadInput, Refused
-from prodboard.core.views import EventView
+from prodboard.domain.values import EventView
+from prodboard.errors import BadInput, Refused
+from prodboard.services.context import Workspace, open_board
 
 START = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 BRIEF = {
@@ -29,11 +29,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def open_as(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Session]]:
+def open_as(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Workspace]]:
     """``open_as(user, config=None)``: a session on the test board as ``user``."""
-    opened: list[Session] = []
+    opened: list[Workspace] = []
 
-    def make(user: str, config: Path | None = None) -> Session:
+    def make(user: str, config: Path | None = None) -> Workspace:
         session = open_board(tmp_path / "board.db", user, config=config, create=True, clock=clock)
         opened.append(session)
         return session
@@ -44,7 +44,7 @@ def open_as(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Session]
 
 
 @pytest.fixture
-def team(open_as: Callable[..., Session]) -> Callable[[str], Session]:
+def team(open_as: Callable[..., Workspace]) -> Callable[[str], Workspace]:
     """The team on the board; ``team(handle)`` is that person's session."""
     pm = open_as("pia")
     pm.board.set_person("pia", display_name="Pia PM", roles=["pm"])
@@ -55,7 +55,7 @@ def team(open_as: Callable[..., Session]) -> Callable[[str], Session]:
     pm.board.set_person("eve", delegate="dan")
     sessions = {"pia": pm}
 
-    def get(handle: str) -> Session:
+    def get(handle: str) -> Workspace:
         if handle not in sessions:
             sessions[handle] = open_as(handle)
         return sessions[handle]
@@ -63,11 +63,11 @@ def team(open_as: Callable[..., Session]) -> Callable[[str], Session]:
     return get
 
 
-def last_event(s: Session, piece_id: int) -> EventView:
+def last_event(s: Workspace, piece_id: int) -> EventView:
     return s.queries.history(piece_id)[-1]
 
 
-def piece_in(s: Session, stage: str, **fields: Any) -> int:
+def piece_in(s: Workspace, stage: str, **fields: Any) -> int:
     """A piece placed straight into ``stage`` as an import (which skips the gates)."""
     fields.setdefault("owner", "wes")
     return s.board.create(f"Piece in {stage}", stage=stage, imported=True, **fields)
@@ -76,7 +76,7 @@ def piece_in(s: Session, stage: str, **fields: Any) -> int:
 # -- the brief gate ------------------------------------------------------------------
 
 
-def test_brief_gate_names_the_missing_fields_then_passes(team: Callable[[str], Session]) -> None:
+def test_brief_gate_names_the_missing_fields_then_passes(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "brief", audience="Heads of content")
     with pytest.raises(Refused) as exc:
@@ -93,14 +93,14 @@ def test_brief_gate_names_the_missing_fields_then_passes(team: Callable[[str], S
     assert s.board.move(pid, "draft").stage == "draft"
 
 
-def test_a_blank_answer_does_not_count(team: Callable[[str], Session]) -> None:
+def test_a_blank_answer_does_not_count(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "brief", **{**BRIEF, "business_goal": "   "})
     with pytest.raises(Refused, match="business goal"):
         s.board.move(pid, "draft")
 
 
-def test_skipping_stages_checks_every_gate_on_the_way(team: Callable[[str], Session]) -> None:
+def test_skipping_stages_checks_every_gate_on_the_way(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "ideas")
     with pytest.raises(Refused) as exc:
@@ -116,13 +116,13 @@ def test_skipping_stages_checks_every_gate_on_the_way(team: Callable[[str], Sess
     assert s.board.move(pid, "review").stage == "review"
 
 
-def test_the_ideas_stage_has_no_gate(team: Callable[[str], Session]) -> None:
+def test_the_ideas_stage_has_no_gate(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "ideas")
     assert s.board.move(pid, "brief").stage == "brief"
 
 
-def test_backward_moves_are_never_gated(team: Callable[[str], Session]) -> None:
+def test_backward_moves_are_never_gated(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "scheduled")  # nothing filled in, nothing ticked
     assert s.board.move(pid, "optimize").stage == "optimize"
@@ -130,14 +130,14 @@ def test_backward_moves_are_never_gated(team: Callable[[str], Session]) -> None:
     assert s.board.move(pid, "ideas").stage == "ideas"
 
 
-def test_moving_to_the_same_stage_is_refused(team: Callable[[str], Session]) -> None:
+def test_moving_to_the_same_stage_is_refused(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "draft")
     with pytest.raises(Refused, match="already in Draft"):
         s.board.move(pid, "draft")
 
 
-def test_an_archived_piece_cannot_move(team: Callable[[str], Session]) -> None:
+def test_an_archived_piece_cannot_move(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "draft")
     s.board.archive(pid, "dropped")
@@ -148,7 +148,7 @@ def test_an_archived_piece_cannot_move(team: Callable[[str], Session]) -> None:
 # -- approval ------------------------------------------------------------------------
 
 
-def test_approval_by_an_editor_moves_the_piece_on(team: Callable[[str], Session]) -> None:
+def test_approval_by_an_editor_moves_the_piece_on(team: Callable[[str], Workspace]) -> None:
     pid = piece_in(team("wes"), "review", reviewers=["eve"])
     eve = team("eve")
     piece = eve.board.approve(pid)
@@ -159,7 +159,7 @@ def test_approval_by_an_editor_moves_the_piece_on(team: Callable[[str], Session]
     assert ev.data["delegated"] is False and ev.changes["stage"] == ["review", "optimize"]
 
 
-def test_approval_by_a_non_reviewer_is_refused(team: Callable[[str], Session]) -> None:
+def test_approval_by_a_non_reviewer_is_refused(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "review", reviewers=["eve"])
     for who in ("wes", "sam", "pia"):
@@ -168,13 +168,13 @@ def test_approval_by_a_non_reviewer_is_refused(team: Callable[[str], Session]) -
     assert wes.queries.piece(pid).stage == "review"  # type: ignore[union-attr]
 
 
-def test_approval_outside_review_is_refused(team: Callable[[str], Session]) -> None:
+def test_approval_outside_review_is_refused(team: Callable[[str], Workspace]) -> None:
     pid = piece_in(team("wes"), "draft")
     with pytest.raises(Refused, match="not in Review"):
         team("eve").board.approve(pid)
 
 
-def test_a_plain_move_out_of_review_needs_the_approval(team: Callable[[str], Session]) -> None:
+def test_a_plain_move_out_of_review_needs_the_approval(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "review")
     with pytest.raises(Refused, match="review gate"):
@@ -182,7 +182,7 @@ def test_a_plain_move_out_of_review_needs_the_approval(team: Callable[[str], Ses
 
 
 def test_delegated_approval_only_after_the_review_deadline(
-    team: Callable[[str], Session], clock: FakeClock
+    team: Callable[[str], Workspace], clock: FakeClock
 ) -> None:
     pid = piece_in(team("wes"), "review", reviewers=["eve"])
     dan = team("dan")  # eve's delegate, not an editor
@@ -199,7 +199,7 @@ def test_delegated_approval_only_after_the_review_deadline(
 
 
 def test_a_delegate_of_someone_else_may_not_approve(
-    team: Callable[[str], Session], clock: FakeClock
+    team: Callable[[str], Workspace], clock: FakeClock
 ) -> None:
     pid = piece_in(team("wes"), "review", reviewers=["sam"])  # dan is eve's delegate, not sam's
     clock.advance(hours=72)
@@ -208,7 +208,7 @@ def test_a_delegate_of_someone_else_may_not_approve(
 
 
 def test_the_review_deadline_counts_from_entering_review(
-    team: Callable[[str], Session], clock: FakeClock
+    team: Callable[[str], Workspace], clock: FakeClock
 ) -> None:
     wes = team("wes")
     pid = piece_in(wes, "draft", reviewers=["eve"], **BRIEF)
@@ -219,7 +219,7 @@ def test_the_review_deadline_counts_from_entering_review(
         team("dan").board.approve(pid)
 
 
-def test_an_approval_lapses_when_the_piece_goes_back(team: Callable[[str], Session]) -> None:
+def test_an_approval_lapses_when_the_piece_goes_back(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "review", reviewers=["eve"])
     team("eve").board.approve(pid)
@@ -233,7 +233,7 @@ def test_an_approval_lapses_when_the_piece_goes_back(team: Callable[[str], Sessi
 # -- request changes, revision rounds ---------------------------------------------------
 
 
-def test_request_changes_needs_a_note(team: Callable[[str], Session]) -> None:
+def test_request_changes_needs_a_note(team: Callable[[str], Workspace]) -> None:
     pid = piece_in(team("wes"), "review")
     eve = team("eve")
     for note in ("", "   "):
@@ -243,7 +243,7 @@ def test_request_changes_needs_a_note(team: Callable[[str], Session]) -> None:
 
 
 def test_request_changes_sends_back_to_draft_as_a_revision_round(
-    team: Callable[[str], Session]
+    team: Callable[[str], Workspace]
 ) -> None:
     pid = piece_in(team("wes"), "review")
     eve = team("eve")
@@ -255,13 +255,13 @@ def test_request_changes_sends_back_to_draft_as_a_revision_round(
     assert "revision_limit_exceeded" not in ev.data
 
 
-def test_request_changes_outside_review_is_refused(team: Callable[[str], Session]) -> None:
+def test_request_changes_outside_review_is_refused(team: Callable[[str], Workspace]) -> None:
     pid = piece_in(team("wes"), "draft")
     with pytest.raises(Refused, match="not in Review"):
         team("eve").board.request_changes(pid, "more")
 
 
-def test_a_plain_move_back_from_review_is_a_revision_round(team: Callable[[str], Session]) -> None:
+def test_a_plain_move_back_from_review_is_a_revision_round(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "review")
     assert wes.board.move(pid, "draft").revision_rounds == 1
@@ -270,7 +270,7 @@ def test_a_plain_move_back_from_review_is_a_revision_round(team: Callable[[str],
     assert wes.queries.piece(pid).revision_rounds == 1  # type: ignore[union-attr]
 
 
-def _rounds(team: Callable[[str], Session], fmt: str, rounds: int) -> list[EventView]:
+def _rounds(team: Callable[[str], Workspace], fmt: str, rounds: int) -> list[EventView]:
     wes, eve = team("wes"), team("eve")
     pid = piece_in(wes, "review", format=fmt, **BRIEF)
     out = []
@@ -282,7 +282,7 @@ def _rounds(team: Callable[[str], Session], fmt: str, rounds: int) -> list[Event
 
 
 def test_revision_limit_of_a_blog_post_is_exceeded_on_the_third_round(
-    team: Callable[[str], Session]
+    team: Callable[[str], Workspace]
 ) -> None:
     events = _rounds(team, "blog post", 3)
     assert [e.data["revision"] for e in events] == [1, 2, 3]
@@ -291,19 +291,19 @@ def test_revision_limit_of_a_blog_post_is_exceeded_on_the_third_round(
 
 
 def test_revision_limit_of_a_campaign_is_exceeded_on_the_fourth_round(
-    team: Callable[[str], Session]
+    team: Callable[[str], Workspace]
 ) -> None:
     events = _rounds(team, "campaign", 4)
     assert ["revision_limit_exceeded" in e.data for e in events] == [False, False, False, True]
     assert events[3].data["revision_limit_exceeded"] == 3
 
 
-def test_every_round_past_the_limit_is_flagged(team: Callable[[str], Session]) -> None:
+def test_every_round_past_the_limit_is_flagged(team: Callable[[str], Workspace]) -> None:
     events = _rounds(team, "newsletter", 4)  # the default limit: 2
     assert ["revision_limit_exceeded" in e.data for e in events] == [False, False, True, True]
 
 
-def test_revision_limit_from_the_config(tmp_path: Path, open_as: Callable[..., Session]) -> None:
+def test_revision_limit_from_the_config(tmp_path: Path, open_as: Callable[..., Workspace]) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text('[board]\nrevision_limit = 0\n[formats."blog post"]\nrevision_limit = 1\n')
     s = open_as("pia", config=config)
@@ -318,7 +318,7 @@ def test_revision_limit_from_the_config(tmp_path: Path, open_as: Callable[..., S
 # -- reject -------------------------------------------------------------------------
 
 
-def test_reject_archives_with_a_reason(team: Callable[[str], Session]) -> None:
+def test_reject_archives_with_a_reason(team: Callable[[str], Workspace]) -> None:
     pid = piece_in(team("wes"), "review")
     eve = team("eve")
     with pytest.raises(BadInput, match="reason"):
@@ -335,7 +335,7 @@ def test_reject_archives_with_a_reason(team: Callable[[str], Session]) -> None:
 # -- the pre-publish checklist -------------------------------------------------------------
 
 
-def test_checklist_gate_lists_the_unticked_items(team: Callable[[str], Session]) -> None:
+def test_checklist_gate_lists_the_unticked_items(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "optimize")
     wes.board.tick(pid, "brand_voice")
@@ -349,7 +349,7 @@ def test_checklist_gate_lists_the_unticked_items(team: Callable[[str], Session])
     assert wes.board.move(pid, "scheduled").stage == "scheduled"
 
 
-def test_each_tick_records_who_and_when(team: Callable[[str], Session], clock: FakeClock) -> None:
+def test_each_tick_records_who_and_when(team: Callable[[str], Workspace], clock: FakeClock) -> None:
     wes = team("wes")
     pid = piece_in(wes, "optimize")
     clock.advance(minutes=5)
@@ -365,7 +365,7 @@ def test_each_tick_records_who_and_when(team: Callable[[str], Session], clock: F
     assert last_event(wes, pid).kind == "checklist.unticked"
 
 
-def test_checklist_per_format(team: Callable[[str], Session]) -> None:
+def test_checklist_per_format(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "optimize", format="social post")
     with pytest.raises(Refused) as exc:
@@ -378,7 +378,7 @@ def test_checklist_per_format(team: Callable[[str], Session]) -> None:
     assert wes.board.move(pid, "scheduled").stage == "scheduled"
 
 
-def test_checklist_per_format_from_the_config(tmp_path: Path, open_as: Callable[..., Session]) -> None:
+def test_checklist_per_format_from_the_config(tmp_path: Path, open_as: Callable[..., Workspace]) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text(
         '[checklist]\nfact_check = "Facts checked by an SME"\n'
@@ -394,7 +394,7 @@ def test_checklist_per_format_from_the_config(tmp_path: Path, open_as: Callable[
 # -- overrides --------------------------------------------------------------------------
 
 
-def test_override_by_a_writer_is_refused(team: Callable[[str], Session]) -> None:
+def test_override_by_a_writer_is_refused(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "brief")
     with pytest.raises(Refused, match="only pm or strategist may override"):
@@ -402,7 +402,7 @@ def test_override_by_a_writer_is_refused(team: Callable[[str], Session]) -> None
     assert wes.queries.piece(pid).stage == "brief"  # type: ignore[union-attr]
 
 
-def test_override_by_a_pm_is_recorded_with_its_reason(team: Callable[[str], Session]) -> None:
+def test_override_by_a_pm_is_recorded_with_its_reason(team: Callable[[str], Workspace]) -> None:
     pia = team("pia")
     pid = piece_in(pia, "brief")
     piece = pia.board.move(pid, "scheduled", override="Launch day; brief agreed in the kickoff")
@@ -413,14 +413,14 @@ def test_override_by_a_pm_is_recorded_with_its_reason(team: Callable[[str], Sess
     assert ev.data["overridden"] == ["brief", "approval", "checklist"]
 
 
-def test_an_override_needs_a_written_reason(team: Callable[[str], Session]) -> None:
+def test_an_override_needs_a_written_reason(team: Callable[[str], Workspace]) -> None:
     pia = team("pia")
     pid = piece_in(pia, "brief")
     with pytest.raises(BadInput, match="give a reason"):  # not the gate's refusal
         pia.board.move(pid, "draft", override="   ")
 
 
-def test_no_override_is_recorded_when_no_gate_failed(team: Callable[[str], Session]) -> None:
+def test_no_override_is_recorded_when_no_gate_failed(team: Callable[[str], Workspace]) -> None:
     pia = team("pia")
     pid = piece_in(pia, "brief", **BRIEF)
     pia.board.move(pid, "draft", override="just in case")
@@ -449,7 +449,7 @@ name = "Done"
 """
 
 
-def test_stage_wip_limit_warns_in_the_event(tmp_path: Path, open_as: Callable[..., Session]) -> None:
+def test_stage_wip_limit_warns_in_the_event(tmp_path: Path, open_as: Callable[..., Workspace]) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text(WIP_CONFIG)
     s = open_as("pia", config=config)
@@ -464,7 +464,7 @@ def test_stage_wip_limit_warns_in_the_event(tmp_path: Path, open_as: Callable[..
     assert last_event(s, created).data["wip_exceeded"]["count"] == 4
 
 
-def test_person_wip_limit_warns_in_the_event(tmp_path: Path, open_as: Callable[..., Session]) -> None:
+def test_person_wip_limit_warns_in_the_event(tmp_path: Path, open_as: Callable[..., Workspace]) -> None:
     config = tmp_path / "prodboard.toml"
     config.write_text(WIP_CONFIG.replace("wip = 2", "wip = 0"))
     s = open_as("pia", config=config)
@@ -487,7 +487,7 @@ def test_person_wip_limit_warns_in_the_event(tmp_path: Path, open_as: Callable[.
     assert "person_wip_exceeded" not in last_event(s, ids[0]).data
 
 
-def test_no_wip_warning_without_limits(team: Callable[[str], Session]) -> None:
+def test_no_wip_warning_without_limits(team: Callable[[str], Workspace]) -> None:
     wes = team("wes")
     pid = piece_in(wes, "ideas")
     wes.board.move(pid, "brief")
@@ -498,7 +498,7 @@ def test_no_wip_warning_without_limits(team: Callable[[str], Session]) -> None:
 # -- availability -------------------------------------------------------------------------
 
 
-def test_people_away_and_back(team: Callable[[str], Session]) -> None:
+def test_people_away_and_back(team: Callable[[str], Workspace]) -> None:
     pia = team("pia")
     pia.board.set_away("eve", True, "out sick", delegate="sam")
     eve = pia.queries.person("eve")
@@ -513,7 +513,7 @@ def test_people_away_and_back(team: Callable[[str], Session]) -> None:
         pia.board.set_away("nobody", True)
 
 
-def test_request_changes_needs_a_reviewer(team: Callable[[str], Session]) -> None:
+def test_request_changes_needs_a_reviewer(team: Callable[[str], Workspace]) -> None:
     s = team("wes")
     pid = piece_in(s, "review")
     with pytest.raises(Refused, match="may request changes"):
@@ -521,7 +521,7 @@ def test_request_changes_needs_a_reviewer(team: Callable[[str], Session]) -> Non
     assert s.queries.piece(pid).stage == "review"  # type: ignore[union-attr]
 
 
-def test_nobody_approves_their_own_piece(team: Callable[[str], Session]) -> None:
+def test_nobody_approves_their_own_piece(team: Callable[[str], Workspace]) -> None:
     eve = team("eve")  # an editor
     pid = piece_in(eve, "review", owner="eve")
     with pytest.raises(Refused, match="your own piece"):

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from prodboard.core import models
-from prodboard.core.context import open_board
-from prodboard.core.errors import BadInput, Busy, ProdboardError, StoreError
-from prodboard.core.store import open_store
+from prodboard.errors import BadInput, Busy, ProdboardError, StoreError
+from prodboard.services.context import open_board
+from prodboard.storage import tables as models
+from prodboard.storage.store import open_store
 
 V1_TABLES = [
     models.Meta, models.Person, models.Piece, models.Comment, models.Event, models.ReadCursor,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prodboard.core.text import clean, clean_line, has_surrogates, one_line
+from prodboard.domain.text import clean, clean_line, has_surrogates, one_line
 
 # What must never survive: C0 controls but tab/newline, DEL, C1 (ESC included), surrogates.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, TextArea
 
-from prodboard.core.context import Session, open_board
+from prodboard.services.context import Workspace, open_board
 from prodboard.tui.app import ProdboardApp, make_app
 
 NOW = "2026-11-20T09:00:00+00:00"
@@ -41,11 +41,11 @@ def board_db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def open_as(board_db: Path) -> Iterator[Callable[..., Session]]:
+def open_as(board_db: Path) -> Iterator[Callable[..., Workspace]]:
     """Open the demo board as someone (closed after the test)."""
-    sessions: list[Session] = []
+    sessions: list[Workspace] = []
 
-    def opener(user: str = "ana", **kw: object) -> Session:
+    def opener(user: str = "ana", **kw: object) -> Workspace:
         s = open_board(board_db, user, **kw)  # type: ignore[arg-type]
         sessions.append(s)
         return s
@@ -56,7 +56,7 @@ def open_as(board_db: Path) -> Iterator[Callable[..., Session]]:
 
 
 @pytest.fixture
-def app_as(open_as: Callable[..., Session]) -> Callable[..., ProdboardApp]:
+def app_as(open_as: Callable[..., Workspace]) -> Callable[..., ProdboardApp]:
     """A board app for someone, without the live feed unless asked."""
 
     def make(user: str = "ana", live: bool = False, **kw: object) -> ProdboardApp:

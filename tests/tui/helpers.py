@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from prodboard.core.alerts import Alert
+from prodboard.services.alerts import Alert
 from prodboard.tui.app import ProdboardApp
 
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
-from prodboard.core.context import Session
+from prodboard.services.context import Workspace
 from prodboard.tui.app import BOARD_BINDINGS, ProdboardApp
-from prodboard.tui.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
-from prodboard.tui.help import HelpScreen
-from prodboard.tui.piece_screen import PieceScreen
+from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
+from prodboard.tui.screens.help import HelpScreen
+from prodboard.tui.screens.piece import PieceScreen
 
 AppMaker = Callable[..., ProdboardApp]
 SIZE = (120, 35)
@@ -53,7 +53,7 @@ async def test_arrows_and_hjkl_move_the_focus(app_as: AppMaker) -> None:
 
 
 async def test_shift_right_moves_the_piece_and_keeps_the_focus(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("chloe")
     async with app.run_test(size=SIZE) as pilot:
@@ -71,7 +71,7 @@ async def test_shift_right_moves_the_piece_and_keeps_the_focus(
 
 
 async def test_refused_move_leaves_the_piece_and_says_why(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -84,7 +84,7 @@ async def test_refused_move_leaves_the_piece_and_says_why(
 
 
 async def test_shift_up_down_reorder_within_the_stage(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as()
     async with app.run_test(size=SIZE) as pilot:
@@ -100,7 +100,7 @@ async def test_shift_up_down_reorder_within_the_stage(
         assert [c.id for c in app.model.columns["ideas"]] == order
 
 
-async def test_new_piece_form_creates_a_piece(app_as: AppMaker, open_as: Callable[..., Session]) -> None:
+async def test_new_piece_form_creates_a_piece(app_as: AppMaker, open_as: Callable[..., Workspace]) -> None:
     app = app_as()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("l")  # brief column
@@ -132,7 +132,7 @@ async def test_new_piece_form_keeps_input_when_refused(app_as: AppMaker) -> None
 
 
 async def test_edit_conflict_keeps_the_form_and_names_the_field(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -151,7 +151,7 @@ async def test_edit_conflict_keeps_the_form_and_names_the_field(
 
 
 async def test_edit_merges_when_fields_do_not_overlap(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as()
     async with app.run_test(size=SIZE) as pilot:
@@ -165,7 +165,7 @@ async def test_edit_merges_when_fields_do_not_overlap(
         assert piece is not None and piece.audience == "Ops leads" and piece.tags == ("seo", "q1")
 
 
-async def test_comment_and_assign_keys(app_as: AppMaker, open_as: Callable[..., Session]) -> None:
+async def test_comment_and_assign_keys(app_as: AppMaker, open_as: Callable[..., Workspace]) -> None:
     app = app_as()
     async with app.run_test(size=SIZE) as pilot:
         await go_to(app, pilot, 2)
@@ -203,7 +203,7 @@ async def test_filter_and_clear(app_as: AppMaker) -> None:
 
 
 async def test_open_piece_screen_tick_comment_and_history(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("gus")
     async with app.run_test(size=SIZE) as pilot:
@@ -230,7 +230,7 @@ async def test_open_piece_screen_tick_comment_and_history(
 
 
 async def test_approve_request_changes_and_override(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ben")  # an editor
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -257,7 +257,7 @@ async def test_approve_request_changes_and_override(
 
 
 async def test_override_by_a_manager_is_recorded(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ana")  # strategist + pm
     async with app.run_test(size=SIZE) as pilot:
@@ -329,7 +329,7 @@ async def test_remapped_key(app_as: AppMaker, tmp_path: object, monkeypatch: obj
 
 
 async def test_read_only_board_opens_with_a_notice(
-    board_db: object, app_as: AppMaker, open_as: Callable[..., Session]
+    board_db: object, app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     import os
     from pathlib import Path
@@ -355,7 +355,7 @@ async def test_owner_select_lists_people(app_as: AppMaker) -> None:
 
 
 async def test_a_move_someone_else_made_first_is_a_conflict(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("chloe")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -368,7 +368,7 @@ async def test_a_move_someone_else_made_first_is_a_conflict(
 
 
 async def test_my_own_quick_moves_are_not_conflicts(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ana")
     async with app.run_test(size=SIZE) as pilot:
@@ -393,7 +393,7 @@ async def test_override_key_checks_first(app_as: AppMaker) -> None:
         assert any("No gate blocks" in t for t in toasts(app))
 
 
-async def test_checklist_tab_takes_the_keys(app_as: AppMaker, open_as: Callable[..., Session]) -> None:
+async def test_checklist_tab_takes_the_keys(app_as: AppMaker, open_as: Callable[..., Workspace]) -> None:
     app = app_as("gus")
     async with app.run_test(size=SIZE) as pilot:
         await go_to(app, pilot, 12)
@@ -407,7 +407,7 @@ async def test_checklist_tab_takes_the_keys(app_as: AppMaker, open_as: Callable[
 
 
 async def test_a_big_last_stage_loads_after_the_first_paint(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     open_as("ana").board.create_many(
         [{"title": f"Old post {i}", "stage": "published"} for i in range(700)])
@@ -425,7 +425,7 @@ async def test_a_big_last_stage_loads_after_the_first_paint(
 
 
 async def test_piece_screen_decisions_share_the_boards_checks(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ben")  # an editor: may approve, may not override
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from prodboard.core.context import Session
+from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
-from prodboard.tui.forms import ReasonForm
-from prodboard.tui.piece_screen import PieceScreen
+from prodboard.tui.screens.forms import ReasonForm
+from prodboard.tui.screens.piece import PieceScreen
 
 AppMaker = Callable[..., ProdboardApp]
 SIZE = (120, 35)
@@ -30,7 +30,7 @@ def toasts(app: ProdboardApp) -> list[tuple[str, str]]:
 
 
 async def test_request_changes_outside_review_refuses_before_asking(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ben")  # an editor: may request changes, but only on a piece in review
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -58,7 +58,7 @@ async def test_request_changes_by_someone_not_allowed_refuses_before_asking(
 
 
 async def test_a_blank_note_is_refused_in_the_form(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ben")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -76,7 +76,7 @@ async def test_a_blank_note_is_refused_in_the_form(
 
 
 async def test_a_blank_override_reason_asks_for_a_reason(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ana")  # may override
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -97,7 +97,7 @@ async def test_a_blank_override_reason_asks_for_a_reason(
 
 
 async def test_refusals_and_conflicts_are_titled_for_what_they_are(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as("ana")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -114,7 +114,7 @@ async def test_refusals_and_conflicts_are_titled_for_what_they_are(
 
 
 async def test_a_locked_board_is_titled_busy(
-    board_db: Path, app_as: AppMaker, open_as: Callable[..., Session],
+    board_db: Path, app_as: AppMaker, open_as: Callable[..., Workspace],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PRODBOARD_BUSY_TIMEOUT_MS", "200")
@@ -134,7 +134,7 @@ async def test_a_locked_board_is_titled_busy(
 
 
 def test_the_command_line_asks_for_a_reason_too(
-    board_db: Path, cli: Callable[..., tuple[int, str, str]], open_as: Callable[..., Session]
+    board_db: Path, cli: Callable[..., tuple[int, str, str]], open_as: Callable[..., Workspace]
 ) -> None:
     code, _, err = cli("move", 5, "draft", "--override", "  ", user="ana")
     assert code == 2 and err.strip().endswith("give a reason for the override")

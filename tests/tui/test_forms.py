@@ -12,11 +12,11 @@ from typing import Any
 from textual.screen import Screen
 from textual.widgets import Input, Select
 
-from prodboard.core.context import Session, open_board
-from prodboard.core.views import PieceView
+from prodboard.domain.values import PieceView
+from prodboard.services.context import Workspace, open_board
 from prodboard.tui.app import ProdboardApp, make_app
-from prodboard.tui.forms import FilterForm, FormScreen, PieceForm
-from prodboard.tui.piece_screen import PieceScreen
+from prodboard.tui.screens.forms import FilterForm, FormScreen, PieceForm
+from prodboard.tui.screens.piece import PieceScreen
 
 AppMaker = Callable[..., ProdboardApp]
 SIZE = (80, 24)
@@ -41,7 +41,7 @@ async def press_and_close(app: ProdboardApp, pilot: object, key: str, base: Scre
     assert app.screen is base, key
 
 
-def variants(session: Session) -> list[PieceView]:
+def variants(session: Workspace) -> list[PieceView]:
     """One piece per stage, and every unassigned one: each branch the forms and the
     decisions take (gate or none, review, last stage, owner or none)."""
     pieces = session.queries.pieces()
@@ -51,7 +51,7 @@ def variants(session: Session) -> list[PieceView]:
 
 
 async def test_every_form_from_the_board(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     """The edit form on every piece, the others on each kind of piece. ana (strategist,
     pm) may override but not approve: nothing she opens and cancels, and no edit she
@@ -75,13 +75,13 @@ async def test_every_form_from_the_board(
     assert {p.id: p for p in open_as().queries.pieces()} == before
 
 
-def approvals(session: Session) -> int:
+def approvals(session: Workspace) -> int:
     q = session.queries
     return sum(e.kind == "piece.approved" for p in q.pieces() for e in q.history(p.id))
 
 
 async def test_every_form_from_the_piece_screen(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     """On each kind of piece, as ben, an editor: he approves and requests changes for real."""
     before = approvals(open_as())
@@ -101,7 +101,7 @@ async def test_every_form_from_the_piece_screen(
 
 
 async def test_an_unassigned_piece_can_be_given_an_owner_and_back(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     unassigned = next(p for p in open_as().queries.pieces() if p.owner is None)
     app = app_as("ana")
@@ -143,7 +143,7 @@ async def test_forms_on_an_empty_board(tmp_path: Path) -> None:
 
 
 async def test_forms_for_a_person_who_just_joined(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     open_as("ana").board.add_person("zoe", "Zoe Quinn", ["writer"])
     app = app_as("zoe")
@@ -164,7 +164,7 @@ async def test_forms_for_a_person_who_just_joined(
 
 
 async def test_a_read_only_board_opens_only_the_filter(
-    board_db: Path, app_as: AppMaker, open_as: Callable[..., Session]
+    board_db: Path, app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     before = open_as().queries.pieces()
     os.chmod(board_db, 0o444)

@@ -13,13 +13,13 @@ import pytest
 from textual.widgets import Input, Select
 from textual.widgets._toast import Toast
 
-from prodboard.core.alerts import load_inbox
-from prodboard.core.context import open_board
-from prodboard.core.describe import describe_event
+from prodboard.domain.describe import describe_event
+from prodboard.services.alerts import load_inbox
+from prodboard.services.context import open_board
 from prodboard.tui.app import ProdboardApp, make_app
-from prodboard.tui.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
-from prodboard.tui.inbox import InboxScreen
-from prodboard.tui.piece_screen import PieceScreen
+from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
+from prodboard.tui.screens.inbox import InboxScreen
+from prodboard.tui.screens.piece import PieceScreen
 
 from .helpers import until
 from .screen_text import HOSTILE, OSC, assert_shown_literally, record_actions

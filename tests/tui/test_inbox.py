@@ -11,13 +11,13 @@ from pathlib import Path
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
-from prodboard.core.context import Session
+from prodboard.services.context import Workspace
 from prodboard.tui.app import make_app
-from prodboard.tui.inbox import InboxScreen
-from prodboard.tui.piece_screen import PieceScreen
+from prodboard.tui.screens.inbox import InboxScreen
+from prodboard.tui.screens.piece import PieceScreen
 
 
-async def test_inbox_shows_its_newest_rows_and_hint_at_80x24(open_as: Callable[..., Session]) -> None:
+async def test_inbox_shows_its_newest_rows_and_hint_at_80x24(open_as: Callable[..., Workspace]) -> None:
     open_as("chloe").board.mark_read(open_as().queries.last_event_id())
     for i in range(16):  # two people taking turns: sixteen alerts, no burst merges them
         open_as("ben" if i % 2 else "ana").board.comment(10, f"@chloe point {i}")
@@ -44,7 +44,7 @@ NOTE = "Tighten the intro; cite the Q3 figures"
 
 
 async def test_the_request_for_changes_note_reaches_every_face(
-    open_as: Callable[..., Session], board_db: Path
+    open_as: Callable[..., Workspace], board_db: Path
 ) -> None:
     chloe = open_as("chloe")
     chloe.board.mark_read(chloe.queries.last_event_id())

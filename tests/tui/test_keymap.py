@@ -10,14 +10,14 @@ import pytest
 from textual.widgets import Button, DataTable, TextArea
 from textual.widgets._footer import FooterKey
 
-from prodboard.core.context import Session
-from prodboard.core.workflow import ConfigError
+from prodboard.domain.workflow import ConfigError
+from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
-from prodboard.tui.forms import CommentForm, PieceForm
-from prodboard.tui.help import HelpScreen
-from prodboard.tui.inbox import InboxScreen
-from prodboard.tui.keys import bindings_by_id, registry
-from prodboard.tui.piece_screen import PieceScreen
+from prodboard.tui.bindings import bindings_by_id, registry
+from prodboard.tui.screens.forms import CommentForm, PieceForm
+from prodboard.tui.screens.help import HelpScreen
+from prodboard.tui.screens.inbox import InboxScreen
+from prodboard.tui.screens.piece import PieceScreen
 
 AppMaker = Callable[..., ProdboardApp]
 SIZE = (120, 35)
@@ -88,7 +88,7 @@ async def test_inbox_open_remapped(app_as: AppMaker, personal: Callable[[str], P
 
 
 async def test_form_save_remapped(app_as: AppMaker, personal: Callable[[str], Path],
-                                  open_as: Callable[..., Session]) -> None:
+                                  open_as: Callable[..., Workspace]) -> None:
     personal('[keys]\nform-save = "f2"\n')
     app = app_as()
     async with app.run_test(size=SIZE) as pilot:
@@ -211,7 +211,7 @@ def test_a_keymap_the_board_cannot_honour_is_one_config_line(
                          [("[notify]\ntoasts = false\n", 0, None),
                           ("[notify]\ntoast_seconds = 30\n", 1, 30.0)])
 async def test_personal_notify_settings(
-    personal: Callable[[str], Path], open_as: Callable[..., Session], text: str, toasts: int,
+    personal: Callable[[str], Path], open_as: Callable[..., Workspace], text: str, toasts: int,
     seconds: float | None,
 ) -> None:
     from prodboard.tui.app import make_app

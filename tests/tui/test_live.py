@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from prodboard.core.alerts import load_inbox
-from prodboard.core.context import Session
+from prodboard.services.alerts import load_inbox
+from prodboard.services.context import Workspace
 from prodboard.tui import live
 from prodboard.tui.app import ProdboardApp, make_app
 
@@ -31,10 +31,10 @@ def cli(db: Path, user: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def script(db: Path, user: str, body: str) -> subprocess.Popen[str]:
-    """A second process running Board commands as ``user`` (``board`` in scope)."""
+    """A second process running Commands as ``user`` (``board`` in scope)."""
     code = (
         "from pathlib import Path\n"
-        "from prodboard.core.context import open_board\n"
+        "from prodboard.services.context import open_board\n"
         f"board = open_board(Path({str(db)!r}), {user!r}).board\n" + body
     )
     return subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy(), text=True)
@@ -45,7 +45,7 @@ def toast_texts(app: ProdboardApp) -> list[str]:
 
 
 @pytest.fixture
-def live_app(open_as: Callable[..., Session]) -> Callable[..., ProdboardApp]:
+def live_app(open_as: Callable[..., Workspace]) -> Callable[..., ProdboardApp]:
     def make(user: str) -> ProdboardApp:
         return make_app(open_as(user), live=True)
 
@@ -73,7 +73,7 @@ async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardA
 
 
 async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp], board_db: Path,
-                                          open_as: Callable[..., Session]) -> None:
+                                          open_as: Callable[..., Workspace]) -> None:
     open_as("chloe").board.set_person("chloe", alert_level="none")
     app = live_app("chloe")
     alerts = shown_alerts(app, time_alerts=False)
@@ -85,7 +85,7 @@ async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp],
 
 
 async def test_two_hundred_events_no_miss_no_duplicate(
-    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Session],
+    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Workspace],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A burst toast takes in an actor's events for BURST_SECONDS from its first one.
@@ -118,7 +118,7 @@ async def test_two_hundred_events_no_miss_no_duplicate(
 
 
 async def test_a_burst_becomes_one_toast(live_app: Callable[..., ProdboardApp], board_db: Path,
-                                         open_as: Callable[..., Session]) -> None:
+                                         open_as: Callable[..., Workspace]) -> None:
     open_as("chloe").board.set_person("chloe", alert_level="all")
     app = live_app("chloe")
     alerts = shown_alerts(app, time_alerts=False)
@@ -148,7 +148,7 @@ async def test_poll_delivers_with_the_watcher_off(
 
 
 async def test_keys_keep_working_while_events_stream(
-    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Session],
+    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Workspace],
     tmp_path: Path,
 ) -> None:
     """Every key does its job while another process streams events, and the whole
@@ -203,7 +203,7 @@ async def test_my_cursor_stays_when_someone_moves_my_piece(
 
 
 async def test_unread_count_survives_a_restart(
-    open_as: Callable[..., Session], board_db: Path
+    open_as: Callable[..., Workspace], board_db: Path
 ) -> None:
     open_as("chloe").board.mark_read(open_as().queries.last_event_id())
     first = make_app(open_as("chloe"), live=True)
@@ -240,13 +240,13 @@ async def test_jump_key_goes_to_the_alerted_piece(
         assert app.current() is not None and app.current().id == 14  # type: ignore[union-attr]
 
 
-def test_snapshot_inbox(snap_compare: Any, open_as: Callable[..., Session]) -> None:
+def test_snapshot_inbox(snap_compare: Any, open_as: Callable[..., Workspace]) -> None:
     open_as("ben").board.comment(10, "@chloe [b]not bold[/b], see the pricing table")
     app = make_app(open_as("chloe"), live=False)
     assert snap_compare(app, terminal_size=(120, 35), press=["i"])
 
 
-def test_snapshot_board_with_a_toast(snap_compare: Any, open_as: Callable[..., Session]) -> None:
+def test_snapshot_board_with_a_toast(snap_compare: Any, open_as: Callable[..., Workspace]) -> None:
     open_as("chloe").board.mark_read(open_as().queries.last_event_id())
     app = make_app(open_as("chloe"), live=False)
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static, TextArea
 
-from prodboard.core.context import Session, open_board
-from prodboard.core.store import FileLost
+from prodboard.services.context import Workspace, open_board
+from prodboard.storage.store import FileLost
 from prodboard.tui.app import ProdboardApp
-from prodboard.tui.forms import CommentForm
+from prodboard.tui.screens.forms import CommentForm
 
 from .helpers import until
 
@@ -54,7 +54,7 @@ def comment_bodies(path: Path, piece_id: int) -> list[str]:
 
 
 def test_a_write_to_a_deleted_board_raises_instead_of_committing(
-    open_as: Callable[..., Session], board_db: Path
+    open_as: Callable[..., Workspace], board_db: Path
 ) -> None:
     s = open_as("ana")
     s.board.comment(1, "before")  # the pooled connections hold the file open
@@ -65,7 +65,7 @@ def test_a_write_to_a_deleted_board_raises_instead_of_committing(
 
 
 def test_a_write_to_a_replaced_board_raises_and_leaves_both_files_alone(
-    open_as: Callable[..., Session], board_db: Path, tmp_path: Path
+    open_as: Callable[..., Workspace], board_db: Path, tmp_path: Path
 ) -> None:
     s = open_as("ana")
     s.board.comment(1, "before")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from prodboard.core.views import PieceView
-from prodboard.core.workflow import default_workflow
-from prodboard.tui.model import BoardModel, Filter
+from prodboard.domain.values import PieceView
+from prodboard.domain.workflow import default_workflow
+from prodboard.tui.board_state import BoardState, Filter
 
 
 def piece(pid: int, stage: str, rank: float, **kw: object) -> PieceView:
@@ -23,7 +23,7 @@ def piece(pid: int, stage: str, rank: float, **kw: object) -> PieceView:
 
 
 def test_update_keeps_board_order_and_counts() -> None:
-    model = BoardModel(default_workflow())
+    model = BoardState(default_workflow())
     model.load([piece(i, "published", float(i)) for i in range(1, 1001)] + [piece(2000, "draft", 1)])
     moved = replace(model.pieces[500], stage="draft", rank=0.5)
     touched = model.update([moved])
@@ -37,7 +37,7 @@ def test_update_keeps_board_order_and_counts() -> None:
 
 
 def test_filter_terms_and_counts() -> None:
-    model = BoardModel(default_workflow())
+    model = BoardState(default_workflow())
     model.load([piece(1, "draft", 1, owner="ana", tags=("seo",)),
                 piece(2, "draft", 2, owner="ben", format="video"),
                 piece(3, "review", 1, owner="ben", title="Pricing page")])

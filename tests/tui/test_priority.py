@@ -11,10 +11,10 @@ from typing import Any
 
 from textual.widgets import Input
 
-from prodboard.core.context import Session
-from prodboard.core.models import DEFAULT_PRIORITY
+from prodboard.services.context import Workspace
+from prodboard.storage.tables import DEFAULT_PRIORITY
 from prodboard.tui.app import ProdboardApp
-from prodboard.tui.forms import PieceForm
+from prodboard.tui.screens.forms import PieceForm
 
 from .helpers import until
 
@@ -28,7 +28,7 @@ def cli_add(db: Path, title: str) -> int:
 
 
 async def test_the_board_and_the_cli_give_a_new_piece_the_same_priority(
-    app_as: Callable[..., ProdboardApp], open_as: Callable[..., Session], board_db: Path
+    app_as: Callable[..., ProdboardApp], open_as: Callable[..., Workspace], board_db: Path
 ) -> None:
     app = app_as()
     async with app.run_test(size=(120, 35)) as pilot:

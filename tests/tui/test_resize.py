@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from textual.geometry import Region
 
-from prodboard.core.context import Session
+from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
-from prodboard.tui.cards import CARD_HEIGHT
-from prodboard.tui.column import StageColumn
-from prodboard.tui.piece_screen import PieceScreen
+from prodboard.tui.screens.piece import PieceScreen
+from prodboard.tui.widgets.cards import CARD_HEIGHT
+from prodboard.tui.widgets.column import StageColumn
 
 AppMaker = Callable[..., ProdboardApp]
 
@@ -40,7 +40,7 @@ def visible_highlighted(app: ProdboardApp) -> int:
 
 
 async def test_focus_stays_visible_across_resizes(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     app = app_as()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -58,7 +58,7 @@ async def test_focus_stays_visible_across_resizes(
 
 
 async def test_a_low_card_stays_visible_when_the_terminal_shrinks(
-    app_as: AppMaker, open_as: Callable[..., Session]
+    app_as: AppMaker, open_as: Callable[..., Workspace]
 ) -> None:
     ana = open_as("ana")
     for n in range(8):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from prodboard.core.context import Session
+from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
 
 AppMaker = Callable[..., ProdboardApp]
@@ -68,7 +68,7 @@ def test_filtered_board(snap_compare: Any, app_as: AppMaker) -> None:
     )
 
 
-def test_hostile_titles(snap_compare: Any, app_as: AppMaker, open_as: Callable[..., Session]) -> None:
+def test_hostile_titles(snap_compare: Any, app_as: AppMaker, open_as: Callable[..., Workspace]) -> None:
     board = open_as("ana").board
     for title in HOSTILE:
         board.create(title, stage="ideas")

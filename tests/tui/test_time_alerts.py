@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from prodboard.core.alerts import load_inbox
-from prodboard.core.context import Session
+from prodboard.services.alerts import load_inbox
+from prodboard.services.context import Workspace
 from prodboard.tui.app import make_app
 
 from .helpers import shown_alerts, until
@@ -17,13 +17,13 @@ from .helpers import shown_alerts, until
 LATER = "2026-11-23T09:00:00+00:00"  # three days after the demo was made
 
 
-def alert_events(session: Session) -> Counter[tuple[str, int | None]]:
+def alert_events(session: Workspace) -> Counter[tuple[str, int | None]]:
     return Counter((e.kind, e.piece_id) for e in session.queries.events_since(0)
                    if e.kind.startswith("alert."))
 
 
 async def test_time_alerts_once_across_two_boards(
-    open_as: Callable[..., Session], monkeypatch: pytest.MonkeyPatch
+    open_as: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_as("ana").board.set_away("dev", True, "out sick")
     monkeypatch.setenv("PRODBOARD_NOW", LATER)

@@ -1,6 +1,6 @@
 """The board: a Textual kanban of the production stages, driven from the keyboard.
 
-Every change goes through the core's ``Board`` commands on one writer thread, so
+Every change goes through the core's ``Commands`` commands on one writer thread, so
 writes never block the screen and run in the order the keys were pressed. Reads of
 other people's changes arrive from the change feed worker, which posts them back.
 """
@@ -20,17 +20,17 @@ from textual.containers import HorizontalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from ..core import rules
-from ..core.context import Session
-from ..core.errors import ProdboardError, Refused
-from ..core.store import FileLost
-from ..core.views import PieceView
-from ..core.workflow import Workflow
-from .column import CardList, StageColumn
-from .keys import hint
-from .live import LiveBoard
-from .model import BoardModel, Filter
-from .topbar import TopBar
+from prodboard.domain import rules
+from prodboard.domain.values import PieceView
+from prodboard.domain.workflow import Workflow
+from prodboard.errors import ProdboardError, Refused
+from prodboard.services.context import Workspace
+from prodboard.storage.store import FileLost
+from prodboard.tui.bindings import hint
+from prodboard.tui.board_state import BoardState, Filter
+from prodboard.tui.live import LiveBoard
+from prodboard.tui.widgets.column import CardList, StageColumn
+from prodboard.tui.widgets.topbar import TopBar
 
 T = TypeVar("T")
 LAZY_STAGE_SIZE = 500  # a last stage bigger than this loads after the first paint
@@ -118,11 +118,11 @@ class ProdboardApp(LiveBoard, App[None]):
     ]
 
 
-    def __init__(self, session: Session, *, live: bool = True) -> None:
+    def __init__(self, session: Workspace, *, live: bool = True) -> None:
         super().__init__()
-        self.session: Session = session  # replaced when a lost board file is reopened
+        self.session: Workspace = session  # replaced when a lost board file is reopened
         self.wf: Workflow = session.workflow
-        self.model: BoardModel = BoardModel(session.workflow)
+        self.model: BoardState = BoardState(session.workflow)
         self.live = live
         self.focus_col = 0
         self.focus_ids: dict[str, int | None] = {s.key: None for s in self.wf.stages}
@@ -398,12 +398,12 @@ class ProdboardApp(LiveBoard, App[None]):
     def action_open_piece(self) -> None:
         piece = self._need_piece(change=False)
         if piece is not None:
-            from .piece_screen import PieceScreen
+            from prodboard.tui.screens.piece import PieceScreen
 
             self.push_screen(PieceScreen(piece.id))
 
     def action_new_piece(self) -> None:
-        from .forms import PieceForm
+        from prodboard.tui.screens.forms import PieceForm
 
         if not self._writable():
             return
@@ -412,21 +412,21 @@ class ProdboardApp(LiveBoard, App[None]):
     def action_edit_piece(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            from .forms import PieceForm
+            from prodboard.tui.screens.forms import PieceForm
 
             self.push_screen(PieceForm(piece))
 
     def action_comment(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            from .forms import CommentForm
+            from prodboard.tui.screens.forms import CommentForm
 
             self.push_screen(CommentForm(piece))
 
     def action_assign(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            from .forms import AssignForm
+            from prodboard.tui.screens.forms import AssignForm
 
             self.push_screen(AssignForm(piece, self.session.queries.people()))
 
@@ -460,7 +460,7 @@ class ProdboardApp(LiveBoard, App[None]):
 
     def request_changes_on(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
         """Ask for the note, once the rules allow this person to send the piece back."""
-        from .forms import ReasonForm
+        from prodboard.tui.screens.forms import ReasonForm
 
         people = self.session.queries.people()
         me = self.session.user
@@ -495,7 +495,7 @@ class ProdboardApp(LiveBoard, App[None]):
                         + "; ".join(g.reason() for g in failed), title="Not allowed",
                         severity="error", markup=False)
             return
-        from .forms import ReasonForm
+        from prodboard.tui.screens.forms import ReasonForm
 
         board = self.session.board
         self.push_screen(ReasonForm(
@@ -519,12 +519,12 @@ class ProdboardApp(LiveBoard, App[None]):
             ("Watching" if on_now else "Stopped watching") + f" #{piece.id}", markup=False))
 
     def action_filter(self) -> None:
-        from .forms import FilterForm
+        from prodboard.tui.screens.forms import FilterForm
 
         self.push_screen(FilterForm(self.model.filter.describe()), self._set_filter)
 
     def _set_filter(self, query: str | None) -> None:
-        from .forms import FilterForm
+        from prodboard.tui.screens.forms import FilterForm
 
         if query is None:
             return
@@ -543,7 +543,7 @@ class ProdboardApp(LiveBoard, App[None]):
             self._set_filter("")
 
     def action_help(self) -> None:
-        from .help import HelpScreen
+        from prodboard.tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
 
@@ -554,8 +554,8 @@ class ProdboardApp(LiveBoard, App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then the actions of the board or the piece screen, each
         with the key that runs it now (remapped or not)."""
-        from .keys import shown
-        from .piece_screen import PieceScreen
+        from prodboard.tui.bindings import shown
+        from prodboard.tui.screens.piece import PieceScreen
 
         yield from super().get_system_commands(screen)
         if screen is self.screen_stack[0]:
@@ -584,11 +584,11 @@ class _Edge(Refused):
     """A move past the first or the last stage."""
 
 
-def make_app(session: Session, *, live: bool = True) -> ProdboardApp:
+def make_app(session: Workspace, *, live: bool = True) -> ProdboardApp:
     """The one factory for the CLI and the tests. A keymap or theme the board cannot
     honour is a config error (one line) before anything is drawn."""
-    from ..core.uiconfig import check_theme
-    from .keys import check
+    from prodboard.config.ui import check_theme
+    from prodboard.tui.bindings import check
 
     check(session.ui, ProdboardApp)
     app = ProdboardApp(session, live=live)

@@ -18,16 +18,16 @@ from textual.timer import Timer
 from textual.widgets._toast import Toast
 from textual.worker import Worker, WorkerState
 
-from ..core import env
-from ..core.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
-from ..core.errors import ProdboardError
-from ..core.feed import ChangeFeed, FeedLost
-from ..core.store import lost_message
-from ..core.views import EventView, PieceView
-from .keys import hint as key_hint
+from prodboard import settings as env
+from prodboard.domain.values import EventView, PieceView
+from prodboard.errors import ProdboardError
+from prodboard.services.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
+from prodboard.services.feed import ChangeFeed, FeedLost
+from prodboard.storage.store import lost_message
+from prodboard.tui.bindings import hint as key_hint
 
 if TYPE_CHECKING:
-    from .app import ProdboardApp
+    from prodboard.tui.app import ProdboardApp
 
 SEVERITY = {"information": "information", "warning": "warning", "error": "error"}
 
@@ -177,8 +177,8 @@ class LiveBoard:
         return note
 
     def _tell_open_screens(self: ProdboardApp, events: list[EventView]) -> None:  # type: ignore[misc]
-        from .forms import PieceForm
-        from .piece_screen import PieceScreen
+        from prodboard.tui.screens.forms import PieceForm
+        from prodboard.tui.screens.piece import PieceScreen
 
         mine = self.session.user
         for screen in self.screen_stack:
@@ -237,7 +237,7 @@ class LiveBoard:
 
     @work(exclusive=True, group="reopen", exit_on_error=False)
     async def reopen_board(self: ProdboardApp) -> None:
-        from ..core.context import open_board
+        from prodboard.services.context import open_board
 
         old = self.session
         try:
@@ -273,7 +273,7 @@ class LiveBoard:
                         title=f"{inbox.unread} unread", timeout=12, markup=False)
 
     def action_inbox(self: ProdboardApp) -> None:  # type: ignore[misc]
-        from .inbox import InboxScreen
+        from prodboard.tui.screens.inbox import InboxScreen
 
         inbox = load_inbox(self.session, self.session.user)
         # One count: the header shows the inbox's own figure while it is open, and
@@ -297,7 +297,7 @@ class LiveBoard:
     def run_time_checks(self: ProdboardApp) -> None:  # type: ignore[misc]
         """Raise overdue / due-soon / review-deadline / at-risk alerts once each, on the
         writer thread; they reach every board through the feed."""
-        from ..core.checks import run_checks
+        from prodboard.services.checks import run_checks
 
         if self.lost is not None:
             return

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..core.context import Session
+from prodboard.services.context import Workspace
 
 
-def run_board(session: Session) -> None:
-    from .app import make_app
+def run_board(session: Workspace) -> None:
+    from prodboard.tui.app import make_app
 
     make_app(session).run()

@@ -1,0 +1,1 @@
+"""Reading and checking the team and personal config files."""

@@ -1,0 +1,1 @@
+"""Pure rules and values: no SQL, no I/O, no Textual."""

@@ -1,0 +1,203 @@
+"""Plain-text descriptions of events and pieces, shared by the CLI, alerts and board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prodboard.domain.text import clean
+from prodboard.domain.values import EventView, PieceView
+from prodboard.domain.workflow import BRIEF_FIELDS, Workflow
+
+
+def _stage_name(wf: Workflow, key: Any) -> str:
+    try:
+        return wf.stage(str(key)).name
+    except Exception:  # a stage since removed from the config
+        return str(key)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = clean(str(value)) if value not in (None, "") else "—"
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+NOTE_WIDTH = 280  # a request for changes is shown whole, up to a comment's length
+VALUE_WIDTH = 20  # an edited value shown whole when both sides fit
+CONTEXT = 8  # characters kept either side of what changed in a long value
+
+
+def _flat(value: Any) -> str:
+    if value in (None, "", [], ()):
+        return "—"
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    return " ".join(clean(str(value)).split())
+
+
+def change_text(before: Any, after: Any, width: int = VALUE_WIDTH) -> str:
+    """``before → after`` for an edited value, showing the part that changed: short
+    values whole; long ones cut to what differs, with a little context either side
+    ("…for March → …for April"), never two identical-looking cut values."""
+    old, new = _flat(before), _flat(after)
+    if len(old) <= width and len(new) <= width:
+        return f"{old} → {new}"
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    start = max(0, head - CONTEXT)
+
+    def cut(text: str) -> str:
+        end = min(len(text), len(text) - tail + CONTEXT)
+        middle = text[start:end]
+        if len(middle) > 3 * width:
+            middle = middle[: 3 * width - 1] + "…"
+        return ("…" if start else "") + middle + ("…" if end < len(text) else "")
+
+    return f"{cut(old)} → {cut(new)}"
+
+
+def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
+    """One line: who did what to which piece."""
+    title = f"'{_short(ev.data.get('title', ''), 50)}'" if ev.piece_id else ""
+    changes = ev.changes
+    who = f"{ev.actor} " if with_actor else ""
+    k = ev.kind
+    if k in ("piece.moved", "piece.approved", "piece.changes_requested"):
+        before, after = changes.get("stage", ["?", "?"])
+        arrow = f"{_stage_name(wf, before)} → {_stage_name(wf, after)}"
+        verb = {"piece.moved": "moved", "piece.approved": "approved",
+                "piece.changes_requested": "requested changes on"}[k]
+        extra = ""
+        if "revision" in ev.data:
+            extra = f" (revision {ev.data['revision']})"
+        if ev.data.get("override"):
+            extra += f" overriding the {'/'.join(ev.data.get('overridden', []))} gate: " \
+                     f"{_short(ev.data['override'], 60)}"
+        if ev.data.get("delegated"):
+            extra += " (delegated)"
+        if ev.data.get("note"):  # what the reviewer asks for: the writer's next step
+            extra += f": {_short(ev.data['note'], NOTE_WIDTH)}"
+        return f"{who}{verb} {title} {arrow}{extra}"
+    if k == "piece.created":
+        how = " (imported)" if ev.data.get("imported") else ""
+        if ev.data.get("override"):
+            how = f" overriding the {'/'.join(ev.data.get('overridden', []))} gate: " \
+                  f"{_short(ev.data['override'], 60)}"
+        return f"{who}created {title} in {_stage_name(wf, ev.data.get('stage'))}{how}"
+    if k == "piece.edited":
+        parts = [f"{f} {change_text(b, a)}" for f, (b, a) in changes.items()]
+        return f"{who}edited {title}: " + "; ".join(parts)
+    if k == "piece.assigned":
+        before, after = changes.get("owner", [None, None])
+        return f"{who}assigned {title} to {after or 'nobody'} (was {before or 'nobody'})"
+    if k == "piece.reordered":
+        return f"{who}reordered {title}"
+    if k == "comment.added":
+        return f"{who}commented on {title}: {_short(ev.data.get('body', ''), 60)}"
+    if k in ("checklist.ticked", "checklist.unticked"):
+        verb = "ticked" if k == "checklist.ticked" else "unticked"
+        return f"{who}{verb} {wf.label(ev.data.get('item', ''))} on {title}"
+    if k in ("piece.archived", "piece.rejected"):
+        verb = "archived" if k == "piece.archived" else "rejected"
+        reason = ev.data.get("reason")
+        return f"{who}{verb} {title}" + (f": {_short(reason, 60)}" if reason else "")
+    if k == "piece.restored":
+        return f"{who}restored {title}"
+    if k in ("piece.watched", "piece.unwatched"):
+        return f"{who}{'started' if k == 'piece.watched' else 'stopped'} watching {title}"
+    if k.startswith("person."):
+        return who + describe_person(ev)
+    if k == "board.renamed":
+        return f"{who}renamed the board to '{_short(changes.get('board_name', ['', ''])[1])}'"
+    if k.startswith("alert."):
+        return describe_alert(ev, wf, title)
+    return f"{who}{k} {title}".rstrip()
+
+
+def _person_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _short(value)
+
+
+def describe_person(ev: EventView) -> str:
+    """A team change without its actor: who, and each field before → after."""
+    d, k = ev.data, ev.kind
+    handle = d.get("handle", "?")
+    if k == "person.joined":
+        return "joined the board"
+    if k == "person.added":
+        roles = ", ".join(d.get("roles") or ())
+        return f"added {handle}" + (f" ({roles})" if roles else "")
+    verbs = {"person.away": f"marked {handle} away", "person.back": f"marked {handle} back",
+             "person.changed": f"changed {handle}"}
+    head = verbs.get(k, k)
+    note = d.get("away_note")
+    if k == "person.away" and note:
+        head += f" ({_short(note)})"
+    hidden = {"away", "away_note"} if k in ("person.away", "person.back") else set()
+    parts = [f"{f.replace('_', ' ')} {_person_value(b)} → {_person_value(a)}"
+             for f, (b, a) in ev.changes.items() if f not in hidden]
+    if parts:
+        return f"{head}: " + "; ".join(parts)
+    return head if k != "person.changed" else f"updated {handle}"
+
+
+def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
+    d = ev.data
+    k = ev.kind
+    if k == "alert.overdue":
+        return f"{title} is overdue (due {d.get('due')})"
+    if k == "alert.due_soon":
+        return f"{title} is due soon ({d.get('due')})"
+    if k == "alert.review_overdue":
+        return f"{title} has waited in review more than {d.get('hours', '?')} h"
+    if k == "alert.at_risk":
+        return f"{title} is at risk: {d.get('owner')} is away and it is due {d.get('due')}"
+    if k == "alert.stage_overdue":
+        return (f"{title} is late in {_stage_name(wf, d.get('stage'))} "
+                f"(should have left it by {d.get('stage_due')})")
+    return f"{k} {title}"
+
+
+def change_requests(history: list[EventView]) -> list[dict[str, Any]]:
+    """The reviewers' requests for changes in a piece's history, oldest first: when,
+    by whom, which revision round, and the note (the writer's next step)."""
+    return [
+        {"at": ev.at, "by": ev.actor, "revision": ev.data.get("revision"),
+         "note": str(ev.data.get("note", "")), "event_id": ev.id}
+        for ev in history if ev.kind == "piece.changes_requested"
+    ]
+
+
+def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
+    """The piece as readable lines for `prodboard show`."""
+    stage = _stage_name(wf, p.stage)
+    lines = [
+        f"#{p.id} {clean(p.title)}",
+        f"  stage: {stage}   format: {p.format}   owner: {p.owner or '-'}   version: {p.version}",
+        f"  due: {p.due or '-'}   publish: {p.publish_date or '-'}   priority: {p.priority}"
+        f"   revision rounds: {p.revision_rounds}   cost: {p.cost:g}",
+        f"  reviewers: {', '.join(p.reviewers) or '-'}   channels: {', '.join(p.channels) or '-'}"
+        f"   tags: {', '.join(p.tags) or '-'}",
+    ]
+    if p.archived:
+        lines.append(f"  ARCHIVED {('— ' + clean(p.archive_reason)) if p.archive_reason else ''}")
+    if p.approved_by:
+        how = " (delegated)" if p.approval_delegated else ""
+        lines.append(f"  approved by {p.approved_by}{how} at {p.approved_at}")
+    lines.append("\nBrief:")
+    for f in (*BRIEF_FIELDS, "key_message"):
+        lines.append(f"  {f.replace('_', ' ')}: {clean(getattr(p, f)) or '—'}")
+    lines.append("\nChecklist:")
+    for item in wf.checklist_for(p.format):
+        tick = p.checklist.get(item)
+        mark = f"[x] by {tick['by']} at {tick['at'][:16]}" if tick else "[ ]"
+        lines.append(f"  {mark} {wf.label(item)}")
+    return lines

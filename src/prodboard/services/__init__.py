@@ -1,0 +1,1 @@
+"""Commands, the change feed, alerts and timed checks: the board's behaviour."""

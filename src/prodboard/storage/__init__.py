@@ -1,0 +1,1 @@
+"""Tables, queries and the backends that hold them."""

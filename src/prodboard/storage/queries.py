@@ -1,0 +1,239 @@
+"""Read-only queries shared by the commands, the CLI and the board."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, case, func, select
+
+from prodboard.domain.values import (
+    CommentView,
+    EventView,
+    PersonView,
+    PieceView,
+    RecipientView,
+    event_from_row,
+    person_from_row,
+    piece_from_dict,
+    piece_from_row,
+)
+from prodboard.domain.workflow import Workflow
+from prodboard.storage import tables as m
+from prodboard.storage.store import Store, meta_value
+
+P = m.PIECES
+E = m.EVENTS
+PERSON = m.PEOPLE
+C = m.COMMENTS
+W = m.WATCHES
+RC = m.READ_CURSORS
+R = m.RECIPIENTS
+
+Stored = dict[int, dict[str, RecipientView]]
+
+
+class Queries:
+    """Reads of one board; each method is one read transaction."""
+
+    def __init__(self, store: Store, workflow: Workflow) -> None:
+        self.store = store
+        self.wf = workflow
+
+    def _stage_order(self) -> Any:
+        return case({st.key: i for i, st in enumerate(self.wf.stages)}, value=P.c.stage, else_=99)
+
+    def board_name(self) -> str:
+        with self.store.read() as conn:
+            return meta_value(conn, "board_name", self.wf.name)
+
+    def pieces(
+        self,
+        *,
+        stage: str | None = None,
+        owner: str | None = None,
+        archived: bool | None = False,
+        ids: Iterable[int] | None = None,
+        exclude_stage: str | None = None,
+    ) -> list[PieceView]:
+        """Pieces in board order (stage, then rank), with their comment counts.
+
+        ``archived``: False the live ones, True the archived ones, None both.
+        """
+        counts = (
+            select(C.c.piece_id, func.count().label("n")).group_by(C.c.piece_id).subquery()
+        )
+        query = (
+            select(P, func.coalesce(counts.c.n, 0).label("comments"))
+            .outerjoin(counts, counts.c.piece_id == P.c.id)
+            .order_by(self._stage_order(), P.c.rank, P.c.id)
+        )
+        if archived is not None:
+            query = query.where(P.c.archived.is_(archived))
+        if stage:
+            query = query.where(P.c.stage == self.wf.stage(stage).key)
+        if owner:
+            query = query.where(P.c.owner == owner.lower().lstrip("@"))
+        if exclude_stage:
+            query = query.where(P.c.stage != exclude_stage)
+        if ids is not None:
+            query = query.where(P.c.id.in_(list(ids)))
+        with self.store.read() as conn:
+            result = conn.execute(query)
+            keys = list(result.keys())  # zip per row: row._mapping costs a third of a big load
+            return [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
+
+    def piece(self, piece_id: int) -> PieceView | None:
+        found = self.pieces(ids=[piece_id], archived=None)
+        return found[0] if found else None
+
+    def comments(self, piece_id: int) -> list[CommentView]:
+        with self.store.read() as conn:
+            rows = conn.execute(select(C).where(C.c.piece_id == piece_id).order_by(C.c.id))
+            return [
+                CommentView(r.id, r.piece_id, r.author, r.body, tuple(r.mentions), r.created_at)
+                for r in rows
+            ]
+
+    def history(self, piece_id: int) -> list[EventView]:
+        with self.store.read() as conn:
+            rows = conn.execute(select(E).where(E.c.piece_id == piece_id).order_by(E.c.id))
+            return [event_from_row(r) for r in rows]
+
+    def events_since(self, cursor: int, limit: int | None = None) -> list[EventView]:
+        """Events with id > cursor, oldest first."""
+        query = select(E).where(E.c.id > cursor).order_by(E.c.id)
+        if limit:
+            query = query.limit(limit)
+        with self.store.read() as conn:
+            return [event_from_row(r) for r in conn.execute(query)]
+
+    def inbox_events(
+        self, handle: str, cursor: int, limit: int | None = None
+    ) -> tuple[list[EventView], Stored]:
+        """Events after ``cursor`` (oldest first) and, in the same query, the recipient
+        rows they hold for ``handle``: what the inbox and its count are made of."""
+        query = (
+            select(E, R.c.reason, R.c.severity)
+            .outerjoin(R, (R.c.event_id == E.c.id) & (R.c.person == handle))
+            .where(E.c.id > cursor)
+            .order_by(E.c.id)
+        )
+        if limit:
+            query = query.limit(limit)
+        events: list[EventView] = []
+        stored: Stored = {}
+        with self.store.read() as conn:
+            for row in conn.execute(query):
+                events.append(event_from_row(row))
+                if row.reason is not None:
+                    stored[row.id] = {handle: RecipientView(handle, row.reason, row.severity)}
+        return events, stored
+
+    def recipients_for(self, handle: str, event_ids: Iterable[int]) -> Stored:
+        """The recipient rows ``handle`` holds among ``event_ids``."""
+        wanted = sorted(set(event_ids))
+        out: Stored = {}
+        with self.store.read() as conn:
+            for i in range(0, len(wanted), 500):
+                rows = conn.execute(select(R).where(R.c.person == handle,
+                                                    R.c.event_id.in_(wanted[i : i + 500])))
+                for r in rows:
+                    out[r.event_id] = {handle: RecipientView(handle, r.reason, r.severity)}
+        return out
+
+    def recipients(self, event_id: int) -> list[RecipientView]:
+        """Everyone an event concerned when it happened."""
+        with self.store.read() as conn:
+            rows = conn.execute(select(R).where(R.c.event_id == event_id).order_by(R.c.person))
+            return [RecipientView(r.person, r.reason, r.severity) for r in rows]
+
+    def last_event_id(self) -> int:
+        with self.store.read() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one())
+
+    def people(self) -> list[PersonView]:
+        with self.store.read() as conn:
+            return [person_from_row(r) for r in conn.execute(select(PERSON).order_by(PERSON.c.handle))]
+
+    def person(self, handle: str) -> PersonView | None:
+        with self.store.read() as conn:
+            return self.person_in(conn, handle)
+
+    def person_in(self, conn: Connection, handle: str) -> PersonView | None:
+        row = conn.execute(select(PERSON).where(PERSON.c.handle == handle)).first()
+        return person_from_row(row) if row else None
+
+    def delegators_of(self, conn: Connection, handle: str) -> set[str]:
+        """The people who named ``handle`` as their delegate."""
+        rows = conn.execute(select(PERSON.c.handle).where(PERSON.c.delegate == handle))
+        return {r[0] for r in rows}
+
+    def known_names(self, conn: Connection) -> tuple[set[str], set[str]]:
+        """All handles, and all roles held by someone (for @mentions)."""
+        handles: set[str] = set()
+        roles: set[str] = set()
+        for handle, person_roles in conn.execute(select(PERSON.c.handle, PERSON.c.roles)):
+            handles.add(handle)
+            roles.update(person_roles or ())
+        return handles, roles
+
+    def watchers(self, piece_id: int) -> set[str]:
+        with self.store.read() as conn:
+            return {r[0] for r in conn.execute(select(W.c.handle).where(W.c.piece_id == piece_id))}
+
+    def watches(self) -> dict[int, set[str]]:
+        out: dict[int, set[str]] = {}
+        with self.store.read() as conn:
+            for pid, handle in conn.execute(select(W.c.piece_id, W.c.handle)):
+                out.setdefault(pid, set()).add(handle)
+        return out
+
+    def pieces_and_watchers(
+        self, piece_ids: Iterable[int]
+    ) -> tuple[dict[int, PieceView], dict[int, set[str]]]:
+        """Just these pieces (archived or not, no comment counts) and their watchers,
+        in one read transaction: what the alert rules need about the pieces a batch
+        of events touched, without reading the whole board."""
+        wanted = sorted(set(piece_ids))
+        pieces: dict[int, PieceView] = {}
+        watchers: dict[int, set[str]] = {}
+        with self.store.read() as conn:
+            for i in range(0, len(wanted), 500):  # well under SQLite's variable limit
+                chunk = wanted[i : i + 500]
+                for row in conn.execute(select(P).where(P.c.id.in_(chunk))):
+                    pieces[row.id] = piece_from_row(row)
+                rows = conn.execute(select(W.c.piece_id, W.c.handle).where(W.c.piece_id.in_(chunk)))
+                for pid, handle in rows:
+                    watchers.setdefault(pid, set()).add(handle)
+        return pieces, watchers
+
+    def stage_count(self, conn: Connection, stage: str) -> int:
+        return int(
+            conn.execute(
+                select(func.count()).where(P.c.stage == stage, P.c.archived.is_(False))
+            ).scalar_one()
+        )
+
+    def stage_counts(self) -> dict[str, int]:
+        with self.store.read() as conn:
+            rows = conn.execute(
+                select(P.c.stage, func.count()).where(P.c.archived.is_(False)).group_by(P.c.stage)
+            )
+            return {stage: n for stage, n in rows}
+
+    def active_count(self, conn: Connection, owner: str) -> int:
+        """Pieces a person owns that are being worked on (not in the first or last stage)."""
+        idle = (self.wf.first.key, self.wf.last.key)
+        return int(
+            conn.execute(
+                select(func.count()).where(
+                    P.c.owner == owner, P.c.archived.is_(False), P.c.stage.not_in(idle)
+                )
+            ).scalar_one()
+        )
+
+    def read_cursor(self, handle: str) -> int:
+        with self.store.read() as conn:
+            row = conn.execute(select(RC.c.event_id).where(RC.c.handle == handle)).first()
+            return int(row[0]) if row else 0

@@ -1,0 +1,295 @@
+"""Modal forms: new/edit piece, comment, assign, a reason, the filter.
+
+A form whose save is refused or conflicts stays open with what the person typed and
+the reason shown; only a successful save closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.widgets.select import NoSelection
+
+from prodboard.domain.values import PersonView, PieceView
+from prodboard.errors import ProdboardError
+from prodboard.storage.tables import DEFAULT_PRIORITY
+
+FIELDS = (
+    ("title", "Title"), ("due", "Due (YYYY-MM-DD)"), ("publish_date", "Publish (YYYY-MM-DD)"),
+    ("tags", "Tags (comma-separated)"), ("channels", "Channels (comma-separated)"),
+    ("reviewers", "Reviewers (handles, comma-separated)"), ("priority", "Priority (1 urgent – 4 low)"),
+    ("cost", "Cost"), ("audience", "Brief · audience"), ("desired_action", "Brief · desired action"),
+    ("business_goal", "Brief · business goal"), ("success_metrics", "Brief · success metrics"),
+    ("key_message", "Brief · key message"),
+)
+
+
+def _text(piece: PieceView | None, name: str) -> str:
+    if piece is None:
+        return str(DEFAULT_PRIORITY) if name == "priority" else ""
+    value = getattr(piece, name)
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    if name == "cost":
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+class FormScreen(ModalScreen[Any]):
+    """Shared frame: a title, an error line, Save/Cancel, ctrl+s and escape."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="form-cancel"),
+        Binding("ctrl+s", "save", "Save", id="form-save"),
+    ]
+
+    def error(self, exc: ProdboardError) -> None:
+        self.query_one("#form-error", Static).update(Content(exc.message))
+
+    def buttons(self) -> ComposeResult:
+        yield Static(id="form-error", classes="form-error")
+        with Horizontal(classes="form-buttons"):
+            keys = self.app.ui.keys  # type: ignore[attr-defined]  # the person's remapping
+            save, cancel = keys.get("form-save", "ctrl+s"), keys.get("form-cancel", "esc")
+            yield Button(Content(f"Save ({save})"), variant="primary", id="save")
+            yield Button(Content(f"Cancel ({cancel})"), id="cancel")
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def submit(self, job: Callable[[], Any]) -> None:
+        """Save through the app's writer; close on success, keep the form on failure."""
+
+        def done(result: Any) -> None:
+            if isinstance(result, PieceView):
+                self.app.refresh_pieces([result])  # type: ignore[attr-defined]
+            self.dismiss(result)
+
+        self.query_one("#form-error", Static).update("")
+        self.app.write(job, done, self.error)  # type: ignore[attr-defined]
+
+
+class PieceForm(FormScreen):
+    """New piece (``piece`` None) or edit of an existing one."""
+
+    def __init__(self, piece: PieceView | None, stage: str | None = None) -> None:
+        super().__init__()
+        self.piece = piece
+        self.stage = stage
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        wf = app.wf
+        heading = f"Edit #{self.piece.id}" if self.piece else "New piece"
+        with Vertical(classes="form"):
+            yield Label(heading, classes="form-title")
+            with VerticalScroll():
+                yield Label("Title")
+                yield Input(_text(self.piece, "title"), id="f-title")
+                formats = list(dict.fromkeys((*wf.formats, *([self.piece.format] if self.piece else []))))
+                yield Label("Format")
+                # Option prompts are Text, never a str: a str is parsed as markup.
+                yield Select([(Text(f), f) for f in formats], allow_blank=False, id="f-format",
+                             value=self.piece.format if self.piece else formats[0])
+                if self.piece is None:
+                    yield Label("Stage")
+                    yield Select([(Text(s.name), s.key) for s in wf.stages],
+                                 value=self.stage or wf.first.key, allow_blank=False, id="f-stage")
+                yield Label("Owner")
+                yield self._owner_select(app.session.queries.people(), app.session.user)
+                for name, label in FIELDS[1:]:
+                    yield Label(label)
+                    yield Input(_text(self.piece, name), id=f"f-{name}")
+            yield from self.buttons()
+
+    def _owner_select(self, people: list[PersonView], me: str) -> Select[str]:
+        """Everyone on the board. No owner (an unassigned piece, or a new piece by
+        someone not yet on the board) is ``Select.NULL``, shown as "unassigned"."""
+        options = [(Text(f"{p.display_name} (@{p.handle})"), p.handle) for p in people]
+        owner = self.piece.owner if self.piece else me
+        value: str | NoSelection = owner if owner in {p.handle for p in people} else Select.NULL
+        return Select(options, value=value, prompt="unassigned", id="f-owner")
+
+    def on_mount(self) -> None:
+        self.query_one("#f-title", Input).focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
+        out["format"] = self.query_one("#f-format", Select).value
+        return out
+
+    def action_save(self) -> None:
+        app: Any = self.app
+        board = app.session.board
+        values = self.values()
+        owner: str | None = self.query_one("#f-owner", Select).selection
+        if self.piece is None:
+            stage = str(self.query_one("#f-stage", Select).value)
+            title = values.pop("title")
+            fields = {k: v for k, v in values.items() if v != ""}
+
+            def create() -> PieceView:
+                pid = board.create(title, stage=stage, owner=owner, **fields)
+                found = board.q.piece(pid)
+                assert found is not None
+                return found
+
+            self.submit(create)
+            return
+        piece = self.piece
+        changed = {k: v for k, v in values.items() if v != _text(piece, k)}
+
+        def save() -> PieceView:
+            result = piece
+            if changed:
+                result = board.edit(piece.id, changed, base_version=piece.version)
+            if owner != piece.owner:
+                result = board.assign(piece.id, owner, base_version=piece.version if not changed
+                                      else None)
+            return result
+
+        self.submit(save)
+
+
+class CommentForm(FormScreen):
+    """Add a comment; @handle and @role mention people."""
+
+    def __init__(self, piece: PieceView) -> None:
+        super().__init__()
+        self.piece = piece
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form form-small"):
+            yield Label(Content(f"Comment on #{self.piece.id} {self.piece.title}"), classes="form-title")
+            yield Label("@handle or @role mentions someone")
+            yield TextArea(id="comment-body")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        body = self.query_one(TextArea).text
+        board = self.app.session.board  # type: ignore[attr-defined]
+        pid = self.piece.id
+
+        def job() -> PieceView | None:
+            board.comment(pid, body)
+            return board.q.piece(pid)
+
+        self.submit(job)
+
+
+class ReasonForm(FormScreen):
+    """Ask for a written reason, then run ``job(reason)``; a blank one is refused with
+    ``blank`` and the form stays open."""
+
+    def __init__(self, title: str, prompt: str, piece: PieceView,
+                 job: Callable[[str], PieceView], blank: str = "Write something first.") -> None:
+        super().__init__()
+        self.title_text, self.prompt, self.piece, self.job = title, prompt, piece, job
+        self.blank = blank
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form form-small"):
+            yield Label(Content(f"{self.title_text} — #{self.piece.id} {self.piece.title}"),
+                        classes="form-title")
+            yield Label(Content(self.prompt))
+            yield Input(id="reason")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        reason = self.query_one(Input).value
+        if not reason.strip():  # say what is missing here, not a rule's refusal later
+            self.query_one("#form-error", Static).update(Content(self.blank))
+            return
+        self.submit(lambda: self.job(reason))
+
+
+class AssignForm(FormScreen):
+    """Pick who owns the piece."""
+
+    def __init__(self, piece: PieceView, people: list[PersonView]) -> None:
+        super().__init__()
+        self.piece, self.people = piece, people
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form form-small"):
+            yield Label(Content(f"Assign #{self.piece.id} {self.piece.title}"), classes="form-title")
+            options = [Option(Content("nobody"), id="-")]
+            for p in self.people:
+                away = " — away" if p.away else ""
+                mark = "● " if p.handle == self.piece.owner else "  "
+                label = f"{mark}{p.display_name} (@{p.handle}) {', '.join(p.roles)}{away}"
+                options.append(Option(Content(label), id=p.handle))
+            yield OptionList(*options, id="people")
+            yield from self.buttons()
+
+    def on_mount(self) -> None:
+        olist = self.query_one(OptionList)
+        olist.focus()
+        handles = [p.handle for p in self.people]
+        if self.piece.owner in handles:
+            olist.highlighted = handles.index(self.piece.owner) + 1
+
+    @on(OptionList.OptionSelected)
+    def _picked(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        olist = self.query_one(OptionList)
+        if olist.highlighted is None:
+            return
+        handle = olist.get_option_at_index(olist.highlighted).id
+        who = None if handle == "-" else handle
+        board = self.app.session.board  # type: ignore[attr-defined]
+        pid, version = self.piece.id, self.piece.version
+        self.submit(lambda: board.assign(pid, who, base_version=version))
+
+
+class FilterForm(ModalScreen[str | None]):
+    """Filter by text and ``owner:``, ``format:``, ``tag:``, ``channel:`` terms."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="filter-cancel")]
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form form-small"):
+            yield Label("Filter the board", classes="form-title")
+            yield Label("words, owner:ana format:video tag:seo channel:email — empty clears")
+            yield Input(self.current, id="filter-input")
+
+    @on(Input.Submitted)
+    def _done(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

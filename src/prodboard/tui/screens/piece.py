@@ -1,0 +1,240 @@
+"""The piece screen: every field, the brief, the gate status, the checklist, the
+comment thread and the full history. Everything people wrote is shown as plain text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from prodboard.domain import rules
+from prodboard.domain.describe import describe_event
+from prodboard.domain.values import PieceView
+from prodboard.domain.workflow import BRIEF_FIELDS
+from prodboard.tui.bindings import hint
+
+
+class PieceScreen(Screen[None]):
+    """One piece, whole."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="piece-back"),
+        Binding("c", "comment", "Comment", id="piece-comment"),
+        Binding("e", "edit", "Edit", id="piece-edit"),
+        Binding("t,space", "tick", "Tick item", id="piece-tick"),
+        Binding("w", "watch", "Watch", id="piece-watch"),
+        Binding("y", "approve", "Approve", id="piece-approve", show=False),
+        Binding("x", "request_changes", "Request changes", id="piece-request-changes", show=False),
+        Binding("o", "override", "Override gate", id="piece-override", show=False),
+        Binding("a", "assign", "Assign", id="piece-assign", show=False),
+    ]
+
+    def __init__(self, piece_id: int) -> None:
+        super().__init__()
+        self.piece_id = piece_id
+        self.piece: PieceView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="piece-title")
+        with TabbedContent(id="piece-tabs"):
+            with TabPane("Details", id="tab-details"):
+                with VerticalScroll():
+                    yield Static(id="piece-details")
+            with TabPane("Checklist", id="tab-checklist"):
+                yield Static(id="piece-gate")
+                yield DataTable(cursor_type="row", id="checklist")
+            with TabPane("Comments", id="tab-comments"):
+                with VerticalScroll():
+                    yield Static(id="piece-comments")
+            with TabPane("History", id="tab-history"):
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="history")
+        yield Footer()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Keys go to the tab's table at once (↓ then t ticks the second item)."""
+        for table in event.pane.query(DataTable):
+            table.focus()
+
+    def on_mount(self) -> None:
+        self.query_one("#checklist", DataTable).add_columns("Item", "Ticked by", "When")
+        self.query_one("#history", DataTable).add_columns("When (UTC)", "Who", "What")
+        self.reload()
+
+    @property
+    def _app(self) -> Any:
+        return self.app
+
+    def reload(self) -> None:
+        """Read the piece again (after my change, or someone else's)."""
+        q = self._app.session.queries
+        piece = q.piece(self.piece_id)
+        if piece is None:
+            self.dismiss()
+            return
+        self.piece = piece
+        wf = self._app.wf
+        watching = self._app.session.user in q.watchers(piece.id)
+        title = Text.assemble((f"#{piece.id} ", "bold"), (piece.title, "bold"))
+        title.append(f" │ {wf.stage(piece.stage).name} │ v{piece.version}")
+        if watching:
+            title.append("  👁 watching", "dim")
+        if piece.archived:
+            title.append("  ARCHIVED", "bold red")
+        self.query_one("#piece-title", Static).update(title)
+        self.query_one("#piece-details", Static).update(self._details(piece))
+        self._fill_checklist(piece)
+        self.query_one("#piece-comments", Static).update(self._comments(piece))
+        history = self.query_one("#history", DataTable)
+        history.clear()
+        for ev in q.history(piece.id):
+            history.add_row(Text(ev.at[:16].replace("T", " ")), Text(ev.actor),
+                            Text(describe_event(ev, wf, with_actor=False)))
+        history.move_cursor(row=history.row_count - 1)
+
+    def _details(self, p: PieceView) -> Text:
+        wf = self._app.wf
+        out = Text()
+
+        def row(label: str, value: str, style: str = "") -> None:
+            out.append(f"{label:<18}", "bold")
+            out.append((value or "—") + "\n", style)
+
+        row("Stage", wf.stage(p.stage).name)
+        row("Format", p.format)
+        row("Owner", p.owner or "unassigned")
+        row("Reviewers", ", ".join(p.reviewers))
+        now = self._app.session.board.clock()
+        state = rules.due_state(p, wf, now)
+        row("Due", (p.due or "") + (f"  ({state.replace('_', ' ')})" if state else ""),
+            "bold red" if state == "overdue" else "")
+        row("Publish date", p.publish_date or "")
+        row("Priority", str(p.priority))
+        row("Channels", ", ".join(p.channels))
+        row("Tags", ", ".join(p.tags))
+        limit = wf.revision_limit(p.format)
+        row("Revision rounds", f"{p.revision_rounds} of {limit}",
+            "bold red" if p.revision_rounds > limit else "")
+        row("Cost", f"{p.cost:g}")
+        row("Links", ", ".join(p.links))
+        if p.approved_by:
+            how = " (delegated)" if p.approval_delegated else ""
+            row("Approved", f"by {p.approved_by}{how} at {(p.approved_at or '')[:16]}")
+        if p.archived:
+            row("Archived", p.archive_reason)
+        out.append("\nBrief\n", "bold underline")
+        for f in (*BRIEF_FIELDS, "key_message"):
+            row(f.replace("_", " ").capitalize(), getattr(p, f))
+        out.append("\n")
+        out.append_text(self._gate_text(p))
+        return out
+
+    def _gate_text(self, p: PieceView) -> Text:
+        wf = self._app.wf
+        stage = wf.stage(p.stage)
+        if not stage.gate:
+            return Text(f"No gate on leaving {stage.name}.", "dim")
+        missing = rules.gate_missing(p, wf, stage.gate)
+        if not missing:
+            return Text(f"✓ {stage.gate} gate: ready to leave {stage.name}", "bold green")
+        return Text(f"⊘ {stage.gate} gate: missing {', '.join(missing)}", "bold yellow")
+
+    def _fill_checklist(self, p: PieceView) -> None:
+        wf = self._app.wf
+        table = self.query_one("#checklist", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.items = list(wf.checklist_for(p.format))
+        for item in self.items:
+            tick = p.checklist.get(item)
+            mark = "[x] " if tick else "[ ] "
+            table.add_row(Text(mark + wf.label(item)), Text(tick["by"] if tick else ""),
+                          Text(tick["at"][:16].replace("T", " ") if tick else ""))
+        if self.items:
+            table.move_cursor(row=min(row, len(self.items) - 1))
+        self.query_one("#piece-gate", Static).update(self._gate_text(p))
+
+    def _comments(self, p: PieceView) -> Text:
+        comments = self._app.session.queries.comments(p.id)
+        if not comments:
+            key = hint(self.app, "piece-comment", "c")
+            return Text(f"No comments yet. Press {key} to add one.", "dim")
+        out = Text()
+        for c in comments:
+            out.append(f"{c.author}", "bold")
+            out.append(f"  {c.created_at[:16].replace('T', ' ')}\n", "dim")
+            out.append(c.body + "\n\n")
+        return out
+
+    # -- actions -----------------------------------------------------------------
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def _after(self, result: Any = None) -> None:
+        if isinstance(result, PieceView):
+            self._app.refresh_pieces([result])
+        self.reload()
+
+    def _changeable(self) -> PieceView | None:
+        """The piece, if it may be changed: a read-only board says so before a form opens."""
+        if self.piece is None or not self._app._writable():
+            return None
+        return self.piece
+
+    def action_comment(self) -> None:
+        from prodboard.tui.screens.forms import CommentForm
+
+        if piece := self._changeable():
+            self._app.push_screen(CommentForm(piece), self._after)
+
+    def action_edit(self) -> None:
+        from prodboard.tui.screens.forms import PieceForm
+
+        if piece := self._changeable():
+            self._app.push_screen(PieceForm(piece), self._after)
+
+    def action_assign(self) -> None:
+        from prodboard.tui.screens.forms import AssignForm
+
+        if piece := self._changeable():
+            self._app.push_screen(AssignForm(piece, self._app.session.queries.people()),
+                                  self._after)
+
+    def action_tick(self) -> None:
+        piece = self._changeable()
+        if piece is None:
+            return
+        self.query_one("#piece-tabs", TabbedContent).active = "tab-checklist"
+        table = self.query_one("#checklist", DataTable)
+        if not self.items:
+            return
+        item = self.items[table.cursor_row]
+        done = item not in piece.checklist
+        board = self._app.session.board
+        pid = piece.id
+        self._app.write(lambda: board.tick(pid, item, done), self._after)
+
+    def action_watch(self) -> None:
+        piece = self._changeable()
+        if piece is None:
+            return
+        board = self._app.session.board
+        pid = piece.id
+        watching = board.actor in self._app.session.queries.watchers(pid)
+        self._app.write(lambda: board.watch(pid, not watching), self._after)
+
+    def action_approve(self) -> None:
+        if piece := self._changeable():
+            self._app.approve_piece(piece, self._after)
+
+    def action_request_changes(self) -> None:
+        if piece := self._changeable():
+            self._app.request_changes_on(piece, self._after)
+
+    def action_override(self) -> None:
+        if piece := self._changeable():
+            self._app.override_move(piece, self._after)

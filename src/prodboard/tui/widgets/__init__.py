@@ -1,0 +1,1 @@
+"""The widgets the board is drawn with."""

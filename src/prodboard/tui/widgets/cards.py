@@ -1,0 +1,78 @@
+"""How one card looks: a few lines of rich Text built from a piece. No markup is parsed:
+every piece of user text goes in as plain ``Text``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rich.style import Style
+from rich.text import Text
+
+from prodboard.domain import rules
+from prodboard.domain.text import clean_line
+from prodboard.domain.values import PieceView
+from prodboard.domain.workflow import Workflow
+
+CARD_HEIGHT = 4  # title, meta, badges, gap
+
+
+def card_state(p: PieceView, wf: Workflow, now: datetime, away: set[str]) -> str:
+    """The one state a card's bar shows, most urgent first."""
+    due = rules.due_state(p, wf, now)
+    if due == "overdue":
+        return "overdue"
+    if p.owner in away and rules.at_risk_days_left(p, wf, now.date()):
+        return "at-risk"
+    if due == "due_soon":
+        return "due-soon"
+    return ""
+
+
+def _short_date(value: str, today: date) -> str:
+    d = date.fromisoformat(value)
+    return d.strftime("%b %d") if d.year == today.year else d.isoformat()
+
+
+def card_lines(
+    p: PieceView, wf: Workflow, now: datetime, state: str, styles: dict[str, Style], width: int
+) -> list[Text]:
+    """The card's lines, each exactly ``width`` cells wide (before the gap line)."""
+    inner = max(width - 2, 1)
+    bar = Text("▌", style=styles.get(f"bar-{state}" if state else "bar", Style()))
+    title = Text(clean_line(p.title), style=styles["title"], no_wrap=True, overflow="ellipsis")
+    title.truncate(inner, overflow="ellipsis")
+    meta_bits = [p.format]
+    meta_bits.append((p.owner or "unassigned") + (" (away)" if state == "at-risk" else ""))
+    meta = Text(" · ".join(clean_line(b) for b in meta_bits), style=styles["meta"], no_wrap=True)
+    meta.truncate(inner, overflow="ellipsis")
+    bits: list[tuple[str, Style]] = []
+    if p.due:
+        label = "overdue" if state == "overdue" else "due"
+        bits.append((f"{label} {_short_date(p.due, now.date())}",
+                     styles.get(f"due-{state}", styles["meta"])))
+    if state == "at-risk":
+        bits.append(("⚠ risk", styles["bar-at-risk"]))
+    if p.comments:
+        bits.append((f"✉{p.comments}", styles["meta"]))
+    if p.revision_rounds:
+        over = p.revision_rounds > wf.revision_limit(p.format)
+        bits.append((f"↺{p.revision_rounds}", styles["warn"] if over else styles["meta"]))
+    stage = wf.stage(p.stage)
+    missing = rules.gate_missing(p, wf, stage.gate) if stage.gate else ()
+    if missing:
+        what = f"{len(missing)} checks" if stage.gate == "checklist" else stage.gate
+        bits.append((f"⊘ {what}", styles["gate"]))
+    badges = Text(no_wrap=True)
+    for i, (bit, style) in enumerate(bits):
+        if i:
+            badges.append("  ")
+        badges.append(bit, style)
+    badges.truncate(inner, overflow="ellipsis")
+    lines = []
+    for body in (title, meta, badges):
+        line = Text(no_wrap=True)
+        line.append_text(bar)
+        line.append(" ")
+        line.append_text(body)
+        lines.append(line)
+    return lines

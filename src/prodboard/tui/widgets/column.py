@@ -1,0 +1,174 @@
+"""One stage of the board: a header and a virtual card list.
+
+``CardList`` uses Textual's line API: it renders only the lines on screen, so a
+column of 9,000 published pieces costs the same as a column of ten.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from prodboard.domain.values import PieceView
+from prodboard.domain.workflow import Stage, Workflow
+from prodboard.tui.widgets.cards import CARD_HEIGHT, card_lines, card_state
+
+
+class CardList(ScrollView, can_focus=False):
+    """The cards of one stage, drawn line by line."""
+
+    COMPONENT_CLASSES = {
+        "card--title", "card--meta", "card--bar", "card--selected", "card--bar-overdue",
+        "card--bar-due-soon", "card--bar-at-risk", "card--gate", "card--warn",
+        "card--due-overdue", "card--due-due-soon",
+    }
+
+    DEFAULT_CSS = """
+    CardList { height: 1fr; scrollbar-size-vertical: 1; }
+    CardList > .card--title { text-style: bold; }
+    CardList > .card--meta { color: $text-muted; }
+    CardList > .card--bar { color: $primary-muted; }
+    CardList > .card--selected { background: $accent 30%; }
+    CardList > .card--bar-overdue { color: $error; }
+    CardList > .card--due-overdue { color: $error; text-style: bold; }
+    CardList > .card--bar-due-soon { color: $warning; }
+    CardList > .card--due-due-soon { color: $warning; }
+    CardList > .card--bar-at-risk { color: $secondary; text-style: bold; }
+    CardList > .card--gate { color: $warning-darken-1; }
+    CardList > .card--warn { color: $error; }
+    """
+
+    class Clicked(Message):
+        """A card was clicked (``chain`` 2 for a double click)."""
+
+        def __init__(self, stage: str, index: int, chain: int) -> None:
+            super().__init__()
+            self.stage, self.index, self.chain = stage, index, chain
+
+    def __init__(self, stage: Stage, workflow: Workflow, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.stage = stage
+        self.workflow = workflow
+        self.pieces: list[PieceView] = []
+        self.selected: int | None = None  # shown only when the column has the focus
+        self.now = datetime.now()
+        self.away: set[str] = set()
+        self._cache: dict[tuple[int, int, int, bool], Strip] = {}
+
+    def set_pieces(
+        self, pieces: list[PieceView], selected: int | None, now: datetime, away: set[str]
+    ) -> None:
+        self.pieces, self.selected, self.now, self.away = pieces, selected, now, away
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(pieces) * CARD_HEIGHT)
+        self.refresh()
+
+    def select(self, index: int | None) -> None:
+        if index != self.selected:
+            self.selected = index
+            self.refresh()
+        self._scroll_to_selected()
+
+    def _scroll_to_selected(self) -> None:
+        if self.selected is not None:
+            self.scroll_to_region(
+                Region(0, self.selected * CARD_HEIGHT, 1, CARD_HEIGHT), animate=False,
+                immediate=True,
+            )
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, len(self.pieces) * CARD_HEIGHT)
+        # A shorter column must still show the selected card (once the new size applies).
+        self.call_after_refresh(self._scroll_to_selected)
+
+    def _styles(self) -> dict[str, Style]:
+        get = self.get_component_rich_style
+        names = ("title", "meta", "bar", "bar-overdue", "bar-due-soon", "bar-at-risk", "gate",
+                 "warn", "due-overdue", "due-due-soon")
+        return {n: get(f"card--{n}", partial=True) for n in names}
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        line_no = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        index, row = divmod(line_no, CARD_HEIGHT)
+        if index >= len(self.pieces) or row == CARD_HEIGHT - 1:
+            return Strip.blank(width, base)
+        selected = index == self.selected
+        key = (index, row, width, selected)
+        strip = self._cache.get(key)
+        if strip is None:
+            piece = self.pieces[index]
+            state = card_state(piece, self.workflow, self.now, self.away)
+            text: Text = card_lines(piece, self.workflow, self.now, state, self._styles(), width)[row]
+            style = base + self.get_component_rich_style("card--selected") if selected else base
+            text.stylize_before(style)
+            strip = Strip(text.render(self.app.console), text.cell_len)
+            strip = strip.adjust_cell_length(width, style)
+            self._cache[key] = strip
+        return strip.apply_offsets(scroll_x, line_no)
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + self.scroll_offset.y) // CARD_HEIGHT
+        if 0 <= index < len(self.pieces):
+            self.post_message(self.Clicked(self.stage.key, index, event.chain))
+
+
+class ColumnHeader(Static):
+    """Stage name, count and WIP limit; over the limit shows as a warning."""
+
+    DEFAULT_CSS = """
+    ColumnHeader { height: 1; width: 1fr; padding: 0 1; background: $boost; text-style: bold; }
+    ColumnHeader.-over { background: $error 40%; }
+    ColumnHeader.-focused { background: $accent 40%; }
+    """
+
+    def show(self, stage: Stage, shown: int, total: int) -> None:
+        limit = f"/{stage.wip}" if stage.wip else ""
+        count = f"{shown} of {total}" if shown != total else f"{total}{limit}"
+        if shown != total and stage.wip:
+            count += f" (max {stage.wip})"
+        over = bool(stage.wip) and total > stage.wip
+        self.set_class(over, "-over")
+        label = (stage.name, count, over)
+        if label != getattr(self, "_label", None):  # an update re-lays out the screen
+            self._label = label
+            self.update(Content.assemble(stage.name, " ", (count, "dim" if not over else "bold")))
+
+
+class StageColumn(Vertical):
+    """One stage: its header and its cards."""
+
+    DEFAULT_CSS = """
+    StageColumn { width: 24; height: 1fr; border-right: vkey $panel; }
+    """
+
+    def __init__(self, stage: Stage, workflow: Workflow) -> None:
+        super().__init__(id=f"col-{stage.key}")
+        self.stage = stage
+        self.workflow = workflow
+
+    def compose(self) -> ComposeResult:
+        yield ColumnHeader()
+        yield CardList(self.stage, self.workflow)
+
+    @property
+    def header(self) -> ColumnHeader:
+        return self.query_one(ColumnHeader)
+
+    @property
+    def cards(self) -> CardList:
+        return self.query_one(CardList)
