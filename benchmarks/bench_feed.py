@@ -47,7 +47,7 @@ s.close()
 def make_board(folder: Path) -> Path:
     db = folder / "board.db"
     s = open_board(db, "ana", create=True)
-    s.board.add_person("ana", "Ana", ["pm"])
+    s.board.set_person("ana", display_name="Ana", roles=["pm"])  # the founder is on it already
     s.board.add_person("ben", "Ben", ["writer"])
     s.close()
     return db

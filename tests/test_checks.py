@@ -15,7 +15,7 @@ from fakes import FakeClock
 from sqlalchemy import func, select
 
 from prodboard.domain.values import EventView
-from prodboard.services.checks import _candidates, pending_alerts, run_checks, timed_alerts
+from prodboard.services.checks import horizon, pending_alerts, run_checks, timed_alerts
 from prodboard.services.context import Workspace, open_board
 from prodboard.storage import tables as m
 
@@ -348,7 +348,7 @@ def test_only_pieces_that_can_be_late_are_read(open_as: Callable[..., Workspace]
     )
     soon = s.board.create("Soon", stage="draft", due=day(2), imported=True)
     with s.store.read() as conn:
-        candidates = _candidates(conn, s.workflow, NOW)
+        candidates = s.queries.late_candidates(conn, horizon(s.workflow, NOW))
     assert [p.id for p in candidates] == [soon]
     assert run_checks(s.board) == []  # due in 2 days: neither due soon nor (owner present) at risk
 

@@ -4,7 +4,9 @@ domain   pure rules and values: imports only domain and errors
 storage  tables, queries, backends: never services, cli or tui
 services the board's behaviour: never cli or tui
 cli      never tui, except the one entry point that launches the app
-Textual is imported only under tui/, click only under cli/.
+Textual is imported only under tui/, click only under cli/; a database driver only
+inside its backend (sqlite3 and watchfiles under storage/sqlite/, psycopg under
+storage/postgres/), so nothing above storage/backend.py knows which one runs.
 Every import counts, including those inside functions.
 """
 
@@ -33,6 +35,13 @@ ALLOWED: dict[str, set[str]] = {
 }
 EXCEPTIONS = {("cli", "prodboard.tui.run")}  # `prodboard` with no command opens the board
 THIRD_PARTY = {"textual": {"tui"}, "click": {"cli"}}
+# driver -> the one package that may import it
+BACKEND_ONLY = {
+    "sqlite3": "prodboard.storage.sqlite",
+    "watchfiles": "prodboard.storage.sqlite",
+    "psycopg": "prodboard.storage.postgres",
+    "psycopg_pool": "prodboard.storage.postgres",
+}
 
 
 def layer_of(module: str) -> str:
@@ -84,7 +93,13 @@ def bad_imports(module: str, path: Path, modules: dict[str, Path]) -> list[str]:
             found.append(f"{module} imports {name}")
         elif top in THIRD_PARTY and layer not in THIRD_PARTY[top]:
             found.append(f"{module} imports {name}")
+        elif top in BACKEND_ONLY and not _inside(module, BACKEND_ONLY[top]):
+            found.append(f"{module} imports {name}")
     return found
+
+
+def _inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 def violations() -> list[str]:
@@ -115,6 +130,13 @@ def test_layers_import_only_downwards() -> None:
         ("prodboard.services.feed", "def f():\n    from prodboard.tui import app", True),
         ("prodboard.cli", "from prodboard.tui.run import run_app", False),
         ("prodboard.cli", "from prodboard.tui.app import ProdboardApp", True),
+        ("prodboard.services.feed", "import sqlite3", True),
+        ("prodboard.storage.store", "from watchfiles import awatch", True),
+        ("prodboard.storage.queries", "def f():\n    import psycopg", True),
+        ("prodboard.storage.sqlite.wake", "import sqlite3\nfrom watchfiles import watch", False),
+        ("prodboard.storage.sqlite.engine", "import psycopg", True),
+        ("prodboard.storage.postgres.engine", "import psycopg.sql", False),
+        ("prodboard.storage.postgres.engine", "import sqlite3", True),
     ],
 )
 def test_the_checker_catches_a_wrong_import(tmp_path: Path, module: str, line: str, expected: bool) -> None:
@@ -140,7 +162,8 @@ def test_nothing_outside_tui_loads_textual_at_import() -> None:
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
-    for expected in ("prodboard.storage.store", "prodboard.services.commands", "prodboard.domain.workflow",
-                     "prodboard.cli", "prodboard.settings"):
+    for expected in ("prodboard.storage.store", "prodboard.storage.sqlite.wake",
+                     "prodboard.services.commands", "prodboard.domain.workflow", "prodboard.cli",
+                     "prodboard.settings"):
         assert expected in report["imported"]
     assert report["textual"] == []

@@ -16,7 +16,7 @@ import pytest
 
 from prodboard.services.context import open_board
 from prodboard.services.feed import ChangeFeed
-from prodboard.storage.store import file_uri
+from prodboard.storage.sqlite.engine import file_uri
 
 FOLDERS = ["team#1", "100%", "%41b", "what?", "with space", "café ünï", "a?b#c%20d"]
 

@@ -24,7 +24,7 @@ import pytest
 from prodboard.errors import Busy
 from prodboard.services.context import open_board
 from prodboard.services.feed import ChangeFeed
-from prodboard.storage.store import Store
+from prodboard.storage.sqlite.engine import SQLiteStore as Store
 
 OWNER, READER = 47011, 47012  # two people who share no group
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
@@ -203,7 +203,7 @@ def test_a_readers_feed_delivers_through_the_watcher(make_session: Any, db_path:
 
         task = asyncio.create_task(collect())
         await asyncio.sleep(0.3)
-        code = ("from pathlib import Path\nfrom prodboard.storage.store import Store\n"
+        code = ("from pathlib import Path\nfrom prodboard.storage.sqlite.engine import SQLiteStore as Store\n"
                 "from prodboard.services.commands import Commands\n"
                 "from prodboard.domain.workflow import default_workflow\n"
                 f"st = Store(Path({str(db_path)!r}), readonly=False, busy_ms=5000)\n"

@@ -168,15 +168,15 @@ def init(c: Ctx, demo: bool, name: str | None) -> None:
     """Create the board database (empty, or with --demo the demo team and pieces)."""
     s = c.session(create=True, demo=demo, newcomer=True)
     if not s.created:
-        fail(f"{s.store.path} already holds a board", 2)
+        fail(f"{s.store.location} already holds a board", 2)
     if name:
         try:
             s.board.rename(name)
         except BaseException:
             s.close()
-            remove_board(s.store.path)  # a failed init leaves no half-made board
+            remove_board(s.store.location)  # a failed init leaves no half-made board
             raise
-    click.echo(f"created {one_line(str(s.store.path))}")
+    click.echo(f"created {one_line(s.store.location)}")
 
 
 @cli.command()

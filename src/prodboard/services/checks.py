@@ -6,7 +6,7 @@ from cron) reads the few pieces that can be late in one query, works out their
 alerts with the pure rules, leaves out the keys the RaisedAlert ledger already
 holds, and raises the rest through ``Commands.raise_once``. That inserts the ledger
 row, the event and its recipients (the owner, or the reviewers and delegates, as
-they are at that moment) in one ``BEGIN IMMEDIATE`` transaction, so a second
+they are at that moment) in one write transaction, so a second
 board, a second process or a restart finds the key and does nothing, and a later
 reassignment does not move the alert to someone else.
 
@@ -17,27 +17,15 @@ when the piece entered review, the at-risk key holds the due date and the owner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
-
 from prodboard.domain import rules
-from prodboard.domain.values import PersonView, PieceView, person_from_row, piece_from_row
+from prodboard.domain.values import PersonView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.services.commands import Commands
-from prodboard.storage import tables as m
-
-P = m.PIECES
-PERSON = m.PEOPLE
-RA = m.RAISED
-
-ALERT_KINDS = (
-    "alert.overdue", "alert.due_soon", "alert.review_overdue", "alert.at_risk", "alert.stage_overdue",
-)
-_CHUNK = 500  # keys per IN (...) lookup, well under SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -59,24 +47,10 @@ def _utc(now: datetime) -> datetime:
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
-def _candidates(conn: Connection, wf: Workflow, now: datetime) -> list[PieceView]:
-    """The live pieces that could be late: due within the widest window, in review,
-    or (with derived stage dates) carrying a publish date. Archived pieces and the
-    last stage are left out in SQL, so a 10,000-piece board reads a handful of rows."""
-    horizon = max((now + timedelta(hours=wf.due_soon_hours)).date(),
-                  now.date() + timedelta(days=wf.at_risk_days))
-    maybe = [P.c.due.is_not(None) & (P.c.due <= horizon.isoformat())]
-    review = wf.gate_stage("approval")
-    if review is not None:
-        maybe.append(P.c.stage == review.key)
-    if wf.derive_stage_due:
-        maybe.append(P.c.publish_date.is_not(None))
-    query = (
-        select(P)
-        .where(P.c.archived.is_(False), P.c.stage != wf.last.key, or_(*maybe))
-        .order_by(P.c.id)
-    )
-    return [piece_from_row(row) for row in conn.execute(query)]
+def horizon(wf: Workflow, now: datetime) -> date:
+    """The last due date that can raise an alert at ``now`` (the widest window)."""
+    return max((now + timedelta(hours=wf.due_soon_hours)).date(),
+               now.date() + timedelta(days=wf.at_risk_days))
 
 
 def timed_alerts(
@@ -121,23 +95,16 @@ def timed_alerts(
         )
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
-
-
 def pending_alerts(board: Commands, now: datetime | None = None) -> list[TimedAlert]:
     """The alerts due at ``now`` that no board has raised yet (one read transaction)."""
     now = _utc(now or board.clock())
     with board.store.read() as conn:
-        pieces = _candidates(conn, board.wf, now)
+        pieces = board.q.late_candidates(conn, horizon(board.wf, now))
         if not pieces:
             return []
-        people = {p.handle: p for p in map(person_from_row, conn.execute(select(PERSON)))}
+        people = {p.handle: p for p in board.q.people_in(conn)}
         due = [a for piece in pieces for a in timed_alerts(piece, people, board.wf, now)]
-        raised: set[str] = set()
-        for chunk in _chunks([a.key for a in due]):
-            raised.update(r[0] for r in conn.execute(select(RA.c.key).where(RA.c.key.in_(chunk))))
+        raised = board.q.raised_keys(conn, [a.key for a in due])
     return [a for a in due if a.key not in raised]
 
 

@@ -102,7 +102,7 @@ class Workspace:
 
 
 def open_board(
-    db: Path | None = None,
+    db: Path | str | None = None,
     user: str | None = None,
     *,
     config: Path | None = None,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, func, or_, select
 
 from prodboard.domain.values import (
     CommentView,
@@ -20,7 +21,7 @@ from prodboard.domain.values import (
 )
 from prodboard.domain.workflow import Workflow
 from prodboard.storage import tables as m
-from prodboard.storage.store import Store, meta_value
+from prodboard.storage.backend import Backend, meta_value
 
 P = m.PIECES
 E = m.EVENTS
@@ -29,6 +30,8 @@ C = m.COMMENTS
 W = m.WATCHES
 RC = m.READ_CURSORS
 R = m.RECIPIENTS
+RA = m.RAISED
+_CHUNK = 500  # ids or keys per IN (...), well under SQLite's variable limit
 
 Stored = dict[int, dict[str, RecipientView]]
 
@@ -36,7 +39,7 @@ Stored = dict[int, dict[str, RecipientView]]
 class Queries:
     """Reads of one board; each method is one read transaction."""
 
-    def __init__(self, store: Store, workflow: Workflow) -> None:
+    def __init__(self, store: Backend, workflow: Workflow) -> None:
         self.store = store
         self.wf = workflow
 
@@ -135,9 +138,9 @@ class Queries:
         wanted = sorted(set(event_ids))
         out: Stored = {}
         with self.store.read() as conn:
-            for i in range(0, len(wanted), 500):
+            for i in range(0, len(wanted), _CHUNK):
                 rows = conn.execute(select(R).where(R.c.person == handle,
-                                                    R.c.event_id.in_(wanted[i : i + 500])))
+                                                    R.c.event_id.in_(wanted[i : i + _CHUNK])))
                 for r in rows:
                     out[r.event_id] = {handle: RecipientView(handle, r.reason, r.severity)}
         return out
@@ -154,7 +157,7 @@ class Queries:
 
     def people(self) -> list[PersonView]:
         with self.store.read() as conn:
-            return [person_from_row(r) for r in conn.execute(select(PERSON).order_by(PERSON.c.handle))]
+            return self.people_in(conn)
 
     def person(self, handle: str) -> PersonView | None:
         with self.store.read() as conn:
@@ -182,13 +185,6 @@ class Queries:
         with self.store.read() as conn:
             return {r[0] for r in conn.execute(select(W.c.handle).where(W.c.piece_id == piece_id))}
 
-    def watches(self) -> dict[int, set[str]]:
-        out: dict[int, set[str]] = {}
-        with self.store.read() as conn:
-            for pid, handle in conn.execute(select(W.c.piece_id, W.c.handle)):
-                out.setdefault(pid, set()).add(handle)
-        return out
-
     def pieces_and_watchers(
         self, piece_ids: Iterable[int]
     ) -> tuple[dict[int, PieceView], dict[int, set[str]]]:
@@ -199,8 +195,8 @@ class Queries:
         pieces: dict[int, PieceView] = {}
         watchers: dict[int, set[str]] = {}
         with self.store.read() as conn:
-            for i in range(0, len(wanted), 500):  # well under SQLite's variable limit
-                chunk = wanted[i : i + 500]
+            for i in range(0, len(wanted), _CHUNK):
+                chunk = wanted[i : i + _CHUNK]
                 for row in conn.execute(select(P).where(P.c.id.in_(chunk))):
                     pieces[row.id] = piece_from_row(row)
                 rows = conn.execute(select(W.c.piece_id, W.c.handle).where(W.c.piece_id.in_(chunk)))
@@ -232,6 +228,35 @@ class Queries:
                 )
             ).scalar_one()
         )
+
+    # -- time-based checks (services/checks.py) ----------------------------------------
+    def late_candidates(self, conn: Connection, horizon: date) -> list[PieceView]:
+        """The live pieces that could be late: due by ``horizon``, in review, or (with
+        derived stage dates) carrying a publish date. Archived pieces and the last
+        stage are left out in SQL, so a 10,000-piece board reads a handful of rows."""
+        maybe = [P.c.due.is_not(None) & (P.c.due <= horizon.isoformat())]
+        review = self.wf.gate_stage("approval")
+        if review is not None:
+            maybe.append(P.c.stage == review.key)
+        if self.wf.derive_stage_due:
+            maybe.append(P.c.publish_date.is_not(None))
+        query = (
+            select(P)
+            .where(P.c.archived.is_(False), P.c.stage != self.wf.last.key, or_(*maybe))
+            .order_by(P.c.id)
+        )
+        return [piece_from_row(row) for row in conn.execute(query)]
+
+    def people_in(self, conn: Connection) -> list[PersonView]:
+        return [person_from_row(r) for r in conn.execute(select(PERSON).order_by(PERSON.c.handle))]
+
+    def raised_keys(self, conn: Connection, keys: list[str]) -> set[str]:
+        """Which of ``keys`` the raised-alert ledger already holds."""
+        found: set[str] = set()
+        for i in range(0, len(keys), _CHUNK):
+            rows = conn.execute(select(RA.c.key).where(RA.c.key.in_(keys[i : i + _CHUNK])))
+            found.update(r[0] for r in rows)
+        return found
 
     def read_cursor(self, handle: str) -> int:
         with self.store.read() as conn:

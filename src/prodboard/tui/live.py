@@ -23,7 +23,6 @@ from prodboard.domain.values import EventView, PieceView
 from prodboard.errors import ProdboardError
 from prodboard.services.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
 from prodboard.services.feed import ChangeFeed, FeedLost
-from prodboard.storage.store import lost_message
 from prodboard.tui.bindings import hint as key_hint
 
 if TYPE_CHECKING:
@@ -215,13 +214,11 @@ class LiveBoard:
     def mark_lost(self: ProdboardApp) -> None:  # type: ignore[misc]
         """The file at the board's path is not the one opened (deleted or replaced):
         refuse every write from now on, and say so in the header until reopened."""
-        store = self.session.store
-        now = store.file_identity()
-        if now == store.identity:
+        why = self.session.store.lost("nothing is saved until you reopen the board (ctrl+r)")
+        if why is None:
             return  # a late refusal from a board since reopened: this one is fine
         first = self.lost is None
-        self.lost = lost_message(store.path, now,
-                                 "nothing is saved until you reopen the board (ctrl+r)")
+        self.lost = why
         self.topbar.set_lost(True)
         if first:
             self.notify(self.lost, title="Board file lost", severity="error", timeout=30,
@@ -241,7 +238,7 @@ class LiveBoard:
 
         old = self.session
         try:
-            new = await asyncio.to_thread(open_board, old.store.path, old.user,
+            new = await asyncio.to_thread(open_board, old.store.location, old.user,
                                           config=old.config_path)
         except ProdboardError as exc:
             self.notify(f"Cannot reopen: {exc.message}", title="Board file lost",
@@ -261,7 +258,7 @@ class LiveBoard:
         old.close()  # a job still queued on it is refused: its file is not at the path
         self.start_board(announce=False)
         self.clear_notifications()  # the "file lost" toasts no longer hold
-        self.notify(f"Reopened {new.store.path}.", title="Board", markup=False)
+        self.notify(f"Reopened {new.store.location}.", title="Board", markup=False)
 
     # -- the inbox -------------------------------------------------------------------
     def load_unread(self: ProdboardApp, announce: bool = False) -> None:  # type: ignore[misc]

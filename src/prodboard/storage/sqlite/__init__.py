@@ -1,0 +1,1 @@
+"""The SQLite backend: one board per file (engine, schema, wake-up source)."""
