@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool, QueuePool
 from sqlmodel import SQLModel
 
 from prodboard.errors import BadInput, Busy, StoreError
-from prodboard.settings import busy_timeout_ms
+from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -300,7 +300,7 @@ def open_store(
     """
     path = Path(path).expanduser()
     if busy_ms is None:
-        busy_ms = busy_timeout_ms()
+        busy_ms = current_settings().busy_timeout_ms
     if not path.parent.is_dir():
         if not create:
             raise StoreError(f"no board at {path}: directory {path.parent} does not exist "
