@@ -69,4 +69,3 @@ class ConfigError(ProdboardError):
     """A config file is malformed: one line ``FILE:LINE: key: why``; exit code 2."""
 
     exit_code = 2
-    title = "Config error"

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
 
-from prodboard.config.ui import UISettings, load_ui
+from prodboard.config import load_config
+from prodboard.config.ui import UISettings
 from prodboard.domain.clock import Clock
 from prodboard.domain.identity import admins, check_handle, normal_handle, not_on_board, unknown_person
 from prodboard.domain.text import has_surrogates
-from prodboard.domain.workflow import Workflow, load_workflow
+from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput, NotFound
 from prodboard.services import recipients
 from prodboard.services.commands import Commands
@@ -137,8 +138,8 @@ def open_board(
     if not handle:
         raise BadInput("the user name is empty")
     files = find_config(path, config)
-    workflow = load_workflow(files.team)
-    ui = load_ui(files.team, files.personal)
+    loaded = load_config(files.team, files.personal)  # each file read once
+    workflow, ui = loaded.workflow, loaded.ui
     store, created = open_store(path, create=create, board_name=workflow.name)
     recipients.backfill_pending(store, workflow)  # once, after the schema 3 migration
     board = Commands(store, workflow, handle, clock)
