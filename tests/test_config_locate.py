@@ -4,11 +4,14 @@ inline tables and arrays, never fooled by strings or comments that look like key
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from prodboard.config import ConfigError, load_config
 from prodboard.config.locate import KeyPath, key_lines, line_of, show
 
 DOC = '''\
@@ -121,3 +124,28 @@ def test_generated_documents(doc: tuple[str, dict[KeyPath, int]]) -> None:
     lines = key_lines(text)
     for path, line in expect.items():
         assert lines.get(path) == line, (text, path)
+
+
+# -- the loader's errors point at the line, whatever the TOML form ----------------------
+
+FORMS = [
+    ("board.at_risk_days = 'x'\n", "1: board.at_risk_days"),
+    ("[board]\nname = 'x'\n\n# at_risk_days = 3\nat_risk_days = -1\n", "5: board.at_risk_days"),
+    ("\nboard = { name = 'x', at_risk_days = true }\n", "2: board.at_risk_days"),
+    ("stages = [\n  { name = 'A' },\n  { name = 'B', wip = -1 },\n]\n", "3: stages[1].wip"),
+    ("[[stages]]\nname = 'A'\n[[stages]]\nname = 'B'\n[[stages]]\nname = 'C'\nowner = 'x'\n",
+     "7: stages[2].owner"),
+    ('[formats]\nvideo.revision_limit = 1\n"blog post".revision_limit = 1e9\n',
+     '3: formats."blog post".revision_limit'),
+    ("[notify]\ntoasts = true\n\n[notify.extra]\nx = 1\n", "4: notify.extra"),
+    ("description = '''\n[board]\nat_risk_days = 'x'\n'''\n", "1: description"),
+]
+
+
+@pytest.mark.parametrize(("text", "where"), FORMS)
+def test_errors_point_at_the_key_in_every_form(tmp_path: Path, text: str, where: str) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    assert exc.value.message.startswith(f"{path}:{where}: "), exc.value.message
