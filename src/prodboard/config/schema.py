@@ -32,7 +32,6 @@ def _bounded(name: str) -> Any:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Roles = list[Text]
-Hours = Annotated[float, _bounded("review_sla_hours")]
 
 
 def _key_list(value: str) -> str:
@@ -55,7 +54,7 @@ class Table(BaseModel):
 
 class Board(Table):
     name: Text | None = None
-    review_sla_hours: Hours | None = None
+    review_sla_hours: Annotated[float, _bounded("review_sla_hours")] | None = None
     due_soon_hours: Annotated[float, _bounded("due_soon_hours")] | None = None
     at_risk_days: Annotated[int, _bounded("at_risk_days")] | None = None
     wip_per_person: Annotated[int, _bounded("wip_per_person")] | None = None
