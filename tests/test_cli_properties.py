@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from inprocess import dump, invoke
 
-from prodboard.config.ui import load_ui
-from prodboard.domain.workflow import ConfigError, load_workflow
+from prodboard.config import ConfigError, load_ui, load_workflow
 from prodboard.services.context import open_board
 
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from prodboard.config.ui import Notify, load_ui
-from prodboard.domain.workflow import ConfigError
+from prodboard.config import load_ui
+from prodboard.config.ui import Notify
+from prodboard.errors import ConfigError
 from prodboard.services.context import Workspace, find_config, open_board
 
 

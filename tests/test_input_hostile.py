@@ -17,8 +17,7 @@ import pytest
 from inprocess import dump, invoke
 from terminal import run_in_a_terminal
 
-from prodboard.domain.workflow import ConfigError
-from prodboard.errors import BadInput
+from prodboard.errors import BadInput, ConfigError
 from prodboard.services.context import Workspace, open_board
 
 # Raw in output: C0 controls but tab/newline, DEL, C1 (ESC included).

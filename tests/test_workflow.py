@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from prodboard.domain.workflow import ConfigError, default_workflow, load_workflow
+from prodboard.config import ConfigError, load_workflow
+from prodboard.domain.workflow import default_workflow
 from prodboard.services.context import open_board
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "prodboard.example.toml"

@@ -63,3 +63,9 @@ class Conflict(ProdboardError):
         super().__init__(message)
         self.fields = fields
         self.by = by
+
+
+class ConfigError(ProdboardError):
+    """A config file is malformed: one line ``FILE:LINE: key: why``; exit code 2."""
+
+    exit_code = 2

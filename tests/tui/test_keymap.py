@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Button, DataTable, TextArea
 from textual.widgets._footer import FooterKey
 
-from prodboard.domain.workflow import ConfigError
+from prodboard.errors import ConfigError
 from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.bindings import bindings_by_id, registry

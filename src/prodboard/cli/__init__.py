@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -22,6 +21,7 @@ from prodboard.domain.text import clean, clean_line, has_surrogates, one_line
 from prodboard.domain.values import EventView, PieceView
 from prodboard.errors import BadInput, ProdboardError
 from prodboard.services.context import Workspace, open_board
+from prodboard.settings import undecodable as undecodable_setting
 from prodboard.storage.store import remove_board
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -585,10 +585,7 @@ def _undecodable(args: list[str]) -> str | None:
     for n, arg in enumerate(args, 1):
         if has_surrogates(arg):
             return f"argument {n} is not valid UTF-8"
-    for name in ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG"):
-        if has_surrogates(os.environ.get(name, "")):
-            return f"{name} is not valid UTF-8"
-    return None
+    return undecodable_setting()
 
 
 def run(args: list[str]) -> int:

@@ -1,29 +1,20 @@
-"""A person's board settings: keys, theme and notifications.
+"""A person's board settings: keys, theme and notifications, and the checks that
+need the board's own names (binding ids, themes), which the board passes in.
 
-Two files feed them. The team file (beside the board, or --config) owns the
-workflow and may set team defaults for ``[keys]``/``[theme]``/``[notify]``; the
-personal file (the user config dir, or PRODBOARD_USER_CONFIG) holds only those
-three and wins entry by entry. Workflow sections in a personal file are ignored
-with one warning line, so nobody changes the team's rules from their own
-machine. Both are validated strictly: a bad value is one line naming file, line
-and key.
+Two files feed them (``load.py`` reads each once): the team file may set team
+defaults for ``[keys]``/``[theme]``/``[notify]``; the personal file holds only
+those three and wins entry by entry.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field, replace
 
-from prodboard.domain.text import clean_line
-from prodboard.domain.workflow import ConfigError, _line_of, _show, read_toml
-
-UI_SECTIONS = ("keys", "theme", "notify")
-WORKFLOW_SECTIONS = ("board", "stages", "formats", "checklist")
-TOAST_SECONDS = (1.0, 600.0)
+from prodboard.config import schema
+from prodboard.config.source import Source
+from prodboard.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -45,109 +36,25 @@ class UISettings:
     warnings: tuple[str, ...] = ()
 
 
-def load_ui(team: Path | None, personal: Path | None = None) -> UISettings:
-    """The team's defaults overlaid by the person's own file (either may be None)."""
-    merged: dict[str, Any] = {"keys": {}, "theme": None, "notify": {}}
+def merge_ui(files: Iterable[tuple[Source, schema.PersonalSections]],
+             warnings: tuple[str, ...] = ()) -> UISettings:
+    """The files' sections in order, each later one winning entry by entry."""
+    keys: dict[str, str] = {}
+    theme: str | None = None
+    notify = Notify()
     origins: dict[str, str] = {}
-    warnings: list[str] = []
-    for path, is_personal in ((team, False), (personal, True)):
-        if path is None:
-            continue
-        text, data = read_toml(path)
-        if is_personal:
-            _check_personal_sections(path, text, data, team, warnings)
-        where = _Where(path, text)
-        for name, value in _keys(data, where).items():
-            merged["keys"][name] = value
-            origins[f"keys.{name}"] = where.at(("keys", name))
-        theme = _theme(data, where)
-        if theme is not None:
-            merged["theme"] = theme
-            origins["theme"] = where.at(("theme", "name"))
-        merged["notify"].update(_notify(data, where))
-    return UISettings(merged["keys"], merged["theme"], Notify(**merged["notify"]), origins,
-                      tuple(warnings))
-
-
-class _Where:
-    """Formats ``FILE:LINE: key: why`` for one file."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path, self.text = path, text
-
-    def at(self, key: tuple[str, ...]) -> str:
-        return f"{self.path}:{_line_of(self.text, key)}"
-
-    def fail(self, key: tuple[str, ...], why: str) -> ConfigError:
-        return ConfigError(f"{self.at(key)}: {_show(key)}: {why}")
-
-
-
-
-def _check_personal_sections(path: Path, text: str, data: dict[str, Any], team: Path | None,
-                             warnings: list[str]) -> None:
-    """Unknown sections are errors; the team's sections are ignored with one warning."""
-    for key in data:
-        if key not in (*UI_SECTIONS, *WORKFLOW_SECTIONS):
-            raise _Where(path, text).fail(
-                (key,), f"unknown section (a personal file holds {', '.join(UI_SECTIONS)})")
-    ignored = [key for key in data if key in WORKFLOW_SECTIONS]
-    if ignored:
-        owner = f"the team file {team}" if team else "the team file (prodboard.toml beside the board)"
-        warnings.append(clean_line(
-            f"{path}: {', '.join(f'[{k}]' for k in ignored)} ignored: workflow and rules come "
-            f"from {owner}; a personal file sets only {', '.join(f'[{k}]' for k in UI_SECTIONS)}"))
-
-
-def _table(data: dict[str, Any], section: str, where: _Where) -> dict[str, Any]:
-    value = data.get(section, {})
-    if not isinstance(value, dict):
-        raise where.fail((section,), f"expected a table [{section}]")
-    return value
-
-
-def _keys(data: dict[str, Any], where: _Where) -> dict[str, str]:
-    keys = _table(data, "keys", where)
-    out: dict[str, str] = {}
-    for name, value in keys.items():
-        if not isinstance(value, str):
-            raise where.fail(("keys", name), "expected a key string such as \"m\" or \"ctrl+s,f2\"")
-        parts = [p.strip() for p in value.split(",")]
-        if not all(parts) or any(ch.isspace() for p in parts for ch in p):
-            raise where.fail(("keys", name), f"{value!r} is not a key list "
-                             "(keys separated by commas, no spaces inside a key; \",\" is comma)")
-        out[name] = ",".join(parts)
-    return out
-
-
-def _theme(data: dict[str, Any], where: _Where) -> str | None:
-    theme = _table(data, "theme", where)
-    extra = sorted(set(theme) - {"name"})
-    if extra:
-        raise where.fail(("theme", extra[0]), "unknown key (allowed: name)")
-    name = theme.get("name")
-    if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise where.fail(("theme", "name"), "expected a theme name")
-    return name.strip() if isinstance(name, str) else None
-
-
-def _notify(data: dict[str, Any], where: _Where) -> dict[str, Any]:
-    notify = _table(data, "notify", where)
-    out: dict[str, Any] = {}
-    for key, value in notify.items():
-        if key == "toasts":
-            if not isinstance(value, bool):
-                raise where.fail(("notify", key), "expected true or false")
-        elif key == "toast_seconds":
-            low, high = TOAST_SECONDS
-            if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not math.isfinite(value) or not low <= value <= high:
-                raise where.fail(("notify", key), f"expected a number of seconds, {low:g} to {high:g}")
-            value = float(value)
-        else:
-            raise where.fail(("notify", key), "unknown key (allowed: toasts, toast_seconds)")
-        out[key] = value
-    return out
+    for src, sections in files:
+        for name, value in sections.keys.items():
+            keys[name] = value
+            origins[f"keys.{name}"] = src.at(("keys", name))
+        if sections.theme.name is not None:
+            theme = sections.theme.name
+            origins["theme"] = src.at(("theme", "name"))
+        if sections.notify.toasts is not None:
+            notify = replace(notify, toasts=sections.notify.toasts)
+        if sections.notify.toast_seconds is not None:
+            notify = replace(notify, toast_seconds=float(sections.notify.toast_seconds))
+    return UISettings(keys, theme, notify, origins, warnings)
 
 
 # -- checks that need the board's binding ids (passed in by the board) --------------

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from prodboard.domain import rules
-from prodboard.domain.clock import Clock, iso, system_clock
+from prodboard.domain.clock import Clock, iso
 from prodboard.domain.identity import (
     admins,
     check_handle,
@@ -31,6 +31,7 @@ from prodboard.domain.values import EventView, PersonView, PieceView, person_fro
 from prodboard.domain.workflow import LEVELS, Workflow
 from prodboard.errors import BadInput, Conflict, NotFound, Refused
 from prodboard.services import recipients
+from prodboard.settings import system_clock
 from prodboard.storage import tables as m
 from prodboard.storage.queries import Queries
 from prodboard.storage.store import Store

@@ -6,22 +6,23 @@ Nothing here runs at import time; the CLI and the tests call ``open_board``.
 from __future__ import annotations
 
 import getpass
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
 
-from prodboard.config.ui import UISettings, load_ui
-from prodboard.domain.clock import Clock, system_clock
+from prodboard.config import load_config
+from prodboard.config.ui import UISettings
+from prodboard.domain.clock import Clock
 from prodboard.domain.identity import admins, check_handle, normal_handle, not_on_board, unknown_person
 from prodboard.domain.text import has_surrogates
-from prodboard.domain.workflow import Workflow, load_workflow
+from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput, NotFound
 from prodboard.services import recipients
 from prodboard.services.commands import Commands
 from prodboard.services.demo import load_demo
-from prodboard.settings import check_environment
+from prodboard.settings import current as current_settings
+from prodboard.settings import system_clock
 from prodboard.storage.queries import Queries
 from prodboard.storage.store import Store, open_store, remove_board
 
@@ -50,15 +51,12 @@ def find_config(db: Path, explicit: Path | None) -> ConfigFiles:
     """Team file: --config / PRODBOARD_CONFIG, else prodboard.toml beside the board.
     Personal file: PRODBOARD_USER_CONFIG, else prodboard.toml in the user config dir.
     Both apply; a file found as both is the team's."""
-    team = explicit
-    if team is None and os.environ.get("PRODBOARD_CONFIG"):
-        team = Path(os.environ["PRODBOARD_CONFIG"])
+    settings = current_settings()
+    team = explicit or settings.config_path
     if team is None and (db.parent / "prodboard.toml").is_file():
         team = db.parent / "prodboard.toml"
-    env = os.environ.get("PRODBOARD_USER_CONFIG")
-    if env:
-        personal: Path | None = Path(env)  # named: a missing file is an error
-    else:
+    personal = settings.user_config_path  # named: a missing file is an error
+    if personal is None:
         mine = Path(user_config_dir("prodboard", appauthor=False)) / "prodboard.toml"
         personal = mine if mine.is_file() else None
     if personal is not None and team is not None and _same_file(personal, team):
@@ -123,7 +121,7 @@ def open_board(
     the board is a guest who may read but not write. The creator of a new board is
     its first admin (the demo's lead for the demo).
     """
-    check_environment()  # a bad PRODBOARD_* setting stops us before anything is touched
+    current_settings()  # a bad PRODBOARD_* setting stops us before anything is touched
     path = Path(db).expanduser() if db else default_db_path()
     note = ""
     if db is None and demo_if_missing and not path.exists():
@@ -140,8 +138,8 @@ def open_board(
     if not handle:
         raise BadInput("the user name is empty")
     files = find_config(path, config)
-    workflow = load_workflow(files.team)
-    ui = load_ui(files.team, files.personal)
+    loaded = load_config(files.team, files.personal)  # each file read once
+    workflow, ui = loaded.workflow, loaded.ui
     store, created = open_store(path, create=create, board_name=workflow.name)
     recipients.backfill_pending(store, workflow)  # once, after the schema 3 migration
     board = Commands(store, workflow, handle, clock)

@@ -35,8 +35,7 @@ from typing import NoReturn
 from prodboard.domain.values import EventView
 from prodboard.domain.workflow import default_workflow
 from prodboard.errors import Busy, ProdboardError, StoreError
-from prodboard.settings import poll_interval as env_poll_interval
-from prodboard.settings import watch_enabled
+from prodboard.settings import current as current_settings
 from prodboard.storage.backend import Backend
 from prodboard.storage.queries import Queries
 
@@ -53,7 +52,7 @@ class FeedLost(ProdboardError):
 
 def watcher_wanted() -> bool:
     """False when PRODBOARD_WATCH=0 (or false/no/off): poll only."""
-    return watch_enabled()
+    return current_settings().watch
 
 
 @dataclass(frozen=True)
@@ -312,7 +311,7 @@ def follow_events(
     forever (until Ctrl-C or FeedLost). For ``prodboard log --follow``; the poll
     interval defaults to PRODBOARD_POLL_INTERVAL."""
     if poll_interval is None:
-        poll_interval = env_poll_interval()
+        poll_interval = current_settings().poll_interval
     feed = ChangeFeed(store, cursor, poll_interval=poll_interval, use_watcher=use_watcher)
     try:
         yield from feed.follow()

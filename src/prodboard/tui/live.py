@@ -18,11 +18,11 @@ from textual.timer import Timer
 from textual.widgets._toast import Toast
 from textual.worker import Worker, WorkerState
 
-from prodboard import settings as env
 from prodboard.domain.values import EventView, PieceView
 from prodboard.errors import ProdboardError
 from prodboard.services.alerts import BURST_SECONDS, Alert, alerts_in, load_inbox
 from prodboard.services.feed import ChangeFeed, FeedLost
+from prodboard.settings import current as current_settings
 from prodboard.tui.bindings import hint as key_hint
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class LiveBoard:
             return
         self.follow_changes()
         if not self.session.store.readonly and self.checks_timer is None:
-            self.checks_timer = self.set_interval(env.check_interval(),
+            self.checks_timer = self.set_interval(current_settings().check_interval,
                                                   self.run_time_checks)
             self.call_later(self.run_time_checks)
 
@@ -74,7 +74,7 @@ class LiveBoard:
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def follow_changes(self: ProdboardApp) -> None:
         """Apply every batch of new events, in order, for as long as the app runs."""
-        interval = env.poll_interval()
+        interval = current_settings().poll_interval
         feed = ChangeFeed(self.session.store, self.feed_cursor, poll_interval=interval)
         self.feed = feed
         try:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlmodel import SQLModel
 
 from prodboard.errors import StoreError
-from prodboard.settings import busy_timeout_ms
+from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
 from prodboard.storage.backend import too_new
 from prodboard.storage.sqlite.engine import SQLiteStore, create_shared_file, is_read_only
@@ -65,7 +65,7 @@ def open_sqlite(
     """
     path = Path(path).expanduser()
     if busy_ms is None:
-        busy_ms = busy_timeout_ms()
+        busy_ms = current_settings().busy_timeout_ms
     if not path.parent.is_dir():
         if not create:
             raise StoreError(f"no board at {path}: directory {path.parent} does not exist "
