@@ -12,7 +12,7 @@ from typing import Any
 from textual.widgets import Input
 
 from prodboard.services.context import Workspace
-from prodboard.storage.tables import DEFAULT_PRIORITY
+from prodboard.domain.fields import DEFAULT_PRIORITY
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.screens.forms import PieceForm
 
