@@ -11,8 +11,8 @@ from typing import Any
 
 from textual.widgets import Input
 
-from prodboard.services.context import Workspace
 from prodboard.domain.fields import DEFAULT_PRIORITY
+from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.screens.forms import PieceForm
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from prodboard.domain.fields import BRIEF, BY_NAME, describe_name
 from prodboard.domain.text import clean
 from prodboard.domain.values import EventView, PieceView
-from prodboard.domain.fields import BRIEF, BY_NAME, describe_name
 from prodboard.domain.workflow import Workflow
 
 
@@ -195,7 +195,7 @@ def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
         lines.append(f"  approved by {p.approved_by}{how} at {p.approved_at}")
     lines.append("\nBrief:")
     for f in BRIEF:
-        lines.append(f"  {BY_NAME[f].help}: {clean(getattr(p, f)) or '—'}")
+        lines.append(f"  {BY_NAME[f].describe}: {clean(getattr(p, f)) or '—'}")
     lines.append("\nChecklist:")
     for item in wf.checklist_for(p.format):
         tick = p.checklist.get(item)

@@ -99,13 +99,15 @@ class PieceField:
 
     name: str  # the attribute of PieceView and the column of the piece table
     kind: str
-    label: str = ""  # shown by `show`, the piece screen and the form
-    help: str = ""  # the CLI option's help; the form adds it to the label
+    label: str = ""  # the form's label
+    hint: str = ""  # how to type it, after the form's label: "YYYY-MM-DD"
     clean: Callable[[Any], Any] | None = None  # None: not typed by a person
+    help: str = ""  # the CLI option's help
     edit: bool = True  # `edit` changes it (False: set when created, then by its command)
     widget: str = INPUT
     json: str = ""  # its key in docs/json.md's Piece ("" : the name)
     brief: bool = False  # part of the creative brief
+    old_flags: tuple[str, ...] = ()  # earlier CLI spellings, kept working (hidden)
 
     @property
     def flag(self) -> str:
@@ -118,12 +120,12 @@ class PieceField:
 
     @property
     def describe(self) -> str:
-        """How event texts name the field ("publish date → …")."""
+        """How `show`, the piece screen and event texts name it ("publish date")."""
         return self.name.replace("_", " ")
 
     @property
     def form_label(self) -> str:
-        return f"{self.label} ({self.help})" if self.help and self.kind != TEXT else self.label
+        return f"{self.label} ({self.hint})" if self.hint else self.label
 
     @property
     def settable(self) -> bool:
@@ -134,33 +136,43 @@ def _system(name: str, json: str = "") -> PieceField:
     return PieceField(name, SYSTEM, json=json, edit=False, widget="")
 
 
-def _brief(name: str, label: str) -> PieceField:
-    return PieceField(name, TEXT, f"Brief · {label}", label, _text, brief=True)
+def _brief(name: str, help: str) -> PieceField:
+    words = name.replace("_", " ")
+    return PieceField(name, TEXT, f"Brief · {words}", "", _text, f"Brief: {help}", brief=True)
 
 
 # In the order people read them: the form, `show` and JSON follow it.
 FIELDS: tuple[PieceField, ...] = (
     _system("id"),
-    PieceField("title", LINE, "Title", "", _title),
-    PieceField("format", CHOICE, "Format", "blog post, video, newsletter…", _format, widget=SELECT),
-    PieceField("stage", STAGE, "Stage", "the stage to start in (later: prodboard move)",
-               clean_line, edit=False, widget=SELECT),
-    PieceField("owner", PERSON, "Owner", "a handle (later: prodboard assign)",
-               clean_line, edit=False, widget=SELECT),
-    PieceField("due", DATE, "Due", "YYYY-MM-DD", lambda v: parse_date(v, "due")),
+    PieceField("title", LINE, "Title", "", _title, "The piece's title."),
+    PieceField("format", CHOICE, "Format", "", _format,
+               "blog post, video, newsletter… (one the config lists)", widget=SELECT),
+    PieceField("stage", STAGE, "Stage", "", clean_line,
+               "The stage it starts in (default: the first; later: prodboard move).",
+               edit=False, widget=SELECT),
+    PieceField("owner", PERSON, "Owner", "", clean_line,
+               "Who does it: a handle (later: prodboard assign).", edit=False, widget=SELECT),
+    PieceField("due", DATE, "Due", "YYYY-MM-DD", lambda v: parse_date(v, "due"),
+               "When it is due."),
     PieceField("publish_date", DATE, "Publish", "YYYY-MM-DD",
-               lambda v: parse_date(v, "publish_date")),
-    PieceField("tags", LIST, "Tags", "comma-separated", _items),
-    PieceField("channels", LIST, "Channels", "comma-separated", _items),
-    PieceField("reviewers", LIST, "Reviewers", "handles, comma-separated", _handles),
-    PieceField("priority", PRIORITY, "Priority", "1 urgent – 4 low", _priority),
-    PieceField("cost", NUMBER, "Cost", "", _cost),
-    PieceField("links", LIST, "Links", "comma-separated", _items, widget=""),
-    _brief("audience", "audience"),
-    _brief("desired_action", "desired action"),
-    _brief("business_goal", "business goal"),
-    _brief("success_metrics", "success metrics"),
-    _brief("key_message", "key message"),
+               lambda v: parse_date(v, "publish_date"), "When it goes out.",
+               old_flags=("--publish",)),
+    PieceField("tags", LIST, "Tags", "comma-separated", _items, "Tags.",
+               old_flags=("--tag",)),
+    PieceField("channels", LIST, "Channels", "comma-separated", _items,
+               "Where it is published.", old_flags=("--channel",)),
+    PieceField("reviewers", LIST, "Reviewers", "handles, comma-separated", _handles,
+               "Who reviews it: handles.", old_flags=("--reviewer",)),
+    PieceField("priority", PRIORITY, "Priority", "1 urgent – 4 low", _priority,
+               f"1 (urgent) to 4 (low); a new piece gets {DEFAULT_PRIORITY}."),
+    PieceField("cost", NUMBER, "Cost", "", _cost, "What it costs (a number, 0 or more)."),
+    PieceField("links", LIST, "Links", "comma-separated", _items, "Links (drafts, assets).",
+               widget="", old_flags=("--link",)),
+    _brief("audience", "Who it is for."),
+    _brief("desired_action", "What they should do after."),
+    _brief("business_goal", "What it is for."),
+    _brief("success_metrics", "How success is measured."),
+    _brief("key_message", "The one thing to remember."),
     _system("rank"),
     _system("checklist"),
     _system("revision_rounds"),
@@ -196,6 +208,6 @@ def normalise(name: str, value: Any) -> Any:
 
 
 def describe_name(name: str) -> str:
-    """How event texts name a field: its describe text, or its name as words for a field no longer in the list."""
+    """How event texts name a field (a field since removed: its name as words)."""
     field = BY_NAME.get(name)
     return field.describe if field else name.replace("_", " ")

@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from prodboard.domain import rules
 from prodboard.domain.describe import describe_event
-from prodboard.domain.values import PieceView
 from prodboard.domain.fields import BRIEF, BY_NAME
+from prodboard.domain.values import PieceView
 from prodboard.tui.bindings import hint
 
 
@@ -128,7 +128,7 @@ class PieceScreen(Screen[None]):
             row("Archived", p.archive_reason)
         out.append("\nBrief\n", "bold underline")
         for f in BRIEF:
-            row(BY_NAME[f].help.capitalize(), getattr(p, f))
+            row(BY_NAME[f].describe.capitalize(), getattr(p, f))
         out.append("\n")
         out.append_text(self._gate_text(p))
         return out
