@@ -13,7 +13,6 @@ from inprocess import dump, invoke
 
 from prodboard.domain.fields import (
     BY_NAME,
-    CREATABLE,
     DEFAULT_PRIORITY,
     EDITABLE,
     FIELDS,
@@ -148,7 +147,6 @@ def test_defaults_come_from_the_list(team: Workspace) -> None:
     piece = team.queries.piece(pid)
     assert piece is not None
     assert (piece.priority, piece.format) == (DEFAULT_PRIORITY, "blog post")
-    assert set(CREATABLE) == set(EDITABLE) - {"title"}
     # The board's form types every editable field but the format (a select) and the links.
     assert {f.name for f in FORM_INPUTS} == set(EDITABLE) - {"format", "links"}
     assert BY_NAME["publish_date"].describe == "publish date"

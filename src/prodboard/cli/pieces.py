@@ -21,7 +21,7 @@ from prodboard.errors import NotFound
 @click.option("--override", default=None, metavar="REASON",
               help="Create past a gate (role-limited), e.g. work done elsewhere.")
 @pass_ctx
-def add(c: Ctx, title: str, override: str | None, **options: Any) -> None:
+def add(c: Ctx, /, title: str, override: str | None, **options: Any) -> None:
     """Add a piece; prints its id. A piece added past a gate must meet it."""
     fields = given(options)
     stage, owner = fields.pop("stage", None), fields.pop("owner", None)
@@ -35,7 +35,7 @@ def add(c: Ctx, title: str, override: str | None, **options: Any) -> None:
 @click.option("--version", "base_version", type=VERSION, default=None,
               help="The version you edited from: a conflicting change is refused.")
 @pass_ctx
-def edit(c: Ctx, piece_id: int, base_version: int | None, **options: Any) -> None:
+def edit(c: Ctx, /, piece_id: int, base_version: int | None, **options: Any) -> None:
     """Edit fields of a piece (--title, --due, --audience, …)."""
     piece = c.session().board.edit(piece_id, given(options), base_version=base_version)
     click.echo(f"#{piece.id} version {piece.version}")

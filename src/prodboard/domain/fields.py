@@ -191,8 +191,6 @@ FIELDS: tuple[PieceField, ...] = (
 BY_NAME = {f.name: f for f in FIELDS}
 # What `edit` (the CLI, the form, Commands.edit) may change.
 EDITABLE = tuple(f.name for f in FIELDS if f.settable and f.edit)
-# What a new piece may be given besides its title (stage and owner are placed by create).
-CREATABLE = tuple(f.name for f in FIELDS if f.settable and f.edit and f.name != "title")
 LIST_FIELDS = tuple(f.name for f in FIELDS if f.kind == LIST)
 BRIEF = tuple(f.name for f in FIELDS if f.brief)
 FORM_INPUTS = tuple(f for f in FIELDS if f.widget == INPUT)

@@ -46,7 +46,7 @@ class PieceView:
         """The Piece object of docs/json.md: every field of the field list, by its JSON name."""
         # Shallow on purpose: asdict() deep-copies and dominated `ls --json` on big boards.
         data = {key: getattr(self, name) for name, key in _PIECE_JSON}
-        for key in _PIECE_TUPLES:
+        for key in LIST_FIELDS:
             data[key] = list(data[key])
         return data
 
@@ -108,7 +108,6 @@ class PersonView:
         return {**asdict(self), "roles": list(self.roles)}
 
 
-_PIECE_TUPLES = LIST_FIELDS
 _PIECE_JSON = tuple((f.name, f.json_name) for f in FIELDS)
 
 
@@ -118,7 +117,7 @@ def piece_from_row(row: Any, comments: int = 0) -> PieceView:
 
 def piece_from_dict(data: dict[str, Any], comments: int = 0) -> PieceView:
     data.pop("comments", None)
-    for key in _PIECE_TUPLES:
+    for key in LIST_FIELDS:
         data[key] = tuple(data[key] or ())
     data["checklist"] = dict(data["checklist"] or {})
     data["archived"] = bool(data["archived"])
