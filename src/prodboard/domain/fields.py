@@ -108,6 +108,7 @@ class PieceField:
     json: str = ""  # its key in docs/json.md's Piece ("" : the name)
     brief: bool = False  # part of the creative brief
     old_flags: tuple[str, ...] = ()  # earlier CLI spellings, kept working (hidden)
+    default: Any = None  # what a new piece gets when it is not given (every face alike)
 
     @property
     def flag(self) -> str:
@@ -146,7 +147,8 @@ FIELDS: tuple[PieceField, ...] = (
     _system("id"),
     PieceField("title", LINE, "Title", "", _title, "The piece's title."),
     PieceField("format", CHOICE, "Format", "", _format,
-               "blog post, video, newsletter… (one the config lists)", widget=SELECT),
+               "blog post, video, newsletter… (one the config lists)", widget=SELECT,
+               default=DEFAULT_FORMAT),
     PieceField("stage", STAGE, "Stage", "", clean_line,
                "The stage it starts in (default: the first; later: prodboard move).",
                edit=False, widget=SELECT),
@@ -164,7 +166,8 @@ FIELDS: tuple[PieceField, ...] = (
     PieceField("reviewers", LIST, "Reviewers", "handles, comma-separated", _handles,
                "Who reviews it: handles.", old_flags=("--reviewer",)),
     PieceField("priority", PRIORITY, "Priority", "1 urgent – 4 low", _priority,
-               f"1 (urgent) to 4 (low); a new piece gets {DEFAULT_PRIORITY}."),
+               f"1 (urgent) to 4 (low); a new piece gets {DEFAULT_PRIORITY}.",
+               default=DEFAULT_PRIORITY),
     PieceField("cost", NUMBER, "Cost", "", _cost, "What it costs (a number, 0 or more)."),
     PieceField("links", LIST, "Links", "comma-separated", _items, "Links (drafts, assets).",
                widget="", old_flags=("--link",)),
@@ -194,7 +197,7 @@ EDITABLE = tuple(f.name for f in FIELDS if f.settable and f.edit)
 LIST_FIELDS = tuple(f.name for f in FIELDS if f.kind == LIST)
 BRIEF = tuple(f.name for f in FIELDS if f.brief)
 FORM_INPUTS = tuple(f for f in FIELDS if f.widget == INPUT)
-DEFAULTS: dict[str, Any] = {"format": DEFAULT_FORMAT, "priority": DEFAULT_PRIORITY}
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS if f.default is not None}
 
 
 def normalise(name: str, value: Any) -> Any:
