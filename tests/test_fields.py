@@ -147,6 +147,6 @@ def test_defaults_come_from_the_list(team: Workspace) -> None:
     piece = team.queries.piece(pid)
     assert piece is not None
     assert (piece.priority, piece.format) == (DEFAULT_PRIORITY, "blog post")
-    # The board's form types every editable field but the format (a select) and the links.
-    assert {f.name for f in FORM_INPUTS} == set(EDITABLE) - {"format", "links"}
+    # The board's form types every editable field but the format (a select).
+    assert {f.name for f in FORM_INPUTS} == set(EDITABLE) - {"format"}
     assert BY_NAME["publish_date"].describe == "publish date"
