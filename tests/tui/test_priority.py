@@ -1,4 +1,5 @@
-"""A new piece gets one default priority, whichever face creates it."""
+"""A new piece gets the same defaults (priority, format, stage, empty fields),
+whichever face creates it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 
 from textual.widgets import Input
 
+from prodboard.domain.fields import DEFAULT_PRIORITY, FIELDS
 from prodboard.services.context import Workspace
-from prodboard.storage.tables import DEFAULT_PRIORITY
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.screens.forms import PieceForm
 
@@ -46,3 +47,6 @@ async def test_the_board_and_the_cli_give_a_new_piece_the_same_priority(
     by_cli = s.queries.piece(cli_add(board_db, "From the command line"))
     assert by_cli is not None
     assert made()[0].priority == by_cli.priority == DEFAULT_PRIORITY
+    # And every other field a person may set, but the owner (the form offers you).
+    names = [f.name for f in FIELDS if f.settable and f.name not in ("title", "owner")]
+    assert {n: getattr(made()[0], n) for n in names} == {n: getattr(by_cli, n) for n in names}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from prodboard.domain.fields import BRIEF, BY_NAME, describe_name
 from prodboard.domain.text import clean
 from prodboard.domain.values import EventView, PieceView
-from prodboard.domain.workflow import BRIEF_FIELDS, Workflow
+from prodboard.domain.workflow import Workflow
 
 
 def _stage_name(wf: Workflow, key: Any) -> str:
@@ -89,7 +90,7 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
                   f"{_short(ev.data['override'], 60)}"
         return f"{who}created {title} in {_stage_name(wf, ev.data.get('stage'))}{how}"
     if k == "piece.edited":
-        parts = [f"{f} {change_text(b, a)}" for f, (b, a) in changes.items()]
+        parts = [f"{describe_name(f)} {change_text(b, a)}" for f, (b, a) in changes.items()]
         return f"{who}edited {title}: " + "; ".join(parts)
     if k == "piece.assigned":
         before, after = changes.get("owner", [None, None])
@@ -193,8 +194,8 @@ def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
         how = " (delegated)" if p.approval_delegated else ""
         lines.append(f"  approved by {p.approved_by}{how} at {p.approved_at}")
     lines.append("\nBrief:")
-    for f in (*BRIEF_FIELDS, "key_message"):
-        lines.append(f"  {f.replace('_', ' ')}: {clean(getattr(p, f)) or '—'}")
+    for f in BRIEF:
+        lines.append(f"  {BY_NAME[f].describe}: {clean(getattr(p, f)) or '—'}")
     lines.append("\nChecklist:")
     for item in wf.checklist_for(p.format):
         tick = p.checklist.get(item)

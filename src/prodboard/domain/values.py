@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from prodboard.domain.fields import FIELDS, LIST_FIELDS
+
 
 @dataclass(frozen=True)
 class PieceView:
@@ -41,12 +43,11 @@ class PieceView:
     comments: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """The Piece object of docs/json.md (``comment_count``: the thread's length)."""
+        """The Piece object of docs/json.md: every field of the field list, by its JSON name."""
         # Shallow on purpose: asdict() deep-copies and dominated `ls --json` on big boards.
-        data = {name: getattr(self, name) for name in _PIECE_FIELDS}
-        for key in _PIECE_TUPLES:
+        data = {key: getattr(self, name) for name, key in _PIECE_JSON}
+        for key in LIST_FIELDS:
             data[key] = list(data[key])
-        data["comment_count"] = data.pop("comments")
         return data
 
 
@@ -107,8 +108,7 @@ class PersonView:
         return {**asdict(self), "roles": list(self.roles)}
 
 
-_PIECE_TUPLES = ("channels", "reviewers", "tags", "links")
-_PIECE_FIELDS = tuple(PieceView.__dataclass_fields__)
+_PIECE_JSON = tuple((f.name, f.json_name) for f in FIELDS)
 
 
 def piece_from_row(row: Any, comments: int = 0) -> PieceView:
@@ -117,7 +117,7 @@ def piece_from_row(row: Any, comments: int = 0) -> PieceView:
 
 def piece_from_dict(data: dict[str, Any], comments: int = 0) -> PieceView:
     data.pop("comments", None)
-    for key in _PIECE_TUPLES:
+    for key in LIST_FIELDS:
         data[key] = tuple(data[key] or ())
     data["checklist"] = dict(data["checklist"] or {})
     data["archived"] = bool(data["archived"])

@@ -7,16 +7,15 @@ event, and commits. Nothing else in prodboard changes state.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from prodboard.domain import rules
 from prodboard.domain.clock import Clock, iso
+from prodboard.domain.fields import DEFAULTS, LIST_FIELDS, normalise
 from prodboard.domain.identity import (
     admins,
     check_handle,
@@ -35,7 +34,6 @@ from prodboard.settings import system_clock
 from prodboard.storage import tables as m
 from prodboard.storage.queries import Queries
 from prodboard.storage.store import Store
-from prodboard.storage.tables import DEFAULT_PRIORITY
 
 P = m.PIECES
 E = m.EVENTS
@@ -45,69 +43,6 @@ W = m.WATCHES
 RC = m.READ_CURSORS
 RA = m.RAISED
 META = m.META
-
-TEXT_FIELDS = (
-    "title", "format", "audience", "desired_action", "business_goal", "success_metrics",
-    "key_message",
-)
-LIST_FIELDS = ("channels", "reviewers", "tags", "links")
-DATE_FIELDS = ("due", "publish_date")
-EDITABLE = (*TEXT_FIELDS, *LIST_FIELDS, *DATE_FIELDS, "priority", "cost")
-MAX_COST = 1e12
-
-
-def parse_date(value: str | None, what: str) -> str | None:
-    """A YYYY-MM-DD date, or None for an empty value; anything else is BadInput."""
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        return date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError as exc:
-        raise BadInput(f"{what}: {value!r} is not a date (use YYYY-MM-DD)") from exc
-
-
-def normalise(field: str, value: Any) -> Any:
-    """Coerce and clean one edited field, raising BadInput on a bad value."""
-    if field not in EDITABLE:
-        raise BadInput(f"unknown or read-only field {field!r} (editable: {', '.join(EDITABLE)})")
-    if field == "title":
-        title = clean_line(str(value))
-        if not title:
-            raise BadInput("title: a piece needs a title")
-        return title[:500]
-    if field == "format":
-        return clean_line(str(value)).lower() or "blog post"
-    if field in TEXT_FIELDS:
-        return clean(str(value)).strip()
-    if field in LIST_FIELDS:
-        # Cleaned before the split: an escape sequence may hold commas.
-        items = clean_line(value).split(",") if isinstance(value, str) else list(value)
-        out = [clean_line(str(v)) for v in items]
-        if field == "reviewers":
-            out = [v.lower().lstrip("@") for v in out]
-        return [v for v in dict.fromkeys(out) if v]
-    if field in DATE_FIELDS:
-        return parse_date(value, field)
-    if field == "priority":
-        try:
-            prio = int(value)
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise BadInput(f"priority: {value!r} is not a number 1-4") from exc
-        if not 1 <= prio <= 4:
-            raise BadInput("priority: use 1 (urgent) to 4 (low)")
-        return prio
-    try:
-        cost = float(value)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise BadInput(f"cost: {value!r} is not a number") from exc
-    if not math.isfinite(cost):  # JSON has no inf or nan, and the column is NOT NULL
-        raise BadInput(f"cost: {value!r} is not a finite number")
-    if cost < 0:
-        raise BadInput("cost: must not be negative")
-    if cost > MAX_COST:
-        raise BadInput(f"cost: at most {MAX_COST:,.0f}")
-    return cost
-
 
 def check_format(wf: Workflow, fmt: str) -> None:
     """Refuse a format the config does not list, unless it allows free formats."""
@@ -296,8 +231,7 @@ class Commands:
         st = self.wf.stage(stage) if stage else self.wf.first
         values = {k: normalise(k, v) for k, v in fields.items() if v is not None}
         values["title"] = normalise("title", title)
-        values.setdefault("format", "blog post")
-        values.setdefault("priority", DEFAULT_PRIORITY)
+        values = {**DEFAULTS, **values}
         check_format(self.wf, values["format"])
         if owner:
             values["owner"] = self._require_person(conn, owner)

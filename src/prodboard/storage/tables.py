@@ -13,8 +13,9 @@ from sqlalchemy import JSON, Column, Index
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from prodboard.domain.fields import DEFAULT_PRIORITY
+
 SCHEMA_VERSION = 3
-DEFAULT_PRIORITY = 2  # a new piece's priority (1 urgent - 4 low), from every face
 
 
 class JSONText(TypeDecorator[Any]):

@@ -20,29 +20,28 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static, Te
 from textual.widgets.option_list import Option
 from textual.widgets.select import NoSelection
 
+from prodboard.domain.fields import DEFAULT_FORMAT, DEFAULTS, FORM_INPUTS
 from prodboard.domain.values import PersonView, PieceView
 from prodboard.errors import ProdboardError
-from prodboard.storage.tables import DEFAULT_PRIORITY
 
-FIELDS = (
-    ("title", "Title"), ("due", "Due (YYYY-MM-DD)"), ("publish_date", "Publish (YYYY-MM-DD)"),
-    ("tags", "Tags (comma-separated)"), ("channels", "Channels (comma-separated)"),
-    ("reviewers", "Reviewers (handles, comma-separated)"), ("priority", "Priority (1 urgent – 4 low)"),
-    ("cost", "Cost"), ("audience", "Brief · audience"), ("desired_action", "Brief · desired action"),
-    ("business_goal", "Brief · business goal"), ("success_metrics", "Brief · success metrics"),
-    ("key_message", "Brief · key message"),
-)
+# The typed inputs, from the field list (format, stage and owner are selects).
+FIELDS = tuple((f.name, f.form_label) for f in FORM_INPUTS)
 
 
 def _text(piece: PieceView | None, name: str) -> str:
     if piece is None:
-        return str(DEFAULT_PRIORITY) if name == "priority" else ""
+        return str(DEFAULTS.get(name, ""))  # what a piece made by the CLI gets too
     value = getattr(piece, name)
     if isinstance(value, tuple):
         return ", ".join(value)
     if name == "cost":
         return f"{value:g}"
     return "" if value is None else str(value)
+
+
+def _new_format(formats: list[str]) -> str:
+    """A new piece's format as the CLI gives it, when the config lists it."""
+    return DEFAULT_FORMAT if DEFAULT_FORMAT in formats else formats[0]
 
 
 class FormScreen(ModalScreen[Any]):
@@ -108,7 +107,7 @@ class PieceForm(FormScreen):
                 yield Label("Format")
                 # Option prompts are Text, never a str: a str is parsed as markup.
                 yield Select([(Text(f), f) for f in formats], allow_blank=False, id="f-format",
-                             value=self.piece.format if self.piece else formats[0])
+                             value=self.piece.format if self.piece else _new_format(formats))
                 if self.piece is None:
                     yield Label("Stage")
                     yield Select([(Text(s.name), s.key) for s in wf.stages],

@@ -14,8 +14,8 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from prodboard.domain import rules
 from prodboard.domain.describe import describe_event
+from prodboard.domain.fields import BRIEF, BY_NAME
 from prodboard.domain.values import PieceView
-from prodboard.domain.workflow import BRIEF_FIELDS
 from prodboard.tui.bindings import hint
 
 
@@ -127,8 +127,8 @@ class PieceScreen(Screen[None]):
         if p.archived:
             row("Archived", p.archive_reason)
         out.append("\nBrief\n", "bold underline")
-        for f in (*BRIEF_FIELDS, "key_message"):
-            row(f.replace("_", " ").capitalize(), getattr(p, f))
+        for f in BRIEF:
+            row(BY_NAME[f].describe.capitalize(), getattr(p, f))
         out.append("\n")
         out.append_text(self._gate_text(p))
         return out

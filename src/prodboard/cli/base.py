@@ -1,0 +1,165 @@
+"""What every command module shares: the root group class (the ONE error handler),
+the lazily opened board, id types, stdin and JSON output."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from prodboard.domain.text import clean, has_surrogates, one_line
+from prodboard.errors import BadInput, ProdboardError
+from prodboard.services.context import Workspace, open_board
+from prodboard.settings import undecodable as undecodable_setting
+
+INT64_MAX = 2**63 - 1  # SQLite's INTEGER: a larger id cannot be looked up at all
+
+
+def say_error(message: str) -> None:
+    """One line on stderr: escapes stripped, newlines shown as \\n."""
+    click.echo(f"prodboard: {one_line(message)}", err=True)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    say_error(message)
+    sys.exit(code)
+
+
+def _undecodable(args: list[str]) -> str | None:
+    """What is not valid UTF-8 among the arguments and settings, if anything."""
+    for n, arg in enumerate(args, 1):
+        if has_surrogates(arg):
+            return f"argument {n} is not valid UTF-8"
+    return undecodable_setting()
+
+
+class ProdboardGroup(click.Group):
+    """The root group, and the one place an error becomes an exit code.
+
+    ``invoke`` catches what a command raises (a prodboard error: one line and its
+    code; Ctrl-C: 130 with nothing printed; a closed pipe: a quiet 0), before click
+    would print its own text. ``run`` catches what click raises while parsing the
+    command line, and a bug, as one line too. No command needs a decorator.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProdboardError as exc:
+            fail(exc.message, exc.exit_code)
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+    def run(self, args: list[str]) -> int:
+        """Run one command line and return its exit code; never a traceback."""
+        try:
+            bad = _undecodable(args)
+            if bad:
+                raise BadInput(bad)
+            code = self.main(args=args, prog_name="prodboard", standalone_mode=False)
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+        except click.exceptions.Abort:
+            return 130
+        except click.UsageError as exc:
+            # One line, like every other error; `--help` still prints the full usage.
+            path = exc.ctx.command_path if exc.ctx else "prodboard"
+            return _report(f"{exc.format_message()} (see: {path} --help)", exc.exit_code)
+        except click.ClickException as exc:
+            return _report(exc.format_message(), exc.exit_code)
+        except ProdboardError as exc:  # raised before any command ran
+            return _report(exc.message, exc.exit_code)
+        except Exception as exc:  # a bug: still one line, never a traceback
+            return _report(f"unexpected error ({type(exc).__name__}: {exc}); please report it", 2)
+        return code if isinstance(code, int) else 0
+
+
+def _report(message: str, code: int) -> int:
+    say_error(message)
+    return code
+
+
+class IdType(click.ParamType):
+    """A piece id, event id or version: a whole number SQLite can hold."""
+
+    name = "id"
+
+    def __init__(self, lowest: int = 1) -> None:
+        self.lowest = lowest
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a valid integer", param, ctx)
+        if not self.lowest <= number <= INT64_MAX:
+            self.fail(f"{value!r} is out of range ({self.lowest} to {INT64_MAX})", param, ctx)
+        return number
+
+
+PIECE_ID = IdType(1)
+EVENT_ID = IdType(0)
+VERSION = IdType(0)
+
+
+def read_stdin() -> str:
+    """All of standard input, which must be UTF-8 (a clear error, not a traceback)."""
+    stream = getattr(sys.stdin, "buffer", None)  # the bytes: the locale's decoding may differ
+    try:
+        text = stream.read().decode("utf-8") if stream is not None else sys.stdin.read()
+    except UnicodeDecodeError:
+        raise BadInput("standard input is not valid UTF-8") from None
+    if has_surrogates(text):
+        raise BadInput("standard input is not valid UTF-8")
+    return str(text)
+
+
+class Ctx:
+    """What the global options say; the board opens lazily, once."""
+
+    def __init__(self, db: Path | None, user: str | None, config: Path | None) -> None:
+        self.db, self.user, self.config = db, user, config
+        self._session: Workspace | None = None
+        self.board = False  # opening the board: it shows config warnings itself
+
+    def session(self, **kw: Any) -> Workspace:
+        if self._session is None:
+            self._session = open_board(self.db, self.user, config=self.config, **kw)
+            for warning in () if self.board else self._session.ui.warnings:
+                click.echo(f"prodboard: warning: {clean(warning)}", err=True)
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def _json_safe(value: Any) -> Any:
+    """Every string cleaned of escapes and controls (tab and newline stay, and JSON
+    escapes them), every float finite: what a board written by an older version may
+    still hold must reach neither a terminal nor a strict JSON reader."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {clean(str(k)): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False))

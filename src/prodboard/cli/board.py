@@ -1,0 +1,64 @@
+"""The root command: global options, the board itself (no command), and `init`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from prodboard.cli.base import Ctx, ProdboardGroup, pass_ctx
+from prodboard.domain.text import clean, one_line
+from prodboard.errors import BadInput
+from prodboard.storage.store import remove_board
+
+
+@click.group(cls=ProdboardGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), envvar="PRODBOARD_DB",
+              help="Board database (default: the user data dir's board.db).")
+@click.option("--user", envvar="PRODBOARD_USER", help="Who you are (default: your OS login).")
+@click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
+              envvar="PRODBOARD_CONFIG",
+              help="The team's config: workflow and rules (TOML; default: beside the board).")
+@click.version_option(package_name="prodboard")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | None) -> None:
+    """prodboard: the production board for content teams.
+
+    With no command, opens the board.
+    """
+    c = ctx.obj = Ctx(db, user, config)
+    ctx.call_on_close(c.close)
+    if ctx.invoked_subcommand is None:
+        if not (sys.stdout.isatty() and sys.stdin.isatty()):
+            # Textual would wait for a terminal that never answers, writing escapes.
+            raise BadInput("the board needs a terminal (stdin and stdout); "
+                           "for a listing use: prodboard ls")
+        c.board = True
+        session = c.session(demo_if_missing=True)  # only here may a demo appear
+        if session.note:
+            click.echo(f"prodboard: {clean(session.note)}", err=True)
+        session.require_member()  # a guest is told how to join, not let in to fail later
+        from prodboard.tui.run import run_board  # Textual is only imported for the board
+
+        run_board(session)
+
+
+@cli.command()
+@click.option("--demo", is_flag=True, help="Fill the new board with the demo team and pieces.")
+@click.option("--name", default=None, help="The board's name.")
+@pass_ctx
+def init(c: Ctx, demo: bool, name: str | None) -> None:
+    """Create the board database (empty, or with --demo the demo team and pieces)."""
+    s = c.session(create=True, demo=demo, newcomer=True)
+    if not s.created:
+        raise BadInput(f"{s.store.location} already holds a board")
+    if name:
+        try:
+            s.board.rename(name)
+        except BaseException:
+            s.close()
+            remove_board(s.store.location)  # a failed init leaves no half-made board
+            raise
+    click.echo(f"created {one_line(s.store.location)}")
