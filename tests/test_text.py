@@ -90,3 +90,12 @@ def test_nothing_dangerous_survives_and_cleaning_is_stable(text: str) -> None:
     line = clean_line(text)
     assert "\n" not in line and "\t" not in line and not FORBIDDEN.search(line)
     assert "\n" not in one_line(text)
+
+
+def test_bidi_overrides_are_removed_but_plain_marks_stay() -> None:
+    """U+202E would show "txt.exe" as "exe.txt"; isolates likewise reorder. LRM/RLM stay."""
+    from prodboard.domain.text import clean_line
+
+    assert clean_line("invoice\u202etxt.exe") == "invoicetxt.exe"
+    assert clean_line("a\u2066b\u2067c\u2068d\u2069e\u202a\u202b\u202c\u202d") == "abcde"
+    assert clean_line("שלום\u200e abc\u200f") == "שלום\u200e abc\u200f"

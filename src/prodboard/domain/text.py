@@ -24,15 +24,20 @@ _ESCAPES = re.compile(
 )
 # What is left: C0 controls except tab and newline, DEL, C1 controls, lone ESC.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates reorder what follows on screen, so
+# a title could read as something else ("Trojan Source"). The plain LRM/RLM marks stay.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 # Lone surrogates: undecodable bytes from argv or stdin; they cannot be written as UTF-8.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z][\w.-]*[\w]|[A-Za-z])")
 
 
 def strip_escapes(text: str) -> str:
-    """Remove terminal escape sequences and control characters, keeping tab and newline."""
+    """Remove terminal escape sequences, control characters and bidi overrides, keeping
+    tab and newline."""
     text = _ESCAPES.sub("", text)
     text = _CONTROL.sub("", text)
+    text = _BIDI.sub("", text)
     return _SURROGATE.sub("\ufffd", text)
 
 
