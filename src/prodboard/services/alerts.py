@@ -313,24 +313,28 @@ def _moment(at: str) -> datetime | None:
         return None
 
 
+def continues(last: EventView, ev: EventView, window: float = BURST_SECONDS) -> bool:
+    """Whether ``ev`` extends the burst that ``last`` ends: the same actor, both piece
+    events or both board-level ones, at most ``window`` seconds apart by event time.
+    The one burst rule: the inbox groups by it, and the board's toasts too."""
+    if last.actor != ev.actor or (last.piece_id is None) != (ev.piece_id is None):
+        return False
+    before, at = _moment(last.at), _moment(ev.at)
+    if before is None or at is None:
+        return False
+    return abs((at - before).total_seconds()) <= window
+
+
 def bursts(events: Iterable[EventView], window: float = BURST_SECONDS) -> list[list[EventView]]:
     """Split events into bursts: runs of consecutive events by one actor, each within
-    ``window`` seconds of the one before. Board-level events (no piece) and piece
-    events never share a burst."""
+    ``window`` seconds of the one before (``continues``). Board-level events (no
+    piece) and piece events never share a burst."""
     out: list[list[EventView]] = []
-    last_at: datetime | None = None
     for ev in events:
-        at = _moment(ev.at)
-        same = bool(out) and out[-1][0].actor == ev.actor
-        if same and (out[-1][0].piece_id is None) != (ev.piece_id is None):
-            same = False
-        if same and at and last_at:
-            if abs((at - last_at).total_seconds()) <= window:
-                out[-1].append(ev)
-                last_at = at
-                continue
-        out.append([ev])
-        last_at = at
+        if out and continues(out[-1][-1], ev, window):
+            out[-1].append(ev)
+        else:
+            out.append([ev])
     return out
 
 
