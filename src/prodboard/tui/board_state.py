@@ -90,11 +90,14 @@ class BoardState:
 
     def update(self, changed: list[PieceView]) -> set[str]:
         """Replace or add ``changed`` pieces (archived ones leave); returns the stages
-        touched. A few changes are placed by bisection, so a move on a 10,000-piece
-        board does not re-sort the Published column."""
+        touched (none for a piece already shown as it is). A few changes are placed by
+        bisection, so a move on a 10,000-piece board does not re-sort the Published
+        column."""
         touched: set[str] = set()
         for p in changed:
             old = self.pieces.get(p.id)
+            if old == p:
+                continue  # shown already (my own change, which the feed then brought too)
             if old:
                 touched.add(old.stage)
                 self._drop(old)

@@ -4,7 +4,6 @@ them. The app imports this; no screen does (the help screen is handed the regist
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App

@@ -31,6 +31,11 @@ class Burst:
     notes: list[Notification]
 
 
+def continued(before: list[EventView], now: list[EventView]) -> bool:
+    """Whether ``now`` is a burst grown from ``before`` (it starts inside it)."""
+    return bool(now) and any(ev is now[0] for ev in before)
+
+
 class Toasts:
     """The toasts of one board app, and the piece of the last alert (for ``g``)."""
 
@@ -46,7 +51,7 @@ class Toasts:
     def show_burst(self, actor: str, events: list[EventView], alerts: list[Alert]) -> None:
         """Replace the actor's open toasts with the alerts of the whole burst."""
         previous = self.bursts.get(actor)
-        if previous is None or not previous.events or previous.events[0] is not events[0]:
+        if previous is None or not continued(previous.events, events):
             self.bursts[actor] = Burst(events, alerts, [self.toast(a) for a in alerts])
             return
         alive = [n for n in previous.notes if showing(self.app, n)]
