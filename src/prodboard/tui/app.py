@@ -42,7 +42,6 @@ from prodboard.tui.bindings import hint, shown
 from prodboard.tui.board_state import BoardState, Filter
 from prodboard.tui.keymap import check, registry
 from prodboard.tui.messages import (
-    BoardMounted,
     DecisionRequested,
     EventsArrived,
     FocusPiece,
@@ -105,7 +104,7 @@ class ProdboardApp(App[None]):
 
     # -- layout ------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
-        return BoardScreen(self.wf)
+        return BoardScreen(self.wf, ready=self.start_board)
 
     def on_mount(self) -> None:
         # Textual applies the keymap on every screen's bindings, by binding id.
@@ -115,9 +114,6 @@ class ProdboardApp(App[None]):
         for warning in self.ui.warnings:
             self.notify(warning, title="Personal config", severity="warning", timeout=20,
                         markup=False)
-
-    def on_board_mounted(self, _: BoardMounted) -> None:
-        self.start_board()
 
     def on_show_focus(self, _: ShowFocus) -> None:
         self._show_focus()

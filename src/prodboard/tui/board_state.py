@@ -84,6 +84,9 @@ class BoardState:
     columns: dict[str, list[PieceView]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.rebuild()  # every stage has its (empty) column before the first load
+
     def load(self, pieces: list[PieceView]) -> None:
         self.pieces = {p.id: p for p in pieces}
         self.rebuild()

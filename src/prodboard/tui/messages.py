@@ -94,9 +94,5 @@ class FocusPiece(Message):
         self.piece_id = piece_id
 
 
-class BoardMounted(Message):
-    """The board screen is up: load and paint it."""
-
-
 class ShowFocus(Message):
     """The board was laid out again (resize, back from a screen): bring the focus into view."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -11,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from prodboard.domain.workflow import Workflow
-from prodboard.tui.messages import BoardMounted, ShowFocus
+from prodboard.tui.messages import ShowFocus
 from prodboard.tui.widgets.column import StageColumn
 from prodboard.tui.widgets.topbar import TopBar
 
@@ -58,9 +59,12 @@ class BoardScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [*BOARD_BINDINGS]
 
-    def __init__(self, workflow: Workflow) -> None:
+    def __init__(self, workflow: Workflow, ready: Callable[[], None]) -> None:
         super().__init__()
         self.workflow = workflow
+        # Called, not posted: the board loads while its screen mounts, before the first
+        # frame and before any key can reach an empty board.
+        self.ready = ready
 
     def compose(self) -> ComposeResult:
         yield TopBar()
@@ -70,7 +74,7 @@ class BoardScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.post_message(BoardMounted())
+        self.ready()
 
     def _show_focus_later(self) -> None:
         self.call_after_refresh(self.post_message, ShowFocus())
