@@ -86,7 +86,7 @@ def build(path: Path, n: int) -> float:
     from prodboard.services.context import open_board
 
     s = open_board(path, "bench", create=True)
-    s.board.add_person("bench", "Bench", ["pm", "editor"])
+    s.board.set_person("bench", display_name="Bench", roles=["pm", "editor"])  # the creator
     rng = random.Random(7)
     stages = ["ideas", "brief", "draft", "review", "optimize", "scheduled"]
     t = time.perf_counter()

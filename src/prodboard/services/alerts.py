@@ -34,7 +34,7 @@ from prodboard.domain.describe import NOTE_WIDTH, _short, _stage_name, change_te
 from prodboard.domain.values import EventView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput
-from prodboard.storage.queries import Queries
+from prodboard.storage.queries import Queries, Stored
 
 __all__ = ["AlertContext", "PieceFacts", "concerned", "entered_stage"]
 
@@ -371,15 +371,23 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
     return out
 
 
-def alerts_in(queries: Queries, handle: str, events: Sequence[EventView]) -> list[Alert]:
+def alerts_in(queries: Queries, handle: str, events: Sequence[EventView],
+              cache: Stored | None = None) -> list[Alert]:
     """``handle``'s alerts for a batch from the change feed, from the recipients
-    stored with the events (reads the database: for a thread worker)."""
+    stored with the events (reads the database: for a thread worker). ``cache``
+    keeps the rows read so far (``{}`` for an event not theirs), for a caller that
+    sees one burst grow over many batches: each event's rows are read once."""
     if not events:
         return []
     me = _handle(handle)
-    stored = queries.recipients_for(me, [ev.id for ev in events])
+    known: Stored = {} if cache is None else cache
+    new = [ev.id for ev in events if ev.id not in known]
+    if new:
+        found = queries.recipients_for(me, new)
+        for i in new:
+            known[i] = found.get(i, {})
     people = {p.handle: p for p in queries.people()}
-    return alerts_for(me, events, AlertContext(queries.wf, people=people, stored=stored))
+    return alerts_for(me, events, AlertContext(queries.wf, people=people, stored=known))
 
 
 # -- the inbox and "since you last read" -------------------------------------------------------

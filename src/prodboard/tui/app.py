@@ -37,6 +37,7 @@ from prodboard.services.checks import run_checks
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board
 from prodboard.services.feed import ChangeFeed, FeedLost
+from prodboard.storage.queries import Stored
 from prodboard.storage.store import FileLost, lost_message
 from prodboard.tui.bindings import hint, shown
 from prodboard.tui.board_state import BoardState, Filter
@@ -51,7 +52,7 @@ from prodboard.tui.messages import (
     ShowFocus,
     WriteFailed,
 )
-from prodboard.tui.reads import open_bursts, read_batch
+from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
 from prodboard.tui.screens.help import HelpScreen
@@ -363,23 +364,26 @@ class ProdboardApp(App[None]):
         long as the app runs."""
         feed = self.feed
         assert feed is not None
-        bursts: dict[str, list[EventView]] = {}
+        bursts: dict[str, list[EventView]] = {}  # each actor's open burst
+        cache: Stored = {}  # their recipient rows
         async for batch in feed.batches():
-            await self._deliver(batch, bursts)
+            await self._deliver(batch, bursts, cache)
 
     async def catch_up(self) -> None:
         """Read the feed once now and apply what it brings (a board without the live
         feed, in tests)."""
         if self.feed is not None:
-            await self._deliver(await asyncio.to_thread(self.feed.poll), {})
+            await self._deliver(await asyncio.to_thread(self.feed.poll), {}, {})
 
-    async def _deliver(self, batch: list[EventView], bursts: dict[str, list[EventView]]) -> None:
+    async def _deliver(self, batch: list[EventView], bursts: dict[str, list[EventView]],
+                       cache: Stored) -> None:
         fresh = [e for e in batch if e.id not in self.applied]
         self.applied.difference_update(e.id for e in batch)
         if not fresh:
             return  # all mine, all painted already
         grown = open_bursts(bursts, fresh, self.session.user)
-        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown)
+        forget_closed(cache, bursts)
+        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache)
         self.post_message(EventsArrived(fresh, reads))
 
     def on_events_arrived(self, message: EventsArrived) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from prodboard.domain.values import EventView
 from prodboard.services.alerts import alerts_in, bursts, continues
 from prodboard.services.context import Workspace
+from prodboard.storage.queries import Stored
 from prodboard.tui.messages import Reads
 
 
@@ -37,13 +38,22 @@ def open_bursts(previous: dict[str, list[EventView]], events: Sequence[EventView
     return grown
 
 
+def forget_closed(cache: Stored, bursts: dict[str, list[EventView]]) -> None:
+    """Keep the cached recipient rows of the open bursts' events only."""
+    open_ids = {ev.id for run in bursts.values() for ev in run}
+    for i in [i for i in cache if i not in open_ids]:
+        del cache[i]
+
+
 def read_batch(session: Workspace, events: Sequence[EventView],
-               grown: dict[str, list[EventView]]) -> Reads:
-    """Blocking: read what ``events`` touch (``bursts`` from ``open_bursts``)."""
+               grown: dict[str, list[EventView]], cache: Stored) -> Reads:
+    """Blocking: read what ``events`` touch (``grown`` from ``open_bursts``). ``cache``
+    keeps the recipient rows of the open bursts, so a long burst is not re-read
+    with every batch that grows it."""
     q = session.queries
     ids = {e.piece_id for e in events if e.piece_id is not None}
     pieces = q.pieces(ids=ids, archived=None) if ids else []
     people_changed = any(e.kind.startswith("person.") for e in events)
     away = {p.handle for p in q.people() if p.away} if people_changed else None
-    alerts = {actor: alerts_in(q, session.user, run) for actor, run in grown.items()}
+    alerts = {actor: alerts_in(q, session.user, run, cache) for actor, run in grown.items()}
     return Reads(pieces=pieces, alerts=alerts, bursts=grown, away=away)
