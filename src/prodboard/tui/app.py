@@ -117,7 +117,8 @@ class ProdboardApp(App[None]):
                         markup=False)
 
     def on_show_focus(self, _: ShowFocus) -> None:
-        self._show_focus()
+        if self.screen_stack and self.board_screen.is_mounted:  # not while shutting down
+            self._show_focus()
 
     def start_board(self, announce: bool = True) -> None:
         """Load and paint the board, once its screen is mounted (again on reopen)."""
