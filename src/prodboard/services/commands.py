@@ -252,7 +252,7 @@ class Commands:
     def _write(self, fn: Callable[[Connection], Any], *, member: bool = True) -> Any:
         """Run ``fn`` in one IMMEDIATE transaction, as a person on the board unless
         ``member`` is False (founding the board, joining it)."""
-        self._emitting: list[int] = []
+        self._emitting = []
         with self.store.write() as conn:
             if member:
                 self._require_actor(conn)
