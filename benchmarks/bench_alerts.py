@@ -88,7 +88,7 @@ def watch_toast(notification, ids, started):
             stuck.append(list(ids))
     app.call_after_refresh(check)
 
-original_toast = app.toast
+original_toast = app.toasts.toast
 def toast(alert):
     now = clock()
     ids = tuple(alert.event_ids)
@@ -110,10 +110,10 @@ def toast(alert):
     for notification in posted:
         watch_toast(notification, ids, now)
     return note
-app.toast = toast
+app.toasts.toast = toast
 
 # A growing burst rewrites its toast in place: the new ids are painted with it.
-original_retext = app.retext
+original_retext = app.toasts.retext
 def retext(note, alert):
     now = clock()
     ids = tuple(alert.event_ids)
@@ -123,17 +123,18 @@ def retext(note, alert):
     result = original_retext(note, alert)
     watch_toast(note, ids, now)
     return result
-app.retext = retext
+app.toasts.retext = retext
 
 # A growing burst replaces its toast: count each event once, when it first arrives.
-original_show = app._show_burst
-def show(actor, events, alerts_now, now):
-    previous = app.bursts.get(actor)
-    continuing = previous is not None and previous.events and previous.events[0] is events[0]
+from prodboard.tui.toasts import continued
+original_show = app.toasts.show_burst
+def show(actor, events, alerts_now):
+    previous = app.toasts.bursts.get(actor)
+    continuing = previous is not None and continued(previous.events, events)
     for event in events[len(previous.events):] if continuing else events:
         seen[event.id] = seen.get(event.id, 0) + 1
-    original_show(actor, events, alerts_now, now)
-app._show_burst = show
+    original_show(actor, events, alerts_now)
+app.toasts.show_burst = show
 
 def out(obj):
     sys.stdout.write(json.dumps(obj) + "\n")

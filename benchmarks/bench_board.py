@@ -56,15 +56,16 @@ async def main():
         await pilot.pause()
         lat = []
         marks = {}
-        orig_action, orig_refresh = app.action_move_piece, app.refresh_pieces
+        orig_action, orig_paint = app.action_move_piece, app.paint
         def action(delta):
             marks["key"] = time.perf_counter()
             orig_action(delta)
-        def refresh(pieces):
-            orig_refresh(pieces)
-            # call_after_refresh fires once the new state has been painted
-            app.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
-        app.action_move_piece, app.refresh_pieces = action, refresh
+        def paint(stages=None):
+            orig_paint(stages)
+            if "key" in marks:  # the move's one paint (the saved piece, its focus)
+                # call_after_refresh fires once the new state has been painted
+                app.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
+        app.action_move_piece, app.paint = action, paint
         for i in range(moves):
             marks.clear()
             await pilot.press("shift+right" if i % 2 == 0 else "shift+left")
@@ -85,7 +86,7 @@ def build(path: Path, n: int) -> float:
     from prodboard.services.context import open_board
 
     s = open_board(path, "bench", create=True)
-    s.board.add_person("bench", "Bench", ["pm", "editor"])
+    s.board.set_person("bench", display_name="Bench", roles=["pm", "editor"])  # the creator
     rng = random.Random(7)
     stages = ["ideas", "brief", "draft", "review", "optimize", "scheduled"]
     t = time.perf_counter()

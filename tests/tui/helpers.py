@@ -6,8 +6,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from prodboard.domain.values import EventView
 from prodboard.services.alerts import Alert
 from prodboard.tui.app import ProdboardApp
+from prodboard.tui.toasts import continued
 
 
 def shown_alerts(app: ProdboardApp, *, time_alerts: bool = True) -> list[Alert]:
@@ -15,18 +17,19 @@ def shown_alerts(app: ProdboardApp, *, time_alerts: bool = True) -> list[Alert]:
     its toast is rewritten, so the list holds the burst's latest alerts only.
     ``time_alerts=False`` leaves out the ones the board raises itself (alert.*)."""
     seen: list[Alert] = []
-    original = app._show_burst
+    toasts = app.toasts
+    original = toasts.show_burst
 
-    def show(actor: str, events: list[Any], alerts: list[Alert], now: float) -> None:
-        previous = app.bursts.get(actor)
-        if previous is not None and previous.events and previous.events[0] is events[0]:
+    def show(actor: str, events: list[EventView], alerts: list[Alert]) -> None:
+        previous = toasts.bursts.get(actor)
+        if previous is not None and continued(previous.events, events):
             for old in previous.alerts:
                 if old in seen:
                     seen.remove(old)
         seen.extend(a for a in alerts if time_alerts or not a.kind.startswith("alert."))
-        original(actor, events, alerts, now)
+        original(actor, events, alerts)
 
-    app._show_burst = show  # type: ignore[method-assign]
+    toasts.show_burst = show  # type: ignore[method-assign]
     return seen
 
 

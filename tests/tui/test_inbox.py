@@ -54,7 +54,7 @@ async def test_the_request_for_changes_note_reaches_every_face(
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await pilot.pause()
         open_as("ben").board.request_changes(10, NOTE)
-        await app.apply_events(open_as().queries.events_since(app.feed_cursor))
+        await app.catch_up()
         await pilot.pause()
         assert any(NOTE in str(n.message) for n in app._notifications)  # the toast
         await pilot.press("i")

@@ -13,7 +13,8 @@ from textual.widgets._footer import FooterKey
 from prodboard.errors import ConfigError
 from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
-from prodboard.tui.bindings import bindings_by_id, registry
+from prodboard.tui.bindings import bindings_by_id
+from prodboard.tui.keymap import registry
 from prodboard.tui.screens.forms import CommentForm, PieceForm
 from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.inbox import InboxScreen

@@ -34,7 +34,7 @@ from prodboard.domain.describe import NOTE_WIDTH, _short, _stage_name, change_te
 from prodboard.domain.values import EventView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput
-from prodboard.storage.queries import Queries
+from prodboard.storage.queries import Queries, Stored
 
 __all__ = ["AlertContext", "PieceFacts", "concerned", "entered_stage"]
 
@@ -313,24 +313,28 @@ def _moment(at: str) -> datetime | None:
         return None
 
 
+def continues(last: EventView, ev: EventView, window: float = BURST_SECONDS) -> bool:
+    """Whether ``ev`` extends the burst that ``last`` ends: the same actor, both piece
+    events or both board-level ones, at most ``window`` seconds apart by event time.
+    The one burst rule: the inbox groups by it, and the board's toasts too."""
+    if last.actor != ev.actor or (last.piece_id is None) != (ev.piece_id is None):
+        return False
+    before, at = _moment(last.at), _moment(ev.at)
+    if before is None or at is None:
+        return False
+    return abs((at - before).total_seconds()) <= window
+
+
 def bursts(events: Iterable[EventView], window: float = BURST_SECONDS) -> list[list[EventView]]:
     """Split events into bursts: runs of consecutive events by one actor, each within
-    ``window`` seconds of the one before. Board-level events (no piece) and piece
-    events never share a burst."""
+    ``window`` seconds of the one before (``continues``). Board-level events (no
+    piece) and piece events never share a burst."""
     out: list[list[EventView]] = []
-    last_at: datetime | None = None
     for ev in events:
-        at = _moment(ev.at)
-        same = bool(out) and out[-1][0].actor == ev.actor
-        if same and (out[-1][0].piece_id is None) != (ev.piece_id is None):
-            same = False
-        if same and at and last_at:
-            if abs((at - last_at).total_seconds()) <= window:
-                out[-1].append(ev)
-                last_at = at
-                continue
-        out.append([ev])
-        last_at = at
+        if out and continues(out[-1][-1], ev, window):
+            out[-1].append(ev)
+        else:
+            out.append([ev])
     return out
 
 
@@ -367,15 +371,23 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
     return out
 
 
-def alerts_in(queries: Queries, handle: str, events: Sequence[EventView]) -> list[Alert]:
+def alerts_in(queries: Queries, handle: str, events: Sequence[EventView],
+              cache: Stored | None = None) -> list[Alert]:
     """``handle``'s alerts for a batch from the change feed, from the recipients
-    stored with the events (reads the database: for a thread worker)."""
+    stored with the events (reads the database: for a thread worker). ``cache``
+    keeps the rows read so far (``{}`` for an event not theirs), for a caller that
+    sees one burst grow over many batches: each event's rows are read once."""
     if not events:
         return []
     me = _handle(handle)
-    stored = queries.recipients_for(me, [ev.id for ev in events])
+    known: Stored = {} if cache is None else cache
+    new = [ev.id for ev in events if ev.id not in known]
+    if new:
+        found = queries.recipients_for(me, new)
+        for i in new:
+            known[i] = found.get(i, {})
     people = {p.handle: p for p in queries.people()}
-    return alerts_for(me, events, AlertContext(queries.wf, people=people, stored=stored))
+    return alerts_for(me, events, AlertContext(queries.wf, people=people, stored=known))
 
 
 # -- the inbox and "since you last read" -------------------------------------------------------

@@ -83,6 +83,10 @@ class Commands:
         self.actor = normal_handle(actor)  # a handle is one line of text
         self.clock = clock
         self.q = Queries(store, workflow)
+        # The ids of the events the last successful command appended: a board that
+        # applies the command's result skips them when its change feed brings them.
+        self.emitted: tuple[int, ...] = ()
+        self._emitting: list[int] = []
 
     # -- plumbing --------------------------------------------------------------
     def _now(self) -> str:
@@ -100,6 +104,7 @@ class Commands:
         )
         eid = _new_id(result)
         recipients.record(conn, self.wf, EventView(eid, at, who, kind, piece_id, data))
+        self._emitting.append(eid)
         return eid
 
     def _require_actor(self, conn: Connection) -> None:
@@ -183,10 +188,13 @@ class Commands:
     def _write(self, fn: Callable[[Connection], Any], *, member: bool = True) -> Any:
         """Run ``fn`` in one IMMEDIATE transaction, as a person on the board unless
         ``member`` is False (founding the board, joining it)."""
+        self._emitting = []
         with self.store.write() as conn:
             if member:
                 self._require_actor(conn)
-            return fn(conn)
+            result = fn(conn)
+        self.emitted = tuple(self._emitting)  # committed: the ids now hold
+        return result
 
     # -- pieces -----------------------------------------------------------------
     def create(
@@ -319,12 +327,33 @@ class Commands:
             lambda conn: self._move(conn, piece_id, target.key, base_version, override, note)
         )
 
+    def move_by(self, piece_id: int, delta: int, *, base_version: int | None = None) -> PieceView:
+        """Move ``delta`` stages along the workflow from where the piece is *now*.
+
+        The target is picked inside the write transaction: earlier key presses may
+        have moved the piece already, and nobody can move it between the pick and the
+        move. ``base_version`` (the version the person saw) still refuses a move
+        someone else made meanwhile.
+        """
+
+        def run(conn: Connection) -> PieceView:
+            piece = self._piece(conn, piece_id)
+            index = self.wf.index(piece.stage) + delta
+            if not 0 <= index < len(self.wf.stages):
+                edge = "first" if delta < 0 else "last"
+                raise Refused(f"#{piece.id} is already in the {edge} stage")
+            return self._move(conn, piece_id, self.wf.stages[index].key, base_version, None, "",
+                              piece=piece)
+
+        return self._write(run)
+
     def _move(
         self, conn: Connection, piece_id: int, target: str, base_version: int | None,
         override: str | None, note: str, kind: str = "piece.moved",
         extra: dict[str, Any] | None = None, set_values: dict[str, Any] | None = None,
+        piece: PieceView | None = None,
     ) -> PieceView:
-        piece = self._piece(conn, piece_id)
+        piece = piece or self._piece(conn, piece_id)
         if piece.archived:
             raise Refused(f"piece #{piece.id} is archived (restore it first)")
         self._check_version(conn, piece, base_version, ("stage",))

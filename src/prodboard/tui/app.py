@@ -1,110 +1,72 @@
 """The board: a Textual kanban of the production stages, driven from the keyboard.
 
-Every change goes through the core's ``Commands`` commands on one writer thread, so
-writes never block the screen and run in the order the keys were pressed. Reads of
-other people's changes arrive from the change feed worker, which posts them back.
+Changes travel as messages (tui/messages.py). A key press runs a core command in a
+write worker, on one writer thread (writes never block the screen and run in the
+order the keys were pressed); the worker posts PieceSaved or WriteFailed, and the
+app paints once. The feed worker posts EventsArrived with what it read for other
+people's changes; events of this app's own writes are skipped, as the board already
+shows them. One ``Worker.StateChanged`` handler shows any unexpected error, from any
+worker, as a toast and logs it; the board stays usable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import HorizontalScroll
+from textual.message_pump import MessagePump
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
+from prodboard.config.ui import check_theme
 from prodboard.domain import rules
-from prodboard.domain.values import PieceView
+from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
-from prodboard.errors import ProdboardError, Refused
-from prodboard.services.context import Workspace
+from prodboard.errors import ProdboardError
+from prodboard.services.alerts import load_inbox
+from prodboard.services.checks import run_checks
+from prodboard.services.commands import Commands
+from prodboard.services.context import Workspace, open_board
+from prodboard.services.feed import ChangeFeed, FeedLost
+from prodboard.settings import current as current_settings
+from prodboard.storage.queries import Stored
 from prodboard.storage.store import FileLost
-from prodboard.tui.bindings import hint
+from prodboard.tui.bindings import hint, shown
 from prodboard.tui.board_state import BoardState, Filter
-from prodboard.tui.live import LiveBoard
+from prodboard.tui.keymap import check, registry
+from prodboard.tui.messages import (
+    DecisionRequested,
+    EventsArrived,
+    FocusPiece,
+    Job,
+    PieceSaved,
+    SaveRequested,
+    ShowFocus,
+    WriteFailed,
+)
+from prodboard.tui.reads import forget_closed, open_bursts, read_batch
+from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
+from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
+from prodboard.tui.screens.help import HelpScreen
+from prodboard.tui.screens.inbox import InboxScreen
+from prodboard.tui.screens.piece import PieceScreen
+from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
 
-T = TypeVar("T")
+log = logging.getLogger(__name__)
 LAZY_STAGE_SIZE = 500  # a last stage bigger than this loads after the first paint
 
 
-BOARD_BINDINGS = [
-    Binding("left,h", "app.focus_column(-1)", "Stage ←", id="focus-left", show=False),
-    Binding("right,l", "app.focus_column(1)", "Stage →", id="focus-right", show=False),
-    Binding("up,k", "app.focus_card(-1)", "Card ↑", id="focus-up", show=False),
-    Binding("down,j", "app.focus_card(1)", "Card ↓", id="focus-down", show=False),
-    Binding("pageup", "app.focus_card(-5)", "Page up", id="page-up", show=False),
-    Binding("pagedown", "app.focus_card(5)", "Page down", id="page-down", show=False),
-    Binding("home", "app.focus_edge(0)", "First card", id="first-card", show=False),
-    Binding("end", "app.focus_edge(-1)", "Last card", id="last-card", show=False),
-    Binding("shift+left,H", "app.move_piece(-1)", "Move to previous stage", id="move-left",
-            show=False),
-    Binding("shift+right,L", "app.move_piece(1)", "Move to next stage", id="move-right",
-            show=False),
-    Binding("shift+up,K", "app.reorder(-1)", "Move up in stage", id="reorder-up", show=False),
-    Binding("shift+down,J", "app.reorder(1)", "Move down in stage", id="reorder-down",
-            show=False),
-    Binding("enter", "app.open_piece", "Open", id="open"),
-    Binding("n", "app.new_piece", "New", id="new"),
-    Binding("e", "app.edit_piece", "Edit", id="edit", show=False),
-    Binding("c", "app.comment", "Comment", id="comment"),
-    Binding("a", "app.assign", "Assign", id="assign", show=False),
-    Binding("y", "app.approve", "Approve", id="approve", show=False),
-    Binding("x", "app.request_changes", "Request changes", id="request-changes", show=False),
-    Binding("o", "app.override_move", "Override gate", id="override", show=False),
-    Binding("w", "app.watch", "Watch/unwatch", id="watch", show=False),
-    Binding("slash", "app.filter", "Filter", id="filter"),
-    Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
-    Binding("i", "app.inbox", "Inbox", id="inbox"),
-    Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
-    Binding("question_mark", "app.help", "Help", id="help"),
-    Binding("q", "app.quit", "Quit", id="quit"),
-]
-
-
-class BoardScreen(Screen[None]):
-    """The board itself: the top bar, the stage columns and the footer.
-
-    Its keys live here, not on the app, so that screens pushed over it (a piece,
-    a form) do not inherit them.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [*BOARD_BINDINGS]
-
-    def compose(self) -> ComposeResult:
-        app: ProdboardApp = self.app  # type: ignore[assignment]
-        yield TopBar()
-        with BoardScroll(id="board"):
-            for stage in app.wf.stages:
-                yield StageColumn(stage, app.wf)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.app.start_board()  # type: ignore[attr-defined]
-
-    def on_resize(self) -> None:
-        # A wider screen scrolls the board back to the left; once the new widths are
-        # laid out, bring the focused stage and card back into view.
-        self.call_after_refresh(self.app._show_focus)  # type: ignore[attr-defined]
-
-    def on_screen_resume(self) -> None:
-        # The terminal may have been resized while a piece or a form covered the board.
-        self.call_after_refresh(self.app._show_focus)  # type: ignore[attr-defined]
-
-
-class BoardScroll(HorizontalScroll, can_focus=False):
-    """The columns side by side; scrolls to the focused stage, never takes the keys."""
-
-
-class ProdboardApp(LiveBoard, App[None]):
+class ProdboardApp(App[None]):
     """The production board for one person on one board database."""
 
     CSS_PATH = "app.tcss"
@@ -117,23 +79,33 @@ class ProdboardApp(LiveBoard, App[None]):
                 priority=True),
     ]
 
-
     def __init__(self, session: Workspace, *, live: bool = True) -> None:
         super().__init__()
         self.session: Workspace = session  # replaced when a lost board file is reopened
         self.wf: Workflow = session.workflow
+        self.ui = session.ui
         self.model: BoardState = BoardState(session.workflow)
         self.live = live
         self.focus_col = 0
         self.focus_ids: dict[str, int | None] = {s.key: None for s in self.wf.stages}
         self.focus_rows: dict[str, int] = {s.key: 0 for s in self.wf.stages}
         self.away: set[str] = set()
+        self.board_name = ""
+        # The one cursor is the feed's: the board was read at it, and events after it
+        # are applied once. ``applied`` holds the ids of events this app's own writes
+        # made and already painted: the feed worker skips them.
+        self.feed: ChangeFeed | None = None
+        self.applied: set[int] = set()
+        self.toasts = Toasts(self, self.ui)
+        self.unread = 0
+        self.unread_timer: Timer | None = None
+        self.checks_timer: Timer | None = None
+        self.lost: str | None = None  # why the board file is gone; every write is refused
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodboard-write")
-        self.ui = session.ui
 
     # -- layout ------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
-        return BoardScreen()
+        return BoardScreen(self.wf, ready=self.start_board)
 
     def on_mount(self) -> None:
         # Textual applies the keymap on every screen's bindings, by binding id.
@@ -143,6 +115,10 @@ class ProdboardApp(LiveBoard, App[None]):
         for warning in self.ui.warnings:
             self.notify(warning, title="Personal config", severity="warning", timeout=20,
                         markup=False)
+
+    def on_show_focus(self, _: ShowFocus) -> None:
+        if self.screen_stack and self.board_screen.is_mounted:  # not while shutting down
+            self._show_focus()
 
     def start_board(self, announce: bool = True) -> None:
         """Load and paint the board, once its screen is mounted (again on reopen)."""
@@ -243,17 +219,21 @@ class ProdboardApp(LiveBoard, App[None]):
 
     def focus_piece(self, piece_id: int) -> bool:
         """Put the focus on a piece (switching column, clearing a filter hiding it)."""
-        piece = self.model.pieces.get(piece_id)
-        if piece is None:
+        if piece_id not in self.model.pieces:
             return False
+        self.paint(self._move_focus(piece_id))
+        self._show_focus()
+        return True
+
+    def _move_focus(self, piece_id: int) -> set[str]:
+        """Point the focus at a known piece; returns the stages to repaint."""
+        piece = self.model.pieces[piece_id]
         if self.model.index_of(piece.stage, piece_id) is None:
             self.model.set_filter(Filter())
         old = self.focus_stage
         self.focus_col = self.wf.index(piece.stage)
         self.focus_ids[piece.stage] = piece_id
-        self.paint({old, piece.stage})
-        self._show_focus()
-        return True
+        return {old, piece.stage}
 
     def _show_focus(self) -> None:
         col = self.column(self.focus_stage)
@@ -261,46 +241,286 @@ class ProdboardApp(LiveBoard, App[None]):
         index = self.model.index_of(self.focus_stage, self.focus_ids[self.focus_stage])
         col.cards.select(index)
 
-    # -- writing -------------------------------------------------------------------
-    def write(
-        self,
-        job: Callable[[], T],
-        done: Callable[[T], None] | None = None,
-        failed: Callable[[ProdboardError], None] | None = None,
-    ) -> None:
-        """Run ``job`` (a core command) on the writer thread; then ``done`` or ``failed``.
+    def on_focus_piece(self, message: FocusPiece) -> None:
+        self.focus_piece(message.piece_id)
 
-        A refusal or conflict is shown as a toast; ``failed`` lets a form keep what the
-        person typed.
+    # -- writing -------------------------------------------------------------------
+    def write(self, job: Job, *, reply_to: MessagePump | None = None, focus: bool = False,
+              note: str | Callable[[Any], str] = "", show: bool = True) -> None:
+        """Run ``job(commands)`` on the writer thread, in a worker that posts PieceSaved
+        or WriteFailed (to the app, and to ``reply_to``: a form closes or shows why).
+
+        ``focus``: the focus follows the saved piece (a moved card); ``note``: what to
+        tell the person (or how, from the result). ``show=False``: a
+        write whose events are news to this board too (time checks): not skipped in
+        the feed. Anything else raised reaches ``on_worker_state_changed``.
         """
 
         async def run() -> None:
-            loop = asyncio.get_running_loop()
-            try:
-                if self.lost is not None:  # the file is gone: nothing may look saved
-                    raise FileLost(self.lost)
-                result = await loop.run_in_executor(self._writer, job)
-            except ProdboardError as exc:
-                if isinstance(exc, FileLost):
-                    self.mark_lost()
-                self.notify(exc.message, title=exc.title, severity="error", timeout=8,
-                            markup=False)
-                if failed:
-                    failed(exc)
-                return
-            if done:
-                done(result)
+            if self.lost is not None:  # the file is gone: nothing may look saved
+                failed = WriteFailed(FileLost(self.lost))
+            else:
+                board = self.session.board  # the reopened board's, if it was reopened
+                try:
+                    result, emitted = await asyncio.get_running_loop().run_in_executor(
+                        self._writer, _run, job, board)
+                except ProdboardError as exc:
+                    failed = WriteFailed(exc)
+                else:
+                    pieces = _pieces(result)
+                    if show and self.feed is not None:
+                        # Before the post: the feed worker skips them from now on.
+                        self.applied.update(i for i in emitted if i > self.feed.cursor)
+                    said = note(result) if callable(note) else note
+                    saved = PieceSaved(result, pieces if show else [], note=said,
+                                       focus=pieces[0].id if focus and pieces else None)
+                    self.post_message(saved)
+                    if reply_to is not None:
+                        reply_to.post_message(PieceSaved(result, saved.pieces))
+                    return
+            self.post_message(failed)
+            if reply_to is not None:
+                reply_to.post_message(WriteFailed(failed.error))
 
         self.run_worker(run(), group="write", exit_on_error=False)
 
-    def refresh_pieces(self, pieces: Iterable[PieceView]) -> None:
-        """Show new states of pieces (from our own commands or from the feed)."""
-        touched = self.model.update(list(pieces))
-        if touched:
-            self.paint(touched)
+    def on_save_requested(self, message: SaveRequested) -> None:
+        self.write(message.job, reply_to=message.reply_to, note=message.note)
 
-    def _on_piece(self, piece: PieceView) -> None:
-        self.refresh_pieces([piece])
+    def on_piece_saved(self, message: PieceSaved) -> None:
+        """Show my own change: one paint, the focus following a moved card."""
+        touched = self.model.update(message.pieces)
+        if message.focus is not None and message.focus in self.model.pieces:
+            touched |= self._move_focus(message.focus)
+            self.paint(touched)
+            self._show_focus()
+        elif touched:
+            self.paint(touched)
+        saved = {p.id for p in message.pieces}
+        for screen in self.screen_stack:
+            if isinstance(screen, PieceScreen) and screen.piece_id in saved:
+                screen.reload()
+        if message.note:
+            self.notify(message.note, markup=False)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        exc = message.error
+        if isinstance(exc, FileLost):
+            self.mark_lost()
+        self.notify(exc.message, title=exc.title, severity="error", timeout=8, markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's unexpected end, whatever its group: said, logged, survived."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, FeedLost):
+            self.mark_lost()
+            return
+        if event.worker.group == "feed":
+            message = error.message if isinstance(error, ProdboardError) else str(error)
+            self.notify(f"Live updates stopped: {message}", title="Board", severity="error",
+                        timeout=30, markup=False)
+            return
+        log.error("prodboard: %s worker failed", event.worker.group, exc_info=error)
+        what = error.message if isinstance(error, ProdboardError) else (
+            f"{type(error).__name__}: {error}")
+        self.notify(f"Something went wrong ({what}); nothing more was changed. The board "
+                    "is still usable.", title="Unexpected error", severity="error",
+                    timeout=20, markup=False)
+
+    # -- the feed ----------------------------------------------------------------------
+    @property
+    def feed_cursor(self) -> int:
+        """The id of the last event the board shows (the feed's cursor)."""
+        return self.feed.cursor if self.feed is not None else 0
+
+    def start_live(self, cursor: int, announce: bool = True) -> None:
+        """Start following changes after ``cursor`` (the board was read at that point)."""
+        if self.feed is not None:
+            self.feed.close()
+        self.feed = None
+        self.applied.clear()
+        self.toasts.reset()
+        self.load_unread(announce=announce)
+        try:
+            self.feed = ChangeFeed(self.session.store, cursor, poll_interval=current_settings().poll_interval)
+        except FeedLost:
+            self.mark_lost()
+            return
+        except ProdboardError as exc:
+            self.notify(f"Live updates stopped: {exc.message}", title="Board", severity="error",
+                        timeout=30, markup=False)
+            return
+        if not self.live:
+            return
+        self.follow_changes()
+        if not self.session.store.readonly and self.checks_timer is None:
+            self.checks_timer = self.set_interval(current_settings().check_interval, self.run_time_checks)
+            self.call_later(self.run_time_checks)
+
+    @work(exclusive=True, group="feed", exit_on_error=False)
+    async def follow_changes(self) -> None:
+        """Read what every batch of new events touches and post it, in order, for as
+        long as the app runs."""
+        feed = self.feed
+        assert feed is not None
+        bursts: dict[str, list[EventView]] = {}  # each actor's open burst
+        cache: Stored = {}  # their recipient rows
+        async for batch in feed.batches():
+            await self._deliver(batch, bursts, cache)
+
+    async def catch_up(self) -> None:
+        """Read the feed once now and apply what it brings (a board without the live
+        feed, in tests)."""
+        if self.feed is not None:
+            await self._deliver(await asyncio.to_thread(self.feed.poll), {}, {})
+
+    async def _deliver(self, batch: list[EventView], bursts: dict[str, list[EventView]],
+                       cache: Stored) -> None:
+        fresh = [e for e in batch if e.id not in self.applied]
+        self.applied.difference_update(e.id for e in batch)
+        if not fresh:
+            return  # all mine, all painted already
+        grown = open_bursts(bursts, fresh, self.session.user)
+        forget_closed(cache, bursts)
+        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache)
+        self.post_message(EventsArrived(fresh, reads))
+
+    def on_events_arrived(self, message: EventsArrived) -> None:
+        """Update the touched cards (one paint), then tell me what concerns me."""
+        reads = message.reads
+        touched = self.model.update(reads.pieces)
+        if reads.away is not None:
+            self.away = reads.away
+            self.paint()
+        elif touched:
+            self.paint(touched)
+        self._tell_open_screens(message.events)
+        shown_any = False
+        for actor, alerts in reads.alerts.items():
+            self.toasts.show_burst(actor, reads.bursts[actor], alerts)
+            shown_any = shown_any or bool(alerts)
+        if shown_any:
+            self.count_unread_soon()
+
+    def _tell_open_screens(self, events: list[EventView]) -> None:
+        mine = self.session.user
+        for screen in self.screen_stack:
+            if isinstance(screen, PieceScreen):
+                if any(e.piece_id == screen.piece_id for e in events):
+                    screen.reload()
+            elif isinstance(screen, PieceForm) and screen.piece is not None:
+                others = {e.actor for e in events
+                          if e.piece_id == screen.piece.id and e.actor != mine}
+                if others:
+                    self.notify(
+                        f"{', '.join(sorted(others))} changed #{screen.piece.id} while you edit it; "
+                        "saving merges your fields unless you both changed the same ones.",
+                        title="Changed under you", severity="warning", timeout=10, markup=False)
+
+    # -- the unread count and the inbox ---------------------------------------------------
+    def count_unread_soon(self) -> None:
+        """Recount the unread alerts once a stream of events settles (the count reads
+        every unread event, so it is not redone for each batch)."""
+        if self.unread_timer is not None:
+            self.unread_timer.stop()
+        self.unread_timer = self.set_timer(0.3, self.count_unread)
+
+    @work(exclusive=True, group="unread", exit_on_error=False)
+    async def count_unread(self) -> None:
+        """The header counts what the inbox will show, grouped the same way."""
+        inbox = await asyncio.to_thread(load_inbox, self.session.queries, self.session.user)
+        self.unread = inbox.unread
+        self.topbar.set_unread(self.unread)
+
+    def load_unread(self, announce: bool = False) -> None:
+        inbox = load_inbox(self.session, self.session.user)
+        self.unread = inbox.unread
+        self.topbar.set_unread(self.unread)
+        if announce and inbox.unread:
+            self.notify(f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
+                        title=f"{inbox.unread} unread", timeout=12, markup=False)
+
+    def action_inbox(self) -> None:
+        inbox = load_inbox(self.session, self.session.user)
+        # One count: the header shows the inbox's own figure while it is open, and
+        # drops to what is still unread once it closes.
+        self.unread = inbox.unread
+        self.topbar.set_unread(inbox.unread)
+        self.push_screen(InboxScreen(inbox), lambda _: self._inbox_closed())
+        if (inbox.last_event_id > inbox.read_cursor and not self.session.store.readonly
+                and self.lost is None):
+            last = inbox.last_event_id
+            self.write(lambda board: board.mark_read(last), show=False)
+
+    def _inbox_closed(self) -> None:
+        """Recount once the read mark is saved: the writer thread runs jobs in order."""
+        self._after_writes(self.count_unread)
+
+    def _after_writes(self, then: Callable[[], object]) -> None:
+        """Run ``then`` once the writes queued so far are saved (the writer keeps order)."""
+
+        async def wait() -> None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)
+            then()
+
+        self.run_worker(wait(), group="write", exit_on_error=False)
+
+    # -- time-based alerts --------------------------------------------------------------
+    def run_time_checks(self) -> None:
+        """Raise overdue / due-soon / review-deadline / at-risk alerts once each, on the
+        writer thread; they reach every board, this one too, through the feed."""
+        if self.lost is None:
+            self.write(run_checks, show=False)
+
+    # -- a lost board file ------------------------------------------------------------
+    def mark_lost(self) -> None:
+        """The file at the board's path is not the one opened (deleted or replaced):
+        refuse every write from now on, and say so in the header until reopened."""
+        why = self.session.store.lost("nothing is saved until you reopen the board (ctrl+r)")
+        if why is None:
+            return  # a late refusal from a board since reopened: this one is fine
+        first = self.lost is None
+        self.lost = why
+        self.topbar.set_lost(True)
+        if first:
+            self.notify(self.lost, title="Board file lost", severity="error", timeout=30,
+                        markup=False)
+
+    def action_reopen(self) -> None:
+        """Open the board file now at the path in place of the lost one; open forms keep
+        what was typed and save to the reopened board."""
+        if self.lost is None:
+            self.notify("The board file is the one opened: nothing to reopen.", markup=False)
+            return
+        self.reopen_board()
+
+    @work(exclusive=True, group="reopen", exit_on_error=False)
+    async def reopen_board(self) -> None:
+        old = self.session
+        try:
+            new = await asyncio.to_thread(open_board, old.store.location, old.user,
+                                          config=old.config_path)
+        except ProdboardError as exc:
+            self.notify(f"Cannot reopen: {exc.message}", title="Board file lost",
+                        severity="error", timeout=15, markup=False)
+            return
+        if [st.key for st in new.workflow.stages] != [st.key for st in self.wf.stages]:
+            new.close()
+            self.notify("The board at that path has other stages: quit and start prodboard "
+                        "again to open it.", title="Board file lost", severity="error",
+                        timeout=15, markup=False)
+            return
+        if self.feed is not None:
+            self.feed.close()
+        self.session, self.wf = new, new.workflow
+        self.model = BoardState(new.workflow)
+        self.lost = None
+        old.close()  # a job still queued on it is refused: its file is not at the path
+        self.start_board(announce=False)
+        self.clear_notifications()  # the "file lost" toasts no longer hold
+        self.notify(f"Reopened {new.store.location}.", title="Board", markup=False)
 
     # -- actions: focus ------------------------------------------------------------
     def action_focus_column(self, delta: int) -> None:
@@ -339,7 +559,7 @@ class ProdboardApp(LiveBoard, App[None]):
             self.action_open_piece()
 
     # -- actions: changes ------------------------------------------------------------
-    def _writable(self) -> bool:
+    def writable(self) -> bool:
         """False (and says so) on a read-only or lost board, before any form opens."""
         if self.lost is not None:
             self.notify(self.lost, title="Board file lost", severity="error", markup=False)
@@ -351,7 +571,7 @@ class ProdboardApp(LiveBoard, App[None]):
         return True
 
     def _need_piece(self, change: bool = True) -> PieceView | None:
-        if change and not self._writable():
+        if change and not self.writable():
             return None
         piece = self.current()
         if piece is None:
@@ -360,74 +580,49 @@ class ProdboardApp(LiveBoard, App[None]):
 
     def action_move_piece(self, delta: int) -> None:
         piece = self._need_piece()
-        if piece is None:
-            return
-        board = self.session.board
-        wf = self.wf
-
-        def job() -> PieceView:
-            # The target follows from the stage now (my earlier key presses may have
-            # moved it already); the version I saw refuses a move someone else made.
-            fresh = board.q.piece(piece.id) or piece
-            index = wf.index(fresh.stage) + delta
-            if not 0 <= index < len(wf.stages):
-                raise _Edge("already in the " + ("first" if delta < 0 else "last") + " stage")
-            return board.move(piece.id, wf.stages[index].key, base_version=piece.version)
-
-        def done(moved: PieceView) -> None:
-            # The moved card keeps the focus: follow it to its new column.
-            self.refresh_pieces([moved])
-            self.focus_piece(moved.id)
-
-        self.write(job, done)
+        if piece is not None:
+            # The core picks the target from the stage the piece is in when the write
+            # runs (my earlier presses may have moved it); the version I saw refuses a
+            # move someone else made. The moved card keeps the focus.
+            pid, seen = piece.id, piece.version
+            self.write(lambda board: board.move_by(pid, delta, base_version=seen), focus=True)
 
     def action_reorder(self, delta: int) -> None:
         piece = self._need_piece()
         if piece is not None:
-            board = self.session.board
+            pid = piece.id
 
-            def job() -> list[PieceView]:
+            def job(board: Commands) -> list[PieceView]:
                 # The neighbour swapped ranks too: read just the two, on the writer thread.
-                moved = board.reorder(piece.id, delta)
+                moved = board.reorder(pid, delta)
                 last = board.q.history(moved.id)[-1]
                 swapped = last.data.get("swapped_with") if last.kind == "piece.reordered" else None
                 return board.q.pieces(ids={moved.id, swapped or moved.id})
 
-            self.write(job, self.refresh_pieces)
+            self.write(job)
 
     def action_open_piece(self) -> None:
         piece = self._need_piece(change=False)
         if piece is not None:
-            from prodboard.tui.screens.piece import PieceScreen
-
             self.push_screen(PieceScreen(piece.id))
 
     def action_new_piece(self) -> None:
-        from prodboard.tui.screens.forms import PieceForm
-
-        if not self._writable():
-            return
-        self.push_screen(PieceForm(None, stage=self.focus_stage))
+        if self.writable():
+            self.push_screen(PieceForm(None, stage=self.focus_stage))
 
     def action_edit_piece(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            from prodboard.tui.screens.forms import PieceForm
-
             self.push_screen(PieceForm(piece))
 
     def action_comment(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            from prodboard.tui.screens.forms import CommentForm
-
             self.push_screen(CommentForm(piece))
 
     def action_assign(self) -> None:
         piece = self._need_piece()
         if piece is not None:
-            from prodboard.tui.screens.forms import AssignForm
-
             self.push_screen(AssignForm(piece, self.session.queries.people()))
 
     def action_approve(self) -> None:
@@ -445,23 +640,18 @@ class ProdboardApp(LiveBoard, App[None]):
         if piece is not None:
             self.override_move(piece)
 
-    # The decisions, for the board's keys and the piece screen's alike; ``then`` runs
-    # after a successful save (the piece screen reloads itself).
-    def approve_piece(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
-        board = self.session.board
+    def on_decision_requested(self, message: DecisionRequested) -> None:
+        """The piece screen's y / x / o: the same decisions as the board's keys."""
+        decide = {"approve": self.approve_piece, "request-changes": self.request_changes_on,
+                  "override": self.override_move}[message.decision]
+        decide(message.piece)
 
-        def done(approved: PieceView) -> None:
-            self.refresh_pieces([approved])
-            self.notify(f"#{approved.id} approved", markup=False)
-            if then:
-                then(approved)
+    def approve_piece(self, piece: PieceView) -> None:
+        pid = piece.id
+        self.write(lambda board: board.approve(pid), note=f"#{pid} approved")
 
-        self.write(lambda: board.approve(piece.id), done)
-
-    def request_changes_on(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
+    def request_changes_on(self, piece: PieceView) -> None:
         """Ask for the note, once the rules allow this person to send the piece back."""
-        from prodboard.tui.screens.forms import ReasonForm
-
         people = self.session.queries.people()
         me = self.session.user
         refusal = rules.request_changes_refusal(
@@ -470,13 +660,13 @@ class ProdboardApp(LiveBoard, App[None]):
         if refusal:
             self.notify(refusal, title="Refused", severity="error", markup=False)
             return
-        board = self.session.board
+        pid = piece.id
         self.push_screen(ReasonForm(
             "Request changes", "What needs changing?", piece,
-            lambda note: board.request_changes(piece.id, note), blank="Say what needs changing.",
-        ), then)
+            lambda board, note: board.request_changes(pid, note), blank="Say what needs changing.",
+        ))
 
-    def override_move(self, piece: PieceView, then: Callable[[Any], None] | None = None) -> None:
+    def override_move(self, piece: PieceView) -> None:
         """Ask for a reason and move past the gate, after checking there is a gate to
         override and the person may."""
         index = self.wf.index(piece.stage) + 1
@@ -495,37 +685,31 @@ class ProdboardApp(LiveBoard, App[None]):
                         + "; ".join(g.reason() for g in failed), title="Not allowed",
                         severity="error", markup=False)
             return
-        from prodboard.tui.screens.forms import ReasonForm
-
-        board = self.session.board
+        pid, key = piece.id, target.key
         self.push_screen(ReasonForm(
             f"Override the gate: move to {target.name}", "Why? (recorded and announced)", piece,
-            lambda reason: board.move(piece.id, target.key, override=reason),
+            lambda board, reason: board.move(pid, key, override=reason),
             blank="Give a reason: it is recorded and announced.",
-        ), then)
+        ))
 
     def action_watch(self) -> None:
         piece = self._need_piece()
         if piece is None:
             return
-        board = self.session.board
+        pid = piece.id
 
-        def job() -> bool:
-            on_now = board.actor in board.q.watchers(piece.id)
-            board.watch(piece.id, not on_now)
+        def job(board: Commands) -> bool:
+            on_now = board.actor in board.q.watchers(pid)
+            board.watch(pid, not on_now)
             return not on_now
 
-        self.write(job, lambda on_now: self.notify(
-            ("Watching" if on_now else "Stopped watching") + f" #{piece.id}", markup=False))
+        self.write(job, note=lambda on_now: ("Watching" if on_now else "Stopped watching")
+                   + f" #{pid}")
 
     def action_filter(self) -> None:
-        from prodboard.tui.screens.forms import FilterForm
-
         self.push_screen(FilterForm(self.model.filter.describe()), self._set_filter)
 
     def _set_filter(self, query: str | None) -> None:
-        from prodboard.tui.screens.forms import FilterForm
-
         if query is None:
             return
         try:
@@ -543,20 +727,16 @@ class ProdboardApp(LiveBoard, App[None]):
             self._set_filter("")
 
     def action_help(self) -> None:
-        from prodboard.tui.screens.help import HelpScreen
-
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(registry()))
 
     def action_jump(self) -> None:
-        if self.last_alert_piece is None or not self.focus_piece(self.last_alert_piece):
+        piece = self.toasts.last_piece
+        if piece is None or not self.focus_piece(piece):
             self.notify("No alert to jump to.", markup=False)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then the actions of the board or the piece screen, each
         with the key that runs it now (remapped or not)."""
-        from prodboard.tui.bindings import shown
-        from prodboard.tui.screens.piece import PieceScreen
-
         yield from super().get_system_commands(screen)
         if screen is self.screen_stack[0]:
             for binding in BOARD_BINDINGS:
@@ -580,16 +760,25 @@ _NOT_IN_PALETTE = {"focus-left", "focus-right", "focus-up", "focus-down", "page-
 HELP_BINDING = next(b for b in BOARD_BINDINGS if b.id == "help")
 
 
-class _Edge(Refused):
-    """A move past the first or the last stage."""
+def _run(job: Job, board: Commands) -> tuple[object, tuple[int, ...]]:
+    """On the writer thread: the command's result and the events it appended."""
+    board.emitted = ()
+    result = job(board)
+    return result, board.emitted
+
+
+def _pieces(result: object) -> list[PieceView]:
+    """The piece states a command returned (one, a list, or none)."""
+    if isinstance(result, PieceView):
+        return [result]
+    if isinstance(result, list | tuple):
+        return [p for p in result if isinstance(p, PieceView)]
+    return []
 
 
 def make_app(session: Workspace, *, live: bool = True) -> ProdboardApp:
     """The one factory for the CLI and the tests. A keymap or theme the board cannot
     honour is a config error (one line) before anything is drawn."""
-    from prodboard.config.ui import check_theme
-    from prodboard.tui.bindings import check
-
     check(session.ui, ProdboardApp)
     app = ProdboardApp(session, live=live)
     check_theme(session.ui, app.available_themes)

@@ -84,17 +84,23 @@ class BoardState:
     columns: dict[str, list[PieceView]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.rebuild()  # every stage has its (empty) column before the first load
+
     def load(self, pieces: list[PieceView]) -> None:
         self.pieces = {p.id: p for p in pieces}
         self.rebuild()
 
     def update(self, changed: list[PieceView]) -> set[str]:
         """Replace or add ``changed`` pieces (archived ones leave); returns the stages
-        touched. A few changes are placed by bisection, so a move on a 10,000-piece
-        board does not re-sort the Published column."""
+        touched (none for a piece already shown as it is). A few changes are placed by
+        bisection, so a move on a 10,000-piece board does not re-sort the Published
+        column."""
         touched: set[str] = set()
         for p in changed:
             old = self.pieces.get(p.id)
+            if old == p:
+                continue  # shown already (my own change, which the feed then brought too)
             if old:
                 touched.add(old.stage)
                 self._drop(old)

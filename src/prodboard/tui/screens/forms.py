@@ -23,6 +23,9 @@ from textual.widgets.select import NoSelection
 from prodboard.domain.fields import DEFAULT_FORMAT, DEFAULTS, FORM_INPUTS
 from prodboard.domain.values import PersonView, PieceView
 from prodboard.errors import ProdboardError
+from prodboard.services.commands import Commands
+from prodboard.tui.host import host
+from prodboard.tui.messages import Job, PieceSaved, SaveRequested, WriteFailed
 
 # The typed inputs, from the field list (format, stage and owner are selects).
 FIELDS = tuple((f.name, f.form_label) for f in FORM_INPUTS)
@@ -58,7 +61,7 @@ class FormScreen(ModalScreen[Any]):
     def buttons(self) -> ComposeResult:
         yield Static(id="form-error", classes="form-error")
         with Horizontal(classes="form-buttons"):
-            keys = self.app.ui.keys  # type: ignore[attr-defined]  # the person's remapping
+            keys = host(self).ui.keys  # the person's remapping
             save, cancel = keys.get("form-save", "ctrl+s"), keys.get("form-cancel", "esc")
             yield Button(Content(f"Save ({save})"), variant="primary", id="save")
             yield Button(Content(f"Cancel ({cancel})"), id="cancel")
@@ -74,16 +77,17 @@ class FormScreen(ModalScreen[Any]):
     def action_save(self) -> None:
         raise NotImplementedError
 
-    def submit(self, job: Callable[[], Any]) -> None:
-        """Save through the app's writer; close on success, keep the form on failure."""
-
-        def done(result: Any) -> None:
-            if isinstance(result, PieceView):
-                self.app.refresh_pieces([result])  # type: ignore[attr-defined]
-            self.dismiss(result)
-
+    def submit(self, job: Job) -> None:
+        """Save through the app's writer; close on success, keep the form on failure
+        (a refusal is shown here; anything unexpected as the app's toast)."""
         self.query_one("#form-error", Static).update("")
-        self.app.write(job, done, self.error)  # type: ignore[attr-defined]
+        self.post_message(SaveRequested(job, reply_to=self))
+
+    def on_piece_saved(self, message: PieceSaved) -> None:
+        self.dismiss(message.result)  # the app has shown the saved piece already
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.error(message.error)
 
 
 class PieceForm(FormScreen):
@@ -95,7 +99,7 @@ class PieceForm(FormScreen):
         self.stage = stage
 
     def compose(self) -> ComposeResult:
-        app: Any = self.app
+        app = host(self)
         wf = app.wf
         heading = f"Edit #{self.piece.id}" if self.piece else "New piece"
         with Vertical(classes="form"):
@@ -136,8 +140,6 @@ class PieceForm(FormScreen):
         return out
 
     def action_save(self) -> None:
-        app: Any = self.app
-        board = app.session.board
         values = self.values()
         owner: str | None = self.query_one("#f-owner", Select).selection
         if self.piece is None:
@@ -145,7 +147,7 @@ class PieceForm(FormScreen):
             title = values.pop("title")
             fields = {k: v for k, v in values.items() if v != ""}
 
-            def create() -> PieceView:
+            def create(board: Commands) -> PieceView:
                 pid = board.create(title, stage=stage, owner=owner, **fields)
                 found = board.q.piece(pid)
                 assert found is not None
@@ -156,7 +158,7 @@ class PieceForm(FormScreen):
         piece = self.piece
         changed = {k: v for k, v in values.items() if v != _text(piece, k)}
 
-        def save() -> PieceView:
+        def save(board: Commands) -> PieceView:
             result = piece
             if changed:
                 result = board.edit(piece.id, changed, base_version=piece.version)
@@ -187,10 +189,9 @@ class CommentForm(FormScreen):
 
     def action_save(self) -> None:
         body = self.query_one(TextArea).text
-        board = self.app.session.board  # type: ignore[attr-defined]
         pid = self.piece.id
 
-        def job() -> PieceView | None:
+        def job(board: Commands) -> PieceView | None:
             board.comment(pid, body)
             return board.q.piece(pid)
 
@@ -202,7 +203,8 @@ class ReasonForm(FormScreen):
     ``blank`` and the form stays open."""
 
     def __init__(self, title: str, prompt: str, piece: PieceView,
-                 job: Callable[[str], PieceView], blank: str = "Write something first.") -> None:
+                 job: Callable[[Commands, str], PieceView],
+                 blank: str = "Write something first.") -> None:
         super().__init__()
         self.title_text, self.prompt, self.piece, self.job = title, prompt, piece, job
         self.blank = blank
@@ -227,7 +229,7 @@ class ReasonForm(FormScreen):
         if not reason.strip():  # say what is missing here, not a rule's refusal later
             self.query_one("#form-error", Static).update(Content(self.blank))
             return
-        self.submit(lambda: self.job(reason))
+        self.submit(lambda board: self.job(board, reason))
 
 
 class AssignForm(FormScreen):
@@ -266,9 +268,8 @@ class AssignForm(FormScreen):
             return
         handle = olist.get_option_at_index(olist.highlighted).id
         who = None if handle == "-" else handle
-        board = self.app.session.board  # type: ignore[attr-defined]
         pid, version = self.piece.id, self.piece.version
-        self.submit(lambda: board.assign(pid, who, base_version=version))
+        self.submit(lambda board: board.assign(pid, who, base_version=version))
 
 
 class FilterForm(ModalScreen[str | None]):

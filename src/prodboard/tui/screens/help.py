@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import DataTable, Label
+
+from prodboard.tui.bindings import bindings_by_id, shown_id
+
+
+@dataclass(frozen=True)
+class ScreenKeys:
+    """One screen's bindings, and the widgets on it that take keys first."""
+
+    title: str
+    screen: type[DOMNode]
+    widgets: tuple[type[Widget], ...] = ()
+    typing: bool = False  # has text fields: printable keys are typed, not run
 
 
 class HelpScreen(ModalScreen[None]):
-    """A table of keys and what they do."""
+    """A table of keys and what they do, for the screens it is given (tui/keymap.py)."""
 
     BINDINGS = [
         Binding("escape,q,question_mark", "close", "Close", id="help-close"),
     ]
 
-    def compose(self) -> ComposeResult:
-        from prodboard.tui.bindings import shown_id
+    def __init__(self, sections: Sequence[ScreenKeys]) -> None:
+        super().__init__()
+        self.sections = sections
 
+    def compose(self) -> ComposeResult:
         close = shown_id(self.app, HelpScreen, "help-close")
         with Vertical(classes="form help"):
             yield Label(Content.from_markup(
@@ -29,12 +48,10 @@ class HelpScreen(ModalScreen[None]):
             yield DataTable(cursor_type="row", zebra_stripes=True, id="help-table")
 
     def on_mount(self) -> None:
-        from prodboard.tui.bindings import bindings_by_id, registry, shown_id
-
         table = self.query_one(DataTable)
         table.add_columns("Key", "Action", "Binding id")
         # Every screen's keys with the person's remapping applied, by binding id.
-        for section in registry():
+        for section in self.sections:
             table.add_row(Text(section.title.capitalize(), "bold underline"), Text(""), Text(""))
             for ident, bindings in bindings_by_id(section.screen).items():
                 table.add_row(Text(shown_id(self.app, section.screen, ident)),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -15,6 +13,7 @@ from textual.widgets import DataTable, Label
 
 from prodboard.services.alerts import Inbox
 from prodboard.tui.bindings import hint
+from prodboard.tui.messages import FocusPiece
 
 STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 
@@ -70,10 +69,9 @@ class InboxScreen(ModalScreen[None]):
         if not alerts or table.cursor_row >= len(alerts):
             return
         piece_id = alerts[table.cursor_row].piece_id
-        app: Any = self.app
         self.dismiss()
-        if piece_id is not None:
-            app.focus_piece(piece_id)
+        if piece_id is not None:  # to the app itself: this screen is closing
+            self.app.post_message(FocusPiece(piece_id))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -3,8 +3,6 @@ comment thread and the full history. Everything people wrote is shown as plain t
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +14,11 @@ from prodboard.domain import rules
 from prodboard.domain.describe import describe_event
 from prodboard.domain.fields import BRIEF, BY_NAME
 from prodboard.domain.values import PieceView
+from prodboard.services.commands import Commands
 from prodboard.tui.bindings import hint
+from prodboard.tui.host import Host, host
+from prodboard.tui.messages import Decision, DecisionRequested, SaveRequested
+from prodboard.tui.screens.forms import AssignForm, CommentForm, PieceForm
 
 
 class PieceScreen(Screen[None]):
@@ -66,8 +68,8 @@ class PieceScreen(Screen[None]):
         self.reload()
 
     @property
-    def _app(self) -> Any:
-        return self.app
+    def _app(self) -> Host:
+        return host(self)
 
     def reload(self) -> None:
         """Read the piece again (after my change, or someone else's)."""
@@ -174,35 +176,24 @@ class PieceScreen(Screen[None]):
     def action_close(self) -> None:
         self.dismiss()
 
-    def _after(self, result: Any = None) -> None:
-        if isinstance(result, PieceView):
-            self._app.refresh_pieces([result])
-        self.reload()
-
     def _changeable(self) -> PieceView | None:
         """The piece, if it may be changed: a read-only board says so before a form opens."""
-        if self.piece is None or not self._app._writable():
+        if self.piece is None or not self._app.writable():
             return None
         return self.piece
 
+    # A saved change reaches this screen as the app's PieceSaved: it reloads then.
     def action_comment(self) -> None:
-        from prodboard.tui.screens.forms import CommentForm
-
         if piece := self._changeable():
-            self._app.push_screen(CommentForm(piece), self._after)
+            self.app.push_screen(CommentForm(piece))
 
     def action_edit(self) -> None:
-        from prodboard.tui.screens.forms import PieceForm
-
         if piece := self._changeable():
-            self._app.push_screen(PieceForm(piece), self._after)
+            self.app.push_screen(PieceForm(piece))
 
     def action_assign(self) -> None:
-        from prodboard.tui.screens.forms import AssignForm
-
         if piece := self._changeable():
-            self._app.push_screen(AssignForm(piece, self._app.session.queries.people()),
-                                  self._after)
+            self.app.push_screen(AssignForm(piece, self._app.session.queries.people()))
 
     def action_tick(self) -> None:
         piece = self._changeable()
@@ -214,27 +205,30 @@ class PieceScreen(Screen[None]):
             return
         item = self.items[table.cursor_row]
         done = item not in piece.checklist
-        board = self._app.session.board
         pid = piece.id
-        self._app.write(lambda: board.tick(pid, item, done), self._after)
+        self.post_message(SaveRequested(lambda board: board.tick(pid, item, done)))
 
     def action_watch(self) -> None:
         piece = self._changeable()
         if piece is None:
             return
-        board = self._app.session.board
         pid = piece.id
-        watching = board.actor in self._app.session.queries.watchers(pid)
-        self._app.write(lambda: board.watch(pid, not watching), self._after)
+
+        def job(board: Commands) -> PieceView | None:
+            board.watch(pid, board.actor not in board.q.watchers(pid))
+            return board.q.piece(pid)  # the title shows whether I watch
+
+        self.post_message(SaveRequested(job))
+
+    def _decide(self, decision: Decision) -> None:
+        if piece := self._changeable():
+            self.post_message(DecisionRequested(decision, piece))
 
     def action_approve(self) -> None:
-        if piece := self._changeable():
-            self._app.approve_piece(piece, self._after)
+        self._decide("approve")
 
     def action_request_changes(self) -> None:
-        if piece := self._changeable():
-            self._app.request_changes_on(piece, self._after)
+        self._decide("request-changes")
 
     def action_override(self) -> None:
-        if piece := self._changeable():
-            self._app.override_move(piece, self._after)
+        self._decide("override")

@@ -1,0 +1,90 @@
+"""The private Textual API prodboard uses (all of it in tui/textual_private.py) is
+still there and still means the same. A failure here names what an upgrade changed."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.notifications import Notification, Notify
+from textual.screen import Screen
+from textual.widgets import Static
+
+from prodboard.tui import textual_private as private
+
+BROKEN = "Textual {version} changed a private API prodboard relies on: {what}. " \
+         "Update src/prodboard/tui/textual_private.py."
+
+
+def fail(what: str) -> None:
+    import textual
+
+    pytest.fail(BROKEN.format(version=getattr(textual, "__version__", "?"), what=what))
+
+
+class Keys(Screen[None]):
+    BINDINGS = [Binding("x", "go", "Go", id="go-id"), Binding("y", "stay", "Stay")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("here")
+
+
+def test_the_private_names_exist_with_the_signatures_used() -> None:
+    if not hasattr(App, "_unnotify"):
+        fail("App._unnotify is gone")
+    params = inspect.signature(App._unnotify).parameters
+    if "refresh" not in params:
+        fail("App._unnotify(notification, refresh=...) lost its refresh parameter")
+    from textual.widgets import _toast
+
+    if not hasattr(_toast, "Toast"):
+        fail("textual.widgets._toast.Toast is gone")
+    if "_notification" not in inspect.getsource(_toast.Toast.__init__):
+        fail("Toast no longer keeps its notification in Toast._notification")
+
+
+def test_merged_bindings_and_key_names() -> None:
+    try:
+        merged = private.merged_bindings(Keys)
+    except AttributeError as exc:
+        fail(f"DOMNode._merged_bindings / BindingsMap.key_to_bindings: {exc}")
+    assert [b.id for b in merged["x"]] == ["go-id"]
+    assert [b.action for b in merged["y"]] == ["stay"]
+    if private.normalize_keys("?") != "question_mark":
+        fail("textual.keys._normalize_key_list no longer spells '?' as question_mark")
+
+
+async def test_toasts_notifications_and_the_keymap_on_a_running_app() -> None:
+    class Probe(App[None]):
+        def get_default_screen(self) -> Screen[Any]:
+            return Keys()
+
+    app = Probe()
+    async with app.run_test(notifications=True) as pilot:
+        app.set_keymap({"go-id": "z"})
+        try:
+            mapped = dict(private.keymap(app))
+        except AttributeError as exc:
+            fail(f"App._keymap: {exc}")
+        assert mapped == {"go-id": "z"}
+        note = Notification("first text", title="t", timeout=30)
+        app.post_message(Notify(note))
+        await pilot.pause()
+        if not private.showing(app, note) or note not in private.notifications(app):
+            fail("App._notifications no longer holds the notifications shown")
+        note.message = "second text"
+        private.refresh_toast(app, note)  # the toast on screen shows the new text
+        await pilot.pause()
+        from textual.widgets._toast import Toast
+
+        shown = [t for t in app.screen.query(Toast) if t._notification is note]
+        if not shown:
+            fail("no Toast widget shows a posted notification (Toast._notification)")
+        assert "second text" in str(shown[0].render())
+        private.drop_quietly(app, note)
+        await pilot.pause()
+        assert not private.showing(app, note)
+
