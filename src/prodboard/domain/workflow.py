@@ -57,6 +57,7 @@ class Workflow:
     open_join: bool = True  # anyone may `prodboard join` (admins are told)
     derive_stage_due: bool = False
     free_formats: bool = False  # True: a piece may have a format the config does not list
+    channel_max_per_day: int = 0  # the calendar warns past this many on one channel a day (0: off)
 
     # -- lookups -------------------------------------------------------------
     def stage(self, name: str) -> Stage:
@@ -145,6 +146,7 @@ _BOARD_KEYS: dict[str, type | tuple[type, ...]] = {
     "derive_stage_due": bool,
     "revision_limit": int,
     "free_formats": bool,
+    "channel_max_per_day": int,
 }
 # Every number has a bounded range: a huge or non-finite one would be accepted here and
 # crash date arithmetic later (in checks, rules, the board's first paint).
@@ -155,6 +157,7 @@ _RANGES: dict[str, tuple[int, int, str]] = {
     "wip_per_person": (0, 1000, ""),
     "wip": (0, 1000, ""),
     "revision_limit": (0, 100, ""),
+    "channel_max_per_day": (0, 1000, ""),
 }
 _STAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "name": str, "wip": int, "gate": str, "responsible": list,

@@ -1,0 +1,118 @@
+"""The editorial calendar as an RFC 5545 iCalendar document (built with ``icalendar``).
+
+Every piece's publish date and due date is an all-day event (``DTSTART;VALUE=DATE``,
+``DTEND`` the next day: it is exclusive). UIDs are stable per board, piece and kind,
+and ``SEQUENCE`` is the piece's version, so a calendar app updates an event instead of
+duplicating it. The output is a function of the board alone: ``DTSTAMP`` is the
+piece's last change, not the time of the request, so an unchanged board gives the
+same bytes (and the same ETag) every time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Calendar, Event
+
+from prodboard.domain.calendar import DUE, PUBLISH, parse_day
+from prodboard.domain.clock import parse_utc
+from prodboard.domain.text import clean, clean_line
+from prodboard.domain.values import PieceView
+from prodboard.domain.workflow import Workflow
+from prodboard.errors import BadInput
+
+PRODID = "-//prodboard//editorial calendar//EN"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc(stamp: str) -> datetime:
+    """A stored timestamp as an aware UTC datetime, whole seconds (iCalendar has no
+    fractions); one an older version stored badly counts as the epoch."""
+    try:
+        return parse_utc(stamp).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        return EPOCH
+
+
+def _stage_name(wf: Workflow, key: str) -> str:
+    try:
+        return wf.stage(key).name
+    except BadInput:
+        return key
+
+
+def description(piece: PieceView, wf: Workflow) -> str:
+    """Stage, owner, format, channels and the brief's key message, one per line."""
+    lines = [
+        f"Stage: {_stage_name(wf, piece.stage)}",
+        f"Owner: {piece.owner or 'unassigned'}",
+        f"Format: {clean_line(piece.format)}",
+    ]
+    if piece.channels:
+        lines.append("Channels: " + ", ".join(clean_line(c) for c in piece.channels))
+    if piece.due:
+        lines.append(f"Due: {piece.due}")
+    if piece.publish_date:
+        lines.append(f"Publish: {piece.publish_date}")
+    if piece.key_message.strip():
+        lines.append(f"Key message: {clean(piece.key_message).strip()}")
+    if piece.archived:
+        lines.append("Archived" + (f": {clean_line(piece.archive_reason)}" if piece.archive_reason else ""))
+    lines.append(f"prodboard #{piece.id}")
+    return "\n".join(lines)
+
+
+def uid(board: str, piece_id: int, kind: str) -> str:
+    """The event's UID: the same for this board, piece and date kind on every run."""
+    return f"piece-{piece_id}-{kind}@{board}.prodboard"
+
+
+def piece_events(piece: PieceView, wf: Workflow, board: str) -> list[Event]:
+    """The piece's publish and due events (none for a piece without dates)."""
+    out: list[Event] = []
+    for kind, value in ((PUBLISH, piece.publish_date), (DUE, piece.due)):
+        day = parse_day(value)
+        if day is None or day >= date.max:
+            continue
+        title = clean_line(piece.title)
+        ev = Event()
+        ev.add("uid", uid(board, piece.id, kind))
+        ev.add("dtstamp", _utc(piece.updated_at))
+        ev.add("created", _utc(piece.created_at))
+        ev.add("last-modified", _utc(piece.updated_at))
+        ev.add("dtstart", day)
+        ev.add("dtend", day + timedelta(days=1))
+        ev.add("sequence", max(0, piece.version))
+        ev.add("summary", title if kind == PUBLISH else f"Due: {title}")
+        ev.add("description", description(piece, wf))
+        ev.add("categories", [clean_line(piece.format) or "piece", kind])
+        ev.add("transp", "TRANSPARENT")  # a date on the calendar, not time taken
+        if piece.archived:
+            ev.add("status", "CANCELLED")
+        elif kind == PUBLISH and piece.stage in (wf.last.key, _scheduled(wf)):
+            ev.add("status", "CONFIRMED")
+        else:
+            ev.add("status", "TENTATIVE")
+        out.append(ev)
+    return out
+
+
+def _scheduled(wf: Workflow) -> str:
+    """The stage before the last (Scheduled in the default workflow)."""
+    return wf.stages[-2].key if len(wf.stages) > 1 else wf.last.key
+
+
+def render(pieces: list[PieceView], wf: Workflow, board_name: str, board: str) -> bytes:
+    """The calendar of ``pieces``, named for the board, as RFC 5545 bytes (CRLF lines,
+    folded at 75 octets)."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    name = clean_line(board_name) or "prodboard"
+    cal.add("name", name)  # RFC 7986
+    cal.add("x-wr-calname", name)  # what most calendar apps read
+    for piece in sorted(pieces, key=lambda p: p.id):
+        for ev in piece_events(piece, wf, board):
+            cal.add_component(ev)
+    return bytes(cal.to_ical())
