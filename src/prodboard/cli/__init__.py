@@ -580,6 +580,12 @@ def join(c: Ctx, name: str) -> None:
     click.echo(f"joined as {s.user}")
 
 
+from prodboard.cli.calendar import COMMANDS as _CALENDAR  # noqa: E402 - needs `cli` above
+
+for _command in _CALENDAR:
+    cli.add_command(_command)
+
+
 def _undecodable(args: list[str]) -> str | None:
     """What is not valid UTF-8 among the arguments and settings, if anything."""
     for n, arg in enumerate(args, 1):
