@@ -64,6 +64,7 @@ BOARD_BINDINGS = [
     Binding("slash", "app.filter", "Filter", id="filter"),
     Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
     Binding("i", "app.inbox", "Inbox", id="inbox"),
+    Binding("C", "app.calendar", "Calendar", id="calendar"),
     Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
     Binding("question_mark", "app.help", "Help", id="help"),
     Binding("q", "app.quit", "Quit", id="quit"),
@@ -235,6 +236,14 @@ class ProdboardApp(LiveBoard, App[None]):
             col.header.set_class(key == self.focus_stage, "-focused")
             col.cards.set_pieces(pieces, index if key == self.focus_stage else None, now, self.away)
         self.topbar.set_filter(self.model.filter.describe())
+        self._tell_calendar()
+
+    def _tell_calendar(self) -> None:
+        from prodboard.tui.screens.calendar import CalendarScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, CalendarScreen):
+                screen.board_changed()
 
     def current(self) -> PieceView | None:
         """The focused piece, if any."""
@@ -547,6 +556,11 @@ class ProdboardApp(LiveBoard, App[None]):
 
         self.push_screen(HelpScreen())
 
+    def action_calendar(self) -> None:
+        from prodboard.tui.screens.calendar import CalendarScreen
+
+        self.push_screen(CalendarScreen())
+
     def action_jump(self) -> None:
         if self.last_alert_piece is None or not self.focus_piece(self.last_alert_piece):
             self.notify("No alert to jump to.", markup=False)
@@ -555,6 +569,7 @@ class ProdboardApp(LiveBoard, App[None]):
         """Textual's commands, then the actions of the board or the piece screen, each
         with the key that runs it now (remapped or not)."""
         from prodboard.tui.bindings import shown
+        from prodboard.tui.screens.calendar import CalendarScreen
         from prodboard.tui.screens.piece import PieceScreen
 
         yield from super().get_system_commands(screen)
@@ -568,8 +583,8 @@ class ProdboardApp(LiveBoard, App[None]):
                                 self.action_help)
             if self.lost is not None:
                 yield SystemCommand("Reopen the board file", "key: ctrl+r", self.action_reopen)
-        elif isinstance(screen, PieceScreen):
-            for item in PieceScreen.BINDINGS:
+        elif isinstance(screen, PieceScreen | CalendarScreen):
+            for item in type(screen).BINDINGS:
                 if isinstance(item, Binding):
                     yield SystemCommand(item.description, f"key: {shown(self, item)}",
                                         lambda action=item.action: self.run_action(action, screen))

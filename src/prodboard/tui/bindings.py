@@ -36,6 +36,7 @@ def registry() -> tuple[ScreenKeys, ...]:
     from textual.widgets import DataTable, Input, OptionList, Select, Tabs, TextArea
 
     from prodboard.tui.app import BoardScreen
+    from prodboard.tui.screens.calendar import CalendarScreen
     from prodboard.tui.screens.forms import FilterForm, FormScreen
     from prodboard.tui.screens.help import HelpScreen
     from prodboard.tui.screens.inbox import InboxScreen
@@ -45,6 +46,7 @@ def registry() -> tuple[ScreenKeys, ...]:
         ScreenKeys("board", BoardScreen),
         ScreenKeys("piece screen", PieceScreen, (DataTable, Tabs)),
         ScreenKeys("inbox", InboxScreen, (DataTable,)),
+        ScreenKeys("calendar", CalendarScreen),
         ScreenKeys("forms", FormScreen, (Input, TextArea, Select, OptionList), typing=True),
         ScreenKeys("filter", FilterForm, (Input,), typing=True),
         ScreenKeys("help", HelpScreen, (DataTable,)),
