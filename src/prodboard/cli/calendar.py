@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from prodboard.cli import Ctx, emit_json, fail, guarded, pass_ctx
+from prodboard.domain.clock import EARLIEST, LATEST
 from prodboard.domain.identity import normal_handle
 from prodboard.domain.text import clean_line, one_line
 from prodboard.errors import BadInput, ProdboardError
@@ -29,9 +30,12 @@ def _day(value: str | None, what: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise BadInput(f"{what}: {value!r} is not a date (use YYYY-MM-DD)") from None
+    if not EARLIEST <= day.year <= LATEST:  # date arithmetic near year 9999 overflows
+        raise BadInput(f"{what}: {value!r} is out of range (years {EARLIEST}-{LATEST})")
+    return day
 
 
 def _today(s: Workspace) -> date:

@@ -20,8 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from prodboard.domain import calendar as cal
+from prodboard.domain.clock import EARLIEST, LATEST
 from prodboard.domain.values import PieceView
-from prodboard.errors import ProdboardError
+from prodboard.errors import BadInput, ProdboardError
 from prodboard.tui.bindings import hint
 from prodboard.tui.widgets.calendar_view import CalendarData, day_text, month_text, tray_text, week_text
 
@@ -223,16 +224,21 @@ class CalendarScreen(Screen[None]):
         return entry.piece if entry else None
 
     def move_to(self, day: date) -> None:
+        if not EARLIEST <= day.year <= LATEST:
+            return  # the edge of the calendar: date arithmetic would overflow past it
         self.cursor = day
         self.index = 0
         self.paint()
 
     def action_day(self, delta: int) -> None:
         assert self.cursor is not None
-        self.move_to(self.cursor + timedelta(days=delta))
+        if EARLIEST < self.cursor.year < LATEST:
+            self.move_to(self.cursor + timedelta(days=delta))
 
     def action_page(self, delta: int) -> None:
         assert self.cursor is not None
+        if not EARLIEST < self.cursor.year < LATEST:
+            return
         if self.view == MONTH:
             self.move_to(cal.add_months(self.cursor, delta))
         else:
@@ -321,6 +327,8 @@ class CalendarScreen(Screen[None]):
             fresh = board.q.piece(seen.id) or seen
             current = cal.parse_day(getattr(fresh, name)) if not place else None
             target = (current or day) + timedelta(days=delta)
+            if not EARLIEST <= target.year <= LATEST:
+                raise BadInput(f"{target.isoformat()} is out of range (years {EARLIEST}-{LATEST})")
             return board.edit(seen.id, {name: target.isoformat()}, base_version=seen.version)
 
         def done(piece: PieceView) -> None:
