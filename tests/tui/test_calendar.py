@@ -32,7 +32,7 @@ async def settle(app: ProdboardApp, pilot: Any) -> None:
 
 async def open_calendar(app: ProdboardApp, pilot: Any) -> CalendarScreen:
     await pilot.pause()
-    await pilot.press("C")
+    await pilot.press("d")
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, CalendarScreen)
@@ -283,7 +283,7 @@ async def test_calendar_keys_are_remappable_and_in_help(
     config.write_text('[keys]\ncal-later = "ctrl+l"\ncalendar = "f6"\n', encoding="utf-8")
     app = app_as()
     async with app.run_test(size=BIG) as pilot:
-        await pilot.press("C")  # remapped away
+        await pilot.press("d")  # remapped away
         assert app.screen is app.board_screen
         await pilot.press("f6")
         screen = app.screen
