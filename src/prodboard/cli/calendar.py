@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from prodboard.cli import Ctx, emit_json, fail, guarded, pass_ctx
+from prodboard.cli import Ctx, emit_json, fail, guarded
 from prodboard.domain.clock import EARLIEST, LATEST
 from prodboard.domain.identity import normal_handle
 from prodboard.domain.text import clean_line, one_line
@@ -18,6 +18,7 @@ from prodboard.services import ical
 from prodboard.services.context import Workspace
 
 DEFAULT_DAYS = 14
+pass_ctx = click.make_pass_decorator(Ctx)
 
 
 class PortTaken(ProdboardError):

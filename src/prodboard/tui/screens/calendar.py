@@ -10,7 +10,7 @@ event, the optimistic-version check, the alerts of any edit.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ from prodboard.domain.values import PieceView
 from prodboard.errors import BadInput, ProdboardError
 from prodboard.tui.bindings import hint
 from prodboard.tui.widgets.calendar_view import CalendarData, day_text, month_text, tray_text, week_text
+
+if TYPE_CHECKING:
+    from prodboard.tui.app import ProdboardApp
 
 MONTH, WEEK = "month", "week"
 MONTH_MIN_WIDTH, MONTH_MIN_HEIGHT = 120, 36  # below this the calendar opens on the week
@@ -83,8 +86,8 @@ class CalendarScreen(Screen[None]):
         self._follow: tuple[int, str] | None = None  # an entry the focus follows after a move
 
     @property
-    def _app(self) -> Any:
-        return self.app
+    def _app(self) -> ProdboardApp:
+        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="cal-title")
@@ -115,7 +118,7 @@ class CalendarScreen(Screen[None]):
     def today(self) -> date:
         return self._app.session.board.clock().date()
 
-    def visible(self) -> tuple[date, date]:
+    def span(self) -> tuple[date, date]:
         """The first and last day on screen."""
         assert self.cursor is not None
         if self.view == MONTH:
@@ -133,7 +136,7 @@ class CalendarScreen(Screen[None]):
         assert self.cursor is not None
         wf = self._app.wf
         pieces = self.pieces()
-        start, end = self.visible()
+        start, end = self.span()
         days = cal.entries_between(pieces, wf, start, end)
         today = self.today()
         data = CalendarData(today, self.cursor, days, cal.warnings_by_day(days, wf, today),
@@ -181,7 +184,7 @@ class CalendarScreen(Screen[None]):
 
     def _title(self) -> Text:
         assert self.cursor is not None
-        start, end = self.visible()
+        start, end = self.span()
         if self.view == MONTH:
             span = self.cursor.strftime("%B %Y")
         else:
