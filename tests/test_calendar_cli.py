@@ -237,3 +237,28 @@ def test_calendar_in_a_real_process(cli: Any, demo: Path) -> None:
     code, out, err = cli("ical", "--person", "fatima", env={"PRODBOARD_NOW": NOW})
     assert code == 0 and out.startswith("BEGIN:VCALENDAR")
     assert icalendar.Calendar.from_ical(out)["X-WR-CALNAME"] == "Acme content studio"
+
+
+def test_the_cached_render_is_the_same_bytes(make_session: Any) -> None:
+    from prodboard.services import calendar, ical
+
+    s = make_session("ana", demo=True)
+    q = s.queries
+    pieces, uid = calendar.select_pieces(q), calendar.board_uid(q)
+    plain = ical.render(pieces, s.workflow, q.board_name(), uid)
+    whole = icalendar.Calendar()  # icalendar writing the whole calendar itself
+    for name in ("prodid", "version", "calscale", "name", "x-wr-calname"):
+        whole.add(name, {"prodid": ical.PRODID, "version": "2.0", "calscale": "GREGORIAN"}
+                  .get(name, "Acme content studio"))
+    for p in sorted(pieces, key=lambda p: p.id):
+        for ev in ical.piece_events(p, s.workflow, uid):
+            whole.add_component(ev)
+    assert whole.to_ical() == plain
+    cache: ical.Cache = {}
+    assert ical.render(pieces, s.workflow, q.board_name(), uid, cache) == plain
+    assert len(cache) == len(pieces)
+    assert ical.render(pieces, s.workflow, q.board_name(), uid, cache) == plain  # from the cache
+    s.board.edit(7, {"publish_date": "2026-12-30"})
+    moved = calendar.select_pieces(q)
+    fresh = ical.render(moved, s.workflow, q.board_name(), uid)
+    assert ical.render(moved, s.workflow, q.board_name(), uid, cache) == fresh != plain

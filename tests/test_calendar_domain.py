@@ -118,3 +118,11 @@ def test_parse_day_refuses_what_is_not_a_date() -> None:
     assert cal.parse_day("2026-02-28") == date(2026, 2, 28)
     assert cal.parse_day("2026-02-30") is None
     assert cal.parse_day("") is None and cal.parse_day(None) is None
+
+
+def test_derived_stage_dates_fall_in_a_range_before_the_publish_date() -> None:
+    on = replace(WF, derive_stage_due=True)
+    p = piece(1, stage="ideas", publish_date="2026-12-10")  # outside the range itself
+    days = cal.entries_between([p], on, date(2026, 11, 23), date(2026, 11, 29))
+    assert {d: [(e.kind, e.stage) for e in es] for d, es in days.items()} == {
+        date(2026, 11, 25): [("stage", "ideas")], date(2026, 11, 28): [("stage", "brief")]}

@@ -16,6 +16,7 @@ from prodboard.domain.workflow import Workflow
 PUBLISH, DUE, STAGE = "publish", "due", "stage"
 KINDS = (PUBLISH, DUE, STAGE)
 TIGHT_DAYS = 2  # a piece still before review this close to its publish date will not make it
+STAGE_LEAD_DAYS = 15  # the earliest derived stage date is this long before the publish date
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,14 @@ def entries_between(
     """Entries from ``start`` to ``end`` (both included), by day, each day in order:
     publications first, then due dates, then derived stage dates; by priority, then id."""
     days: dict[date, list[Entry]] = {}
+    # ISO dates compare as text: most pieces of a big board are outside the range, and
+    # are passed over without parsing. A stage's date comes before the publish date.
+    lo, hi = start.isoformat(), end.isoformat()
+    hi_publish = (end + timedelta(days=STAGE_LEAD_DAYS)).isoformat() if wf.derive_stage_due else hi
     for piece in pieces:
+        pub, due = piece.publish_date, piece.due
+        if not ((pub and lo <= pub <= hi_publish) or (due and lo <= due <= hi)):
+            continue
         for entry in piece_entries(piece, wf):
             if start <= entry.day <= end:
                 days.setdefault(entry.day, []).append(entry)

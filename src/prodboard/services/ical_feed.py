@@ -36,6 +36,7 @@ from prodboard.storage import tables as m
 
 TOKEN_PREFIX = "ical_token:"
 HOST = "127.0.0.1"
+CACHE_LIMIT = 200_000
 _PATH = re.compile(r"^/feed/([A-Za-z0-9._-]{1,64})\.ics$")
 
 
@@ -94,11 +95,11 @@ def token_owner(ws: Workspace, token: str) -> str | None:
     return found
 
 
-def person_feed(ws: Workspace, handle: str) -> bytes:
+def person_feed(ws: Workspace, handle: str, cache: ical.Cache | None = None) -> bytes:
     """The calendar of the pieces ``handle`` owns or reviews."""
     q = ws.queries
     pieces = calendar.select_pieces(q, person=handle)
-    return ical.render(pieces, ws.workflow, q.board_name(), calendar.board_uid(q))
+    return ical.render(pieces, ws.workflow, q.board_name(), calendar.board_uid(q), cache)
 
 
 class FeedServer(ThreadingHTTPServer):
@@ -110,6 +111,7 @@ class FeedServer(ThreadingHTTPServer):
         self.ws = ws
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.lock = threading.Lock()  # one render at a time: the board's reads are cheap
+        self.cache: ical.Cache = {}  # each piece's events by (id, version)
         super().__init__((HOST, port), _Handler)
 
     @property
@@ -171,7 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if self._fresh(etag, at):
                     self._send(HTTPStatus.NOT_MODIFIED, headers={"ETag": etag, "Last-Modified": modified})
                     return
-                body = person_feed(ws, owner)
+                if len(self.server.cache) > CACHE_LIMIT:
+                    self.server.cache.clear()  # old versions pile up on a long-running server
+                body = person_feed(ws, owner, self.server.cache)
         except ProdboardError as exc:  # busy, a lost file: the client tries again later
             self._text(HTTPStatus.SERVICE_UNAVAILABLE, exc.message, {"Retry-After": "5"})
             return

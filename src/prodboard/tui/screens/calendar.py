@@ -130,6 +130,8 @@ class CalendarScreen(Screen[None]):
     def pieces(self) -> list[PieceView]:
         """The board's pieces that pass its filter (archived ones have left the board)."""
         model = self._app.model
+        if not model.filter.active:
+            return list(model.pieces.values())
         return [p for p in model.pieces.values() if model.filter.matches(p)]
 
     def compute(self) -> CalendarData:

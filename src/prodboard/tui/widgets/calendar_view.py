@@ -21,6 +21,7 @@ STAGE_COLOURS = ("grey62", "dodger_blue1", "gold3", "orchid", "dark_cyan", "gree
 MARK = {cal.PUBLISH: "●", cal.DUE: "◇", cal.STAGE: "·"}
 WARN = Style(color="red", bold=True)
 DIM = Style(dim=True)
+DAY_LINES = 14  # entries of the cursor's day listed beside the month
 _CONSOLE = Console(width=200)  # only measures text for wrapping
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -193,12 +194,17 @@ def day_text(data: CalendarData, wf: Workflow, width: int) -> Text:
     if not entries:
         out.append_text(_fit(Text("nothing on this day", DIM), width))
         out.append("\n")
-    for i, e in enumerate(entries):
+    # A window of the day's entries that keeps the focused one in view.
+    first = max(0, data.index - DAY_LINES + 1) if not data.in_tray else 0
+    for i, e in enumerate(entries[first:first + DAY_LINES], first):
         line = entry_line(e, wf)
         if _focused(data, day, i):
             line.stylize(Style(reverse=True))
         out.append_text(_fit(line, width))
         out.append("\n")
+    hidden = len(entries) - min(len(entries), first + DAY_LINES) + first
+    if hidden:
+        out.append_text(_fit(Text(f"{hidden} more: j/k scroll the day", DIM), width))
     out.rstrip()
     return out
 
