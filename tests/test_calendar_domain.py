@@ -126,3 +126,19 @@ def test_derived_stage_dates_fall_in_a_range_before_the_publish_date() -> None:
     days = cal.entries_between([p], on, date(2026, 11, 23), date(2026, 11, 29))
     assert {d: [(e.kind, e.stage) for e in es] for d, es in days.items()} == {
         date(2026, 11, 25): [("stage", "ideas")], date(2026, 11, 28): [("stage", "brief")]}
+
+
+def test_channel_max_per_day_is_a_bounded_whole_number(tmp_path: Any) -> None:
+    import pytest
+
+    from prodboard.domain.workflow import ConfigError, load_workflow
+
+    path = tmp_path / "team.toml"
+    path.write_text("[board]\nchannel_max_per_day = 3\n", encoding="utf-8")
+    assert load_workflow(path).channel_max_per_day == 3
+    for bad, why in (("1001", "must be between 0 and 1000"), ("-1", "must not be negative"),
+                     ("nan", "expected a whole number"), ("true", "expected a whole number, not true/false")):
+        path.write_text(f"[board]\nchannel_max_per_day = {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            load_workflow(path)
+        assert f"team.toml:2: board.channel_max_per_day: {why}" in err.value.message, err.value.message
