@@ -270,7 +270,8 @@ class CalendarScreen(Screen[None]):
     def action_open(self) -> None:
         piece = self.focused_piece()
         if piece is None:
-            self.notify("No piece here: pick a day with pieces (j/k choose one).",
+            pick = hint(self.app, "cal-next-piece", "j")
+            self.notify(f"No piece here: pick a day with pieces ({pick} picks one).",
                         severity="warning", markup=False)
             return
         from prodboard.tui.screens.piece import PieceScreen
