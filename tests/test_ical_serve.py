@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -107,10 +108,15 @@ def test_feed_with_token_401_without_304_unchanged(cli: Any, server: Served) -> 
     status, _, _ = server.get(f"/feed/ben.ics?token={token}", {"If-Modified-Since": modified})
     assert status == 304
     assert server.get("/elsewhere")[0] == 404
+    assert server.get("/%1b]52;c;aGk=%07x")[0] == 404
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:  # raw bytes
+        raw.sendall(b"GET /\x1b[31mred\x07 HTTP/1.0\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.0 404")
     code, log = server.stop()
     assert code == 0
     assert token not in log and other not in log and "token=" not in log
     assert '"GET /feed/ben.ics" 401' in log and '"GET /feed/ben.ics" 200' in log
+    assert "\x1b" not in log and "\x07" not in log and '"GET /red" 404' in log  # escapes removed whole
 
 
 def test_a_reschedule_from_another_process_is_a_new_version(cli: Any, server: Served) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import delete, select
 
 from prodboard.domain.clock import parse_utc
 from prodboard.domain.identity import is_admin, normal_handle, unknown_person
+from prodboard.domain.text import one_line
 from prodboard.errors import ProdboardError, Refused
 from prodboard.services import calendar, ical
 from prodboard.services.context import Workspace
@@ -128,8 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Never the token: the path only, without its query string."""
 
     def _log(self, status: int) -> None:
-        path = urlsplit(self.path).path
-        self.server.log(f'{self.address_string()} "{self.command} {path[:200]}" {status}')
+        path = one_line(urlsplit(self.path).path[:200])  # a client's bytes reach a terminal
+        self.server.log(f'{self.address_string()} "{one_line(str(self.command))} {path}" {status}')
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
