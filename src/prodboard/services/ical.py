@@ -6,6 +6,11 @@ and ``SEQUENCE`` is the piece's version, so a calendar app updates an event inst
 duplicating it. The output is a function of the board alone: ``DTSTAMP`` is the
 piece's last change, not the time of the request, so an unchanged board gives the
 same bytes (and the same ETag) every time.
+
+The events are written by ``event_lines``, a lean writer of our fixed set of
+properties: icalendar's own writer costs ~1 ms a piece (10 s for a 10,000-piece
+board), this one ~20 µs. ``piece_events`` builds the same events as icalendar
+objects; the tests check that both give the same bytes (escapes, folding, order).
 """
 
 from __future__ import annotations
@@ -87,13 +92,76 @@ def piece_events(piece: PieceView, wf: Workflow, board: str) -> list[Event]:
         ev.add("description", description(piece, wf))
         ev.add("categories", [clean_line(piece.format) or "piece", kind])
         ev.add("transp", "TRANSPARENT")  # a date on the calendar, not time taken
-        if piece.archived:
-            ev.add("status", "CANCELLED")
-        elif kind == PUBLISH and piece.stage in (wf.last.key, _scheduled(wf)):
-            ev.add("status", "CONFIRMED")
-        else:
-            ev.add("status", "TENTATIVE")
+        ev.add("status", _status(piece, kind, wf))
         out.append(ev)
+    return out
+
+
+def _status(piece: PieceView, kind: str, wf: Workflow) -> str:
+    if piece.archived:
+        return "CANCELLED"
+    if kind == PUBLISH and piece.stage in (wf.last.key, _scheduled(wf)):
+        return "CONFIRMED"
+    return "TENTATIVE"
+
+
+def escape(text: str) -> str:
+    """TEXT as RFC 5545 3.3.11 writes it: backslash, semicolon, comma, newline."""
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def fold(line: str) -> str:
+    """A content line in pieces of at most 74 octets (RFC 5545 3.1: under 75), joined
+    by CRLF and a space; never between a character and the one it escapes."""
+    if len(line) <= 74 and (line.isascii() or len(line.encode()) <= 74):
+        return line
+    pieces: list[str] = []
+    start, size = 0, 0
+    for i, char in enumerate(line):
+        width = len(char.encode())
+        if i > start and size + width >= 75:
+            cut = i - 1 if i - start > 1 and line[i - 1] in "\\^" else i
+            pieces.append(line[start:cut])
+            size = sum(len(c.encode()) for c in line[cut:i])
+            start = cut
+        size += width
+    pieces.append(line[start:])
+    return "\r\n ".join(pieces)
+
+
+def _stamp(stamp: str) -> str:
+    return _utc(stamp).strftime("%Y%m%dT%H%M%SZ")
+
+
+def event_lines(piece: PieceView, wf: Workflow, board: str) -> list[str]:
+    """The piece's events as content lines (folded, without line ends), in the order
+    icalendar writes them: what ``piece_events`` holds, written fast."""
+    out: list[str] = []
+    title = clean_line(piece.title)
+    text = escape(description(piece, wf))
+    fmt = escape(clean_line(piece.format) or "piece")
+    updated, created = _stamp(piece.updated_at), _stamp(piece.created_at)
+    for kind, value in ((PUBLISH, piece.publish_date), (DUE, piece.due)):
+        day = parse_day(value)
+        if day is None or day >= date.max:
+            continue
+        out += [
+            "BEGIN:VEVENT",
+            fold("SUMMARY:" + escape(title if kind == PUBLISH else f"Due: {title}")),
+            f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
+            f"DTSTAMP:{updated}",
+            fold("UID:" + escape(uid(board, piece.id, kind))),
+            f"SEQUENCE:{max(0, piece.version)}",
+            fold(f"CATEGORIES:{fmt},{kind}"),
+            f"CREATED:{created}",
+            fold("DESCRIPTION:" + text),
+            f"LAST-MODIFIED:{updated}",
+            f"STATUS:{_status(piece, kind, wf)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
     return out
 
 
@@ -110,9 +178,9 @@ def render(pieces: list[PieceView], wf: Workflow, board_name: str, board: str,
     """The calendar of ``pieces``, named for the board, as RFC 5545 bytes (CRLF lines,
     folded at 75 octets).
 
-    ``cache`` (a server's, for one board and workflow) keeps each piece's serialised
-    events by (id, version): a piece changes only with a new version, so a feed asked
-    again re-renders only what changed (icalendar's writer costs ~1 ms a piece).
+    icalendar writes the calendar itself, ``event_lines`` its events. ``cache`` (a
+    server's, for one board and workflow) keeps each piece's written events by (id,
+    version): a piece changes only with a new version.
     """
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -129,7 +197,8 @@ def render(pieces: list[PieceView], wf: Workflow, board_name: str, board: str,
         key = (piece.id, piece.version)
         events = cache.get(key) if cache is not None else None
         if events is None:
-            events = b"".join(bytes(ev.to_ical()) for ev in piece_events(piece, wf, board))
+            lines = event_lines(piece, wf, board)
+            events = ("\r\n".join(lines) + "\r\n").encode() if lines else b""
             if cache is not None:
                 cache[key] = events
         parts.append(events)
