@@ -298,3 +298,19 @@ async def test_calendar_keys_are_remappable_and_in_help(
         await pilot.press("right", "ctrl+l")
         await settle(app, pilot)
         assert app.session.queries.piece(13).publish_date == "2026-11-22"  # type: ignore[union-attr]
+
+
+async def test_derived_stage_dates_show_when_the_option_is_on(
+    tmp_path: Path, app_as: AppMaker
+) -> None:
+    team = tmp_path / "team.toml"
+    team.write_text("[board]\nderive_stage_due = true\n", encoding="utf-8")
+    app = app_as(config=team)
+    async with app.run_test(size=BIG) as pilot:
+        screen = await open_calendar(app, pilot)
+        await pilot.press("down", "left", "left", "left", "left")  # Monday 23rd
+        assert screen.cursor == date(2026, 11, 23)
+        stages = [(e.stage, e.piece.id) for e in screen.data.days[screen.cursor]  # type: ignore[union-attr]
+                  if e.kind == "stage"]
+        assert ("brief", 5) in stages  # #5 publishes on 5 Dec: its brief is due 12 days before
+        assert "· Brief due #5 Q1 pricing pag" in text(app)  # the side panel lists the day
