@@ -13,7 +13,10 @@ from prodboard.services import ical
 
 WF = default_workflow()
 # What folding and escaping care about, and characters of 1 to 4 UTF-8 octets.
-TEXT = st.lists(st.sampled_from([*"ab ;,\\^:\"\n\r\té表🎉", "x" * 9]), max_size=60).map("".join)
+TEXT = st.one_of(
+    st.lists(st.sampled_from([*"ab ;,\\^:\"\n\r\té表🎉", "x" * 9]), max_size=60).map("".join),
+    st.lists(st.sampled_from([*"ab ;,\\^:", "x" * 9]), max_size=60).map("".join),  # ASCII only
+)
 
 
 def ours(p: object) -> bytes:

@@ -117,6 +117,16 @@ def fold(line: str) -> str:
     if len(line) <= 74 and (line.isascii() or len(line.encode()) <= 74):
         return line
     pieces: list[str] = []
+    if line.isascii():  # one octet a character: cut every 74, one sooner before an escape
+        start = 0
+        while len(line) - start > 74:
+            cut = start + 74
+            if line[cut - 1] in "\\^":
+                cut -= 1
+            pieces.append(line[start:cut])
+            start = cut
+        pieces.append(line[start:])
+        return "\r\n ".join(pieces)
     start, size = 0, 0
     for i, char in enumerate(line):
         width = len(char.encode())
@@ -139,7 +149,7 @@ def event_lines(piece: PieceView, wf: Workflow, board: str) -> list[str]:
     icalendar writes them: what ``piece_events`` holds, written fast."""
     out: list[str] = []
     title = clean_line(piece.title)
-    text = escape(description(piece, wf))
+    text = fold("DESCRIPTION:" + escape(description(piece, wf)))
     fmt = escape(clean_line(piece.format) or "piece")
     updated, created = _stamp(piece.updated_at), _stamp(piece.created_at)
     for kind, value in ((PUBLISH, piece.publish_date), (DUE, piece.due)):
@@ -156,7 +166,7 @@ def event_lines(piece: PieceView, wf: Workflow, board: str) -> list[str]:
             f"SEQUENCE:{max(0, piece.version)}",
             fold(f"CATEGORIES:{fmt},{kind}"),
             f"CREATED:{created}",
-            fold("DESCRIPTION:" + text),
+            text,
             f"LAST-MODIFIED:{updated}",
             f"STATUS:{_status(piece, kind, wf)}",
             "TRANSP:TRANSPARENT",
