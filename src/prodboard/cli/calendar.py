@@ -14,7 +14,6 @@ from prodboard.domain.identity import normal_handle
 from prodboard.domain.text import clean_line, one_line
 from prodboard.errors import BadInput, ProdboardError
 from prodboard.services import calendar as agenda_reads
-from prodboard.services import ical
 from prodboard.services.context import Workspace
 
 DEFAULT_DAYS = 14
@@ -116,6 +115,8 @@ def ical_cmd(ctx: click.Context, mine: bool, person: str | None, role: str | Non
             from prodboard.domain.identity import unknown_person
 
             raise unknown_person(person, known)
+    from prodboard.services import ical  # icalendar: imported by the commands that write one
+
     pieces = agenda_reads.select_pieces(q, person=person, role=role)
     body = ical.render(pieces, s.workflow, q.board_name(), agenda_reads.board_uid(q))
     if out is None:
