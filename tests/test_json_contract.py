@@ -104,7 +104,7 @@ def full_board(make_session: Callable[..., Workspace]) -> dict[str, int]:
     ana.board.set_person("ana", roles=["admin", "pm", "editor"])
     ana.board.add_person("ben", roles=["writer"])
     pid = ana.board.create("Launch post", stage="review", owner="ben", reviewers=["ana"],
-                           due="2026-11-01", imported=True)
+                           due="2026-11-01", publish_date="2026-11-21", imported=True)
     ana.board.comment(pid, "@ben the intro needs work")
     ana.board.request_changes(pid, "Tighten the intro; cite the Q3 figures")
     return {"piece": pid}
@@ -112,7 +112,7 @@ def full_board(make_session: Callable[..., Workspace]) -> dict[str, int]:
 
 def test_the_doc_covers_every_json_command() -> None:
     assert set(COMMANDS) == {"ls --json", "show ID --json", "log --json", "inbox --json",
-                             "check --json", "people --json"}
+                             "check --json", "people --json", "calendar --json"}
     for shape in COMMANDS.values():
         assert shape.split(" of ")[-1] in OBJECTS, shape
 

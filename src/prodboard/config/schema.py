@@ -21,6 +21,7 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "wip_per_person": (0, 1000, ""),
     "wip": (0, 1000, ""),
     "revision_limit": (0, 100, ""),
+    "channel_max_per_day": (0, 1000, ""),
     "toast_seconds": (1, 600, " s"),
 }
 
@@ -66,6 +67,7 @@ class Board(Table):
     derive_stage_due: bool | None = None
     revision_limit: Annotated[int, _bounded("revision_limit")] | None = None
     free_formats: bool | None = None
+    channel_max_per_day: Annotated[int, _bounded("channel_max_per_day")] | None = None
 
 
 class Stage(Table):

@@ -44,6 +44,7 @@ class Workflow:
     open_join: bool = True  # anyone may `prodboard join` (admins are told)
     derive_stage_due: bool = False
     free_formats: bool = False  # True: a piece may have a format the config does not list
+    channel_max_per_day: int = 0  # the calendar warns past this many on one channel a day (0: off)
 
     # -- lookups -------------------------------------------------------------
     def stage(self, name: str) -> Stage:

@@ -54,6 +54,7 @@ from prodboard.tui.messages import (
 )
 from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
+from prodboard.tui.screens.calendar import CalendarScreen
 from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
 from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.inbox import InboxScreen
@@ -211,6 +212,12 @@ class ProdboardApp(App[None]):
             col.header.set_class(key == self.focus_stage, "-focused")
             col.cards.set_pieces(pieces, index if key == self.focus_stage else None, now, self.away)
         self.topbar.set_filter(self.model.filter.describe())
+        self._tell_calendar()
+
+    def _tell_calendar(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, CalendarScreen):
+                screen.board_changed()
 
     def current(self) -> PieceView | None:
         """The focused piece, if any."""
@@ -729,6 +736,9 @@ class ProdboardApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(registry()))
 
+    def action_calendar(self) -> None:
+        self.push_screen(CalendarScreen())
+
     def action_jump(self) -> None:
         piece = self.toasts.last_piece
         if piece is None or not self.focus_piece(piece):
@@ -748,8 +758,8 @@ class ProdboardApp(App[None]):
                                 self.action_help)
             if self.lost is not None:
                 yield SystemCommand("Reopen the board file", "key: ctrl+r", self.action_reopen)
-        elif isinstance(screen, PieceScreen):
-            for item in PieceScreen.BINDINGS:
+        elif isinstance(screen, PieceScreen | CalendarScreen):
+            for item in type(screen).BINDINGS:
                 if isinstance(item, Binding):
                     yield SystemCommand(item.description, f"key: {shown(self, item)}",
                                         lambda action=item.action: self.run_action(action, screen))

@@ -9,6 +9,7 @@ from textual.dom import DOMNode
 from prodboard.config.ui import UISettings
 from prodboard.domain.workflow import Workflow
 from prodboard.services.context import Workspace
+from prodboard.tui.board_state import BoardState
 
 
 @runtime_checkable
@@ -18,6 +19,7 @@ class Host(Protocol):
     session: Workspace  # replaced when a lost board file is reopened: read it when needed
     wf: Workflow
     ui: UISettings
+    model: BoardState  # the pieces the board holds, and its filter (the calendar shows them too)
 
     def writable(self) -> bool:
         """False (and says so) on a read-only or lost board, before any form opens."""

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Tabs, TextArea
 from prodboard.config.ui import UISettings, check_keymap
 from prodboard.tui.bindings import bindings_by_id, normalize, unnamed
 from prodboard.tui.screens.board import BoardScreen
+from prodboard.tui.screens.calendar import CalendarScreen
 from prodboard.tui.screens.forms import FilterForm, FormScreen
 from prodboard.tui.screens.help import HelpScreen, ScreenKeys
 from prodboard.tui.screens.inbox import InboxScreen
@@ -27,6 +28,7 @@ def registry() -> tuple[ScreenKeys, ...]:
         ScreenKeys("board", BoardScreen),
         ScreenKeys("piece screen", PieceScreen, (DataTable, Tabs)),
         ScreenKeys("inbox", InboxScreen, (DataTable,)),
+        ScreenKeys("calendar", CalendarScreen),
         ScreenKeys("forms", FormScreen, (Input, TextArea, Select, OptionList), typing=True),
         ScreenKeys("filter", FilterForm, (Input,), typing=True),
         ScreenKeys("help", HelpScreen, (DataTable,)),

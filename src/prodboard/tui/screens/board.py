@@ -44,6 +44,7 @@ BOARD_BINDINGS = [
     Binding("slash", "app.filter", "Filter", id="filter"),
     Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
     Binding("i", "app.inbox", "Inbox", id="inbox"),
+    Binding("d", "app.calendar", "Calendar (dates)", id="calendar", show=False),
     Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
     Binding("question_mark", "app.help", "Help", id="help"),
     Binding("q", "app.quit", "Quit", id="quit"),
