@@ -131,7 +131,8 @@ def test_derived_stage_dates_fall_in_a_range_before_the_publish_date() -> None:
 def test_channel_max_per_day_is_a_bounded_whole_number(tmp_path: Any) -> None:
     import pytest
 
-    from prodboard.domain.workflow import ConfigError, load_workflow
+    from prodboard.config.load import load_workflow
+    from prodboard.errors import ConfigError
 
     path = tmp_path / "team.toml"
     path.write_text("[board]\nchannel_max_per_day = 3\n", encoding="utf-8")

@@ -30,7 +30,7 @@ from prodboard.config.ui import check_theme
 from prodboard.domain import rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
-from prodboard.errors import ProdboardError
+from prodboard.errors import Conflict, ProdboardError
 from prodboard.services.alerts import load_inbox
 from prodboard.services.checks import run_checks
 from prodboard.services.commands import Commands
@@ -314,6 +314,9 @@ class ProdboardApp(App[None]):
         exc = message.error
         if isinstance(exc, FileLost):
             self.mark_lost()
+        elif isinstance(exc, Conflict) and not self.live:
+            # Without the live feed nothing else brings the change that won: read it now.
+            self.run_worker(self.catch_up(), group="catch-up", exit_on_error=False)
         self.notify(exc.message, title=exc.title, severity="error", timeout=8, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
