@@ -160,7 +160,8 @@ _STAGE_KEYS: dict[str, type | tuple[type, ...]] = {
     "key": str, "name": str, "wip": int, "gate": str, "responsible": list,
 }
 _FORMAT_KEYS: dict[str, type | tuple[type, ...]] = {"revision_limit": int, "checklist": list}
-_TOP_KEYS = ("board", "stages", "formats", "checklist", "keys", "theme", "notify")
+_TOP_KEYS = ("board", "stages", "formats", "checklist", "keys", "theme", "notify", "metrics",
+             "targets")  # metrics, targets: read by config/metrics.py
 
 
 KeyPath = tuple[str | int, ...]

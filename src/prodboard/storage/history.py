@@ -1,0 +1,67 @@
+"""The history read for the figures: the events that change what is measured, streamed
+in id order, and the current rows they are read against."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+
+from prodboard.domain.values import EventView, PersonView, PieceView, person_from_row, piece_from_dict
+from prodboard.storage import tables as m
+from prodboard.storage.store import Store
+
+E = m.EVENTS
+P = m.PIECES
+
+# Comments, watches, ticks and reorders change nothing the figures read.
+MEASURED = (
+    "piece.created", "piece.moved", "piece.approved", "piece.changes_requested",
+    "piece.edited", "piece.assigned", "piece.archived", "piece.rejected", "piece.restored",
+    "person.away", "person.back",
+)
+BATCH = 5000
+
+
+def measured_events(store: Store, after: int = 0) -> Iterator[EventView]:
+    """Events with id > ``after`` whose kind the figures read, oldest first, read in
+    batches (a 300,000-event history is never held as rows all at once)."""
+    cursor = after
+    query = select(E.c.id, E.c.at, E.c.actor, E.c.kind, E.c.piece_id, E.c.data)
+    while True:
+        with store.read() as conn:
+            rows = conn.execute(query.where(E.c.id > cursor, E.c.kind.in_(MEASURED))
+                                .order_by(E.c.id).limit(BATCH)).all()
+        for eid, at, actor, kind, pid, data in rows:
+            yield EventView(eid, at, actor, kind, pid, _data(data))
+        if len(rows) < BATCH:
+            return
+        cursor = rows[-1][0]
+
+
+def _data(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def piece_rows(store: Store, ids: list[int] | None = None) -> dict[int, PieceView]:
+    """Current rows (archived too) of all pieces, or of ``ids``."""
+    out: dict[int, PieceView] = {}
+    with store.read() as conn:
+        chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)] if ids is not None else [None]
+        for chunk in chunks:
+            query = select(P) if chunk is None else select(P).where(P.c.id.in_(chunk))
+            result = conn.execute(query)
+            keys = list(result.keys())
+            for row in result:
+                piece = piece_from_dict(dict(zip(keys, row, strict=True)))
+                out[piece.id] = piece
+    return out
+
+
+def people_rows(store: Store) -> list[PersonView]:
+    with store.read() as conn:
+        return [person_from_row(r) for r in conn.execute(select(m.PEOPLE))]
