@@ -629,3 +629,8 @@ def _fail_code(message: str, code: int) -> int:
 def main() -> None:
     """Console entry point."""
     sys.exit(run(sys.argv[1:]))
+
+
+from prodboard.cli.report import report  # noqa: E402  (it uses the helpers above)
+
+cli.add_command(report)
