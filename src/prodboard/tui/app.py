@@ -65,6 +65,7 @@ BOARD_BINDINGS = [
     Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
     Binding("i", "app.inbox", "Inbox", id="inbox"),
     Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
+    Binding("m", "app.metrics", "Metrics", id="metrics", show=False),
     Binding("question_mark", "app.help", "Help", id="help"),
     Binding("q", "app.quit", "Quit", id="quit"),
 ]
@@ -546,6 +547,11 @@ class ProdboardApp(LiveBoard, App[None]):
         from prodboard.tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
+
+    def action_metrics(self) -> None:
+        from prodboard.tui.screens.metrics import MetricsScreen
+
+        self.push_screen(MetricsScreen(self.session))
 
     def action_jump(self) -> None:
         if self.last_alert_piece is None or not self.focus_piece(self.last_alert_piece):

@@ -39,6 +39,7 @@ def registry() -> tuple[ScreenKeys, ...]:
     from prodboard.tui.screens.forms import FilterForm, FormScreen
     from prodboard.tui.screens.help import HelpScreen
     from prodboard.tui.screens.inbox import InboxScreen
+    from prodboard.tui.screens.metrics import MetricsScreen
     from prodboard.tui.screens.piece import PieceScreen
 
     return (
@@ -48,6 +49,7 @@ def registry() -> tuple[ScreenKeys, ...]:
         ScreenKeys("forms", FormScreen, (Input, TextArea, Select, OptionList), typing=True),
         ScreenKeys("filter", FilterForm, (Input,), typing=True),
         ScreenKeys("help", HelpScreen, (DataTable,)),
+        ScreenKeys("metrics", MetricsScreen),
     )
 
 
