@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
+from metrics_history import NOW, build
 
 from prodboard.domain.health import kpis
 from prodboard.domain.metrics import Period, Report, Scope, compute, month_of, rank, weeks_to
@@ -14,7 +15,6 @@ from prodboard.domain.replay import Replay
 from prodboard.services.context import open_board
 from prodboard.services.metrics import Figures
 from prodboard.storage.history import measured_events, people_rows, piece_rows
-from metrics_history import NOW, build
 
 NOVEMBER = Period(date(2026, 11, 1), date(2026, 11, 30))
 OCTOBER = Period(date(2026, 10, 1), date(2026, 10, 31))
