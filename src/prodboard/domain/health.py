@@ -22,7 +22,7 @@ KPIS: dict[str, tuple[str, str, str]] = {
     "revision_rate": ("Revisions / piece", "", "down"),
     "review_wait_hours": ("Review wait p50", "h", "down"),
     "cost_per_piece": ("Cost / piece", "", "down"),
-    "first_pass": ("Checklist first pass", "%", "up"),
+    "first_pass": ("Checklist 1st pass", "%", "up"),
     "error_rate": ("Errors / piece", "", "down"),
     "utilisation": ("Utilisation", "%", "down"),
 }

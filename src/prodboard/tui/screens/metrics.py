@@ -100,9 +100,9 @@ class MetricsScreen(Screen[None]):
                 (hint(self.app, "metrics-format", "f"), "format"),
                 (hint(self.app, "metrics-channel", "c"), "channel"),
                 (hint(self.app, "metrics-owner", "o"), "owner"),
-                (hint(self.app, "metrics-next", "right"), "next chart"),
-                (hint(self.app, "metrics-close", "escape"), "board")]
-        return " · ".join(f"{k}: {what}" for k, what in keys)
+                (hint(self.app, "metrics-next", "→"), "chart"),
+                (hint(self.app, "metrics-close", "esc"), "board")]
+        return " · ".join(f"{k} {what}" for k, what in keys)
 
     def on_mount(self) -> None:
         self._layout()

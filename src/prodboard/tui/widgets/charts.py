@@ -22,11 +22,13 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
 def _resample(values: Sequence[int], width: int) -> list[int]:
-    """At most ``width`` values: the last of each bucket (a count at a day's end)."""
-    if len(values) <= width:
-        return list(values)
-    step = len(values) / width
-    return [values[min(len(values) - 1, math.ceil((i + 1) * step) - 1)] for i in range(width)]
+    """Exactly ``width`` columns: a day spread over several, or the last day of each
+    bucket of days (a count at a day's end)."""
+    n = len(values)
+    if n <= width:
+        return [values[i * n // width] for i in range(width)]
+    step = n / width
+    return [values[min(n - 1, math.ceil((i + 1) * step) - 1)] for i in range(width)]
 
 
 def _legend(names: Sequence[str], colours: Sequence[str]) -> Text:
