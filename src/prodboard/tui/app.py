@@ -65,7 +65,7 @@ BOARD_BINDINGS = [
     Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
     Binding("i", "app.inbox", "Inbox", id="inbox"),
     Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
-    Binding("m", "app.metrics", "Metrics", id="metrics", show=False),
+    Binding("d", "app.metrics", "Metrics", id="metrics", show=False),
     Binding("question_mark", "app.help", "Help", id="help"),
     Binding("q", "app.quit", "Quit", id="quit"),
 ]
