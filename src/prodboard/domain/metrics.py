@@ -12,7 +12,6 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
 
 from prodboard.domain.replay import PieceLine, Replay
 
@@ -506,7 +505,7 @@ class _Compute:
         load: dict[str, list[int]] = {}
         idle = (self.roles.first, self.roles.published)
         for ln in self.lines:
-            for a, b, stage, owner, archived in _segments(ln):
+            for a, b, stage, owner, archived in ln.segments:
                 lo = bisect_left(marks, a)
                 hi = bisect_left(marks, b) if b is not None else n
                 if lo >= hi or archived:
@@ -545,28 +544,9 @@ class _Compute:
         idle = (self.roles.first, self.roles.published)
         return tuple(sorted(
             ln.id for ln in self.lines
-            for a, b, stage, owner, archived in _segments(ln)
+            for a, b, stage, owner, archived in ln.segments
             if owner == handle and stage not in idle and not archived
             and a <= mark and (b is None or mark < b)))
-
-
-def _segments(ln: PieceLine) -> list[tuple[datetime, datetime | None, str, Any, bool]]:
-    """The piece's life cut where its stage, owner or archiving changes:
-    (from, until, stage, owner, archived)."""
-    points = {v.start for v in ln.visits}
-    points.update(at for at, _, _ in ln.changes.get("owner", ()))
-    for a, b in ln.archived:
-        points.update(x for x in (a, b) if x is not None)
-    ordered = sorted(points)
-    out = []
-    vi = 0
-    for i, at in enumerate(ordered):
-        while vi + 1 < len(ln.visits) and ln.visits[vi + 1].start <= at:
-            vi += 1
-        until = ordered[i + 1] if i + 1 < len(ordered) else None
-        out.append((at, until, ln.visits[vi].stage, ln.value_at("owner", at),
-                    ln.archived_at(at)))
-    return out
 
 
 def _running(diff: list[int]) -> list[int]:

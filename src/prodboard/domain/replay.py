@@ -16,13 +16,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from prodboard.domain.clock import parse_utc
-from prodboard.domain.values import EventView, PersonView, PieceView
+from prodboard.domain.values import EventView, PersonView
 from prodboard.domain.workflow import Workflow
 
 TRACKED = ("due", "publish_date", "owner", "format", "cost")
+
+
+class PieceFacts(NamedTuple):
+    """What the figures read of a piece's current row."""
+
+    id: int
+    title: str
+    stage: str
+    owner: str | None
+    format: str
+    due: str | None
+    publish_date: str | None
+    cost: float
+    channels: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,19 @@ class PieceLine:
     overrides: list[datetime] = field(default_factory=list)
     delegated: list[datetime] = field(default_factory=list)
     checklist_pass: tuple[datetime, bool] | None = None  # first forward exit from optimize
+    # Its life cut where stage, owner or archiving changes: [from, until, stage, owner,
+    # archived]; the last one is open (until None). Kept as the events come.
+    segments: list[list[Any]] = field(default_factory=list)
+
+    def _segment(self, at: datetime, **state: Any) -> None:
+        last = self.segments[-1]
+        stage, owner, archived = (state.get("stage", last[2]), state.get("owner", last[3]),
+                                  state.get("archived", last[4]))
+        if last[0] == at:  # nothing lasted in between: change the open one
+            last[2:] = [stage, owner, archived]
+        else:
+            last[1] = at
+            self.segments.append([at, None, stage, owner, archived])
 
     def value_at(self, name: str, moment: datetime) -> Any:
         for at, before, _after in self.changes.get(name, ()):
@@ -126,7 +153,7 @@ class Replay:
         self.first_at: datetime | None = None
         self.last_at: datetime | None = None
 
-    def add(self, events: Iterable[EventView], rows: Mapping[int, PieceView],
+    def add(self, events: Iterable[EventView], rows: Mapping[int, PieceFacts],
             people: Iterable[PersonView] = ()) -> int:
         """Replay ``events`` (ids after the cursor, oldest first). ``rows`` holds the
         current row of every piece first seen here, ``people`` the team as it is now.
@@ -163,7 +190,7 @@ class Replay:
             line.away_now = after
 
     # -- pieces -------------------------------------------------------------------
-    def _piece(self, ev: EventView, at: datetime, rows: Mapping[int, PieceView]) -> None:
+    def _piece(self, ev: EventView, at: datetime, rows: Mapping[int, PieceFacts]) -> None:
         pid = int(ev.piece_id or 0)
         line = self.pieces.get(pid)
         if ev.kind == "piece.created" or line is None:
@@ -179,6 +206,8 @@ class Replay:
             imported = bool(ev.data.get("imported")) or not created
             line = PieceLine(pid, row.title, at, imported, current)
             line.visits.append(Visit(stage, at, placed=imported))
+            owner = ev.data.get("owner") if created else row.owner
+            line.segments.append([at, None, stage, owner, False])
             self.pieces[pid] = line
             if created:
                 if ev.data.get("override"):
@@ -193,6 +222,8 @@ class Replay:
                 before, after = changes[name]
                 line.changes.setdefault(name, []).append((at, before, after))
                 line.current[name] = after
+        if "owner" in changes:
+            line._segment(at, owner=changes["owner"][1])
         if "channels" in changes:
             line.current["channels"] = tuple(changes["channels"][1] or ())
         if "title" in changes:
@@ -208,16 +239,19 @@ class Replay:
             line.delegated.append(at)
         if ev.kind in ("piece.archived", "piece.rejected"):
             line.archived.append([at, None])
+            line._segment(at, archived=True)
             if ev.kind == "piece.rejected":
                 line.rejections.append(at)
         elif ev.kind == "piece.restored" and line.archived and line.archived[-1][1] is None:
             line.archived[-1][1] = at
+            line._segment(at, archived=False)
 
     def _moved(self, line: PieceLine, before: str, after: str, at: datetime,
                ev: EventView) -> None:
         last = line.visits[-1]
         last.end, last.left_to, last.how = at, after, ev.kind
         line.visits.append(Visit(after, at))
+        line._segment(at, stage=after)
         roles = self.roles
         forward = (after in roles.order and before in roles.order
                    and roles.order.index(after) > roles.order.index(before))

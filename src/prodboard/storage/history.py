@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from prodboard.domain.values import EventView, PersonView, PieceView, person_from_row, piece_from_dict
+from prodboard.domain.replay import PieceFacts
+from prodboard.domain.values import EventView, PersonView, person_from_row
 from prodboard.storage import tables as m
 from prodboard.storage.store import Store
 
@@ -47,18 +48,18 @@ def _data(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def piece_rows(store: Store, ids: list[int] | None = None) -> dict[int, PieceView]:
-    """Current rows (archived too) of all pieces, or of ``ids``."""
-    out: dict[int, PieceView] = {}
+def piece_rows(store: Store, ids: list[int] | None = None) -> dict[int, PieceFacts]:
+    """What the figures read of the current rows (archived too) of all pieces, or of ``ids``."""
+    cols = select(P.c.id, P.c.title, P.c.stage, P.c.owner, P.c.format, P.c.due,
+                  P.c.publish_date, P.c.cost, P.c.channels)
+    out: dict[int, PieceFacts] = {}
     with store.read() as conn:
         chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)] if ids is not None else [None]
         for chunk in chunks:
-            query = select(P) if chunk is None else select(P).where(P.c.id.in_(chunk))
-            result = conn.execute(query)
-            keys = list(result.keys())
-            for row in result:
-                piece = piece_from_dict(dict(zip(keys, row, strict=True)))
-                out[piece.id] = piece
+            query = cols if chunk is None else cols.where(P.c.id.in_(chunk))
+            for pid, title, stage, owner, fmt, due, publish, cost, channels in conn.execute(query):
+                out[pid] = PieceFacts(pid, title, stage, owner, fmt, due, publish, float(cost),
+                                      tuple(channels or ()))
     return out
 
 
