@@ -15,6 +15,8 @@ from prodboard.domain.replay import Replay
 from prodboard.services.context import Workspace
 from prodboard.storage.history import measured_events, people_rows, piece_rows
 
+REGROUPING = ("piece.edited", "piece.assigned")
+
 
 @dataclass
 class Figures:
@@ -23,6 +25,9 @@ class Figures:
     ws: Workspace
     settings: MetricsSettings = field(default_factory=MetricsSettings)
     replay: Replay | None = None
+    # Reports of periods that ended before today: new events (which happen now) change
+    # them only by editing a piece's format, owner, channels or cost.
+    past: dict[tuple[Period, Scope], Report] = field(default_factory=dict)
 
     @staticmethod
     def open(ws: Workspace) -> Figures:
@@ -48,6 +53,8 @@ class Figures:
                       if e.piece_id is not None and e.piece_id not in self.replay.pieces})
         rows = piece_rows(self.ws.store, new) if new else {}
         people = people_rows(self.ws.store) if any(e.kind.startswith("person.") for e in events) else ()
+        if any(e.kind in REGROUPING for e in events):
+            self.past.clear()
         return self.replay.add(events, rows, people)
 
     def now(self) -> datetime:
@@ -63,7 +70,13 @@ class Figures:
     def tiles(self, period: Period, scope: Scope = EVERYTHING) -> tuple[Report, tuple[Kpi, ...]]:
         """The period's report and its KPIs against the period before."""
         current = self.report(period, scope)
-        return current, kpis(current, self.report(period.previous(), scope), self.settings.targets)
+        before = period.previous()
+        previous = self.past.get((before, scope))
+        if previous is None:
+            previous = self.report(before, scope)
+            if before.until < self.today():
+                self.past[(before, scope)] = previous
+        return current, kpis(current, previous, self.settings.targets)
 
     def health(self, month: Period, scope: Scope = EVERYTHING) -> Health:
         assert self.replay is not None
