@@ -161,17 +161,26 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
 
 @cli.command()
 @click.option("--demo", is_flag=True, help="Fill the new board with the demo team and pieces.")
+@click.option("--history", is_flag=True,
+              help="With --demo: twelve weeks of the team's past work (for the Metrics screen).")
 @click.option("--name", default=None, help="The board's name.")
 @pass_ctx
 @guarded
-def init(c: Ctx, demo: bool, name: str | None) -> None:
+def init(c: Ctx, demo: bool, history: bool, name: str | None) -> None:
     """Create the board database (empty, or with --demo the demo team and pieces)."""
+    if history and not demo:
+        fail("--history goes with --demo", 2)
     s = c.session(create=True, demo=demo, newcomer=True)
     if not s.created:
         fail(f"{s.store.path} already holds a board", 2)
-    if name:
+    if name or history:
         try:
-            s.board.rename(name)
+            if history:
+                from prodboard.services.demo_history import play_history
+
+                play_history(s.board)
+            if name:
+                s.board.rename(name)
         except BaseException:
             s.close()
             remove_board(s.store.path)  # a failed init leaves no half-made board
