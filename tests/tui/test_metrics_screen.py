@@ -157,3 +157,18 @@ def test_metrics_80x24(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.Mo
 def test_metrics_160x45(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app, run_before = _snap(tmp_path, monkeypatch)
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+async def test_a_bad_target_is_said_on_the_screen(tmp_path: Path) -> None:
+    (tmp_path / "prodboard.toml").write_text("[targets]\non_time = 5\n", encoding="utf-8")
+    ws = open_board(tmp_path / "b.db", "zoe", create=True)
+    app = make_app(ws, live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot)
+        title = _text(screen.query_one("#metrics-title", Label))
+        assert "The figures cannot be read:" in title and "targets.on_time: is a share" in title
+        assert screen.report is None
+        await pilot.press("p", "f", "right")  # nothing to step through: no crash
+        await pilot.press("escape")
+        assert not isinstance(app.screen, MetricsScreen)
+    ws.close()

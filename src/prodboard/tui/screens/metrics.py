@@ -122,13 +122,22 @@ class MetricsScreen(Screen[None]):
     async def load(self) -> None:
         try:
             self.figures = await asyncio.to_thread(Figures.open, self.session)
+            await self.recompute()
         except ProdboardError as exc:
-            self.error = f"The figures cannot be read: {exc.message}"
-            self.query_one("#metrics-title", Label).update(Content(self.error))
+            self._failed(exc.message)
             return
-        await self.recompute()
+        except Exception as exc:  # a bug: said on the screen, not a silent blank
+            self._failed(f"unexpected error ({type(exc).__name__}: {exc}); please report it")
+            return
         if self.poll > 0:
             self.set_interval(self.poll, self.follow)
+
+    def _failed(self, why: str) -> None:
+        self.error = f"The figures cannot be read: {why}"
+        self.query_one("#metrics-title", Label).update(Text(self.error, style="bold red"))
+        for chart in self.query(charts.Chart):
+            chart.refresh()
+        self.ready = True
 
     def period(self) -> Period:
         assert self.figures is not None
