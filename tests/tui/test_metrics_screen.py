@@ -172,3 +172,22 @@ async def test_a_bad_target_is_said_on_the_screen(tmp_path: Path) -> None:
         await pilot.press("escape")
         assert not isinstance(app.screen, MetricsScreen)
     ws.close()
+
+
+async def test_ticks_faster_than_a_recompute_still_show_the_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tick never cancels the last one half-way (which once left the new events
+    replayed but never shown)."""
+    app = _history_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        screen = MetricsScreen(app.session, poll=0.01)
+        app.push_screen(screen)
+        await until(pilot, lambda: screen.ready)
+        assert screen.report is not None
+        published = screen.report.published
+        ws = app.session
+        Commands(ws.store, ws.workflow, "ana", ws.board.clock).move(8, "published",
+                                                                    override="Straight out")
+        await until(pilot, lambda: screen.report is not None
+                    and screen.report.published == published + 1)

@@ -5,6 +5,7 @@ One implementation for the CLI's ``report`` and the board's Metrics screen.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -28,6 +29,8 @@ class Figures:
     # Reports of periods that ended before today: new events (which happen now) change
     # them only by editing a piece's format, owner, channels or cost.
     past: dict[tuple[Period, Scope], Report] = field(default_factory=dict)
+    # The screen replays new events in one thread while a key recomputes in another.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @staticmethod
     def open(ws: Workspace) -> Figures:
@@ -45,6 +48,10 @@ class Figures:
     def refresh(self) -> int:
         """Replay what happened since the last replay (only the new events; the rows of
         pieces first seen in them). Returns how many events were applied."""
+        with self.lock:
+            return self._refresh()
+
+    def _refresh(self) -> int:
         assert self.replay is not None
         events = list(measured_events(self.ws.store, self.replay.cursor))
         if not events:
@@ -65,7 +72,8 @@ class Figures:
 
     def report(self, period: Period, scope: Scope = EVERYTHING) -> Report:
         assert self.replay is not None
-        return compute(self.replay, period, self.now(), self.settings.timezone, scope)
+        with self.lock:
+            return compute(self.replay, period, self.now(), self.settings.timezone, scope)
 
     def tiles(self, period: Period, scope: Scope = EVERYTHING) -> tuple[Report, tuple[Kpi, ...]]:
         """The period's report and its KPIs against the period before."""
@@ -80,8 +88,9 @@ class Figures:
 
     def health(self, month: Period, scope: Scope = EVERYTHING) -> Health:
         assert self.replay is not None
-        return health(self.replay, month, self.now(), self.settings.timezone,
-                      self.settings.targets, scope)
+        with self.lock:
+            return health(self.replay, month, self.now(), self.settings.timezone,
+                          self.settings.targets, scope)
 
     def default_period(self, weeks: int = 12) -> Period:
         return weeks_to(self.today(), weeks)

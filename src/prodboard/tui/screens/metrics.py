@@ -72,6 +72,8 @@ class MetricsScreen(Screen[None]):
         self.ready = False  # the first figures are painted
         self.paints = 0
         self.error: str | None = None
+        self.shown_cursor = 0  # the last event the figures on screen include
+        self._following = False
 
     def compose(self) -> ComposeResult:
         yield Label(Content("Metrics — reading the history…"), id="metrics-title")
@@ -150,7 +152,9 @@ class MetricsScreen(Screen[None]):
         if figures is None:
             return
         period, scope = self.period(), self.scope
+        cursor = figures.replay.cursor if figures.replay is not None else 0
         self.report, self.kpis = await asyncio.to_thread(figures.tiles, period, scope)
+        self.shown_cursor = max(self.shown_cursor, cursor)
         self.paint()
 
     def paint(self) -> None:
@@ -171,18 +175,26 @@ class MetricsScreen(Screen[None]):
         self.paints += 1
         self.ready = True
 
-    @work(exclusive=True, group="metrics-follow", exit_on_error=False)
-    async def follow(self) -> None:
-        """Replay what others did since (only the new events), then recompute."""
+    def follow(self) -> None:
+        """Each tick: replay what others did since (only the new events) and recompute,
+        unless the last tick's work is still running (it is never cancelled half-way)."""
+        if self.figures is not None and not self._following:
+            self._following = True
+            self.run_worker(self._follow(), group="metrics-follow", exit_on_error=False)
+
+    async def _follow(self) -> None:
         figures = self.figures
-        if figures is None:
-            return
         try:
-            changed = await asyncio.to_thread(figures.refresh)
-        except ProdboardError:
-            return  # the board shows why (a lost file); the figures stay as they were
-        if changed:
-            await self.recompute()
+            if figures is None:
+                return
+            try:
+                await asyncio.to_thread(figures.refresh)
+            except ProdboardError:
+                return  # the board shows why (a lost file); the figures stay as they were
+            if figures.replay is not None and figures.replay.cursor != self.shown_cursor:
+                await self.recompute()
+        finally:
+            self._following = False
 
     # -- keys --------------------------------------------------------------------------
     def action_close(self) -> None:
@@ -201,11 +213,12 @@ class MetricsScreen(Screen[None]):
         if self.figures is None or self.figures.replay is None:
             return
         values: set[str] = set()
-        for line in self.figures.replay.pieces.values():
-            if what == "channel":
-                values.update(str(c) for c in line.current.get("channels", ()))
-            elif line.current.get(what):
-                values.add(str(line.current[what]))
+        with self.figures.lock:  # a refresh may be replaying new events meanwhile
+            for line in self.figures.replay.pieces.values():
+                if what == "channel":
+                    values.update(str(c) for c in line.current.get("channels", ()))
+                elif line.current.get(what):
+                    values.add(str(line.current[what]))
         options: list[Any] = [None, *sorted(values)]
         now = getattr(self.scope, what)
         nxt = options[(options.index(now) + 1) % len(options)] if now in options else None
