@@ -5,6 +5,7 @@ fixed history at 80x24 and 160x45."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from textual.widgets import Label
 
 from prodboard.services.commands import Commands
 from prodboard.services.context import open_board
+from prodboard.services.metrics import Figures
 from prodboard.tui.app import ProdboardApp, make_app
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.widgets.charts import Chart
@@ -179,6 +181,13 @@ async def test_ticks_faster_than_a_recompute_still_show_the_change(
     """A tick never cancels the last one half-way (which once left the new events
     replayed but never shown)."""
     app = _history_app(tmp_path, monkeypatch)
+    tiles = Figures.tiles
+
+    def slow_tiles(self: Figures, *args: Any) -> Any:
+        time.sleep(0.1)  # the figures of a big board take longer than a tick
+        return tiles(self, *args)
+
+    monkeypatch.setattr(Figures, "tiles", slow_tiles)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         screen = MetricsScreen(app.session, poll=0.01)
