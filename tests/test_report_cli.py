@@ -150,3 +150,12 @@ def test_bad_metrics_config_is_one_line(tmp_path: Path, config: str, says: str) 
     code, out, err = invoke(["report"], db, env=NOW)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and says in err, err
+
+
+def test_the_example_config_is_read(tmp_path: Path) -> None:
+    from prodboard.config.metrics import load_metrics
+
+    example = Path(__file__).resolve().parents[1] / "docs" / "prodboard.example.toml"
+    settings = load_metrics(example)
+    assert str(settings.timezone) == "Europe/Paris"
+    assert settings.targets == {"on_time": 0.9, "cycle_days": 14.0}
