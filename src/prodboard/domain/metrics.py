@@ -249,7 +249,22 @@ class _Compute:
         self.end = _at(period.until + timedelta(days=1), tz)
         self.now = now.astimezone(UTC)
         self.cap = min(self.end, self.now)  # nothing is measured past now
-        self.lines = [ln for ln in replay.pieces.values() if scope.admits(ln)]
+        # A piece idle (first or last stage, or archived) since before the period adds
+        # nothing to it but its place in the cumulative flow: most of a board with years
+        # of history, left out of every other loop.
+        idle = (self.roles.first, self.roles.published)
+        self.lines: list[PieceLine] = []
+        self.quiet: list[PieceLine] = []
+        self.imported = 0
+        for ln in replay.pieces.values():
+            if not scope.admits(ln):
+                continue
+            self.imported += ln.imported
+            if (ln.last_at is not None and ln.last_at < self.start
+                    and (ln.archived_now or ln.visits[-1].stage in idle)):
+                self.quiet.append(ln)
+            else:
+                self.lines.append(ln)
         self.timed = [ln for ln in self.lines if not ln.imported]
         pub = self.roles.published
         self.published = [(ln, at) for ln in self.lines
@@ -274,7 +289,7 @@ class _Compute:
             archived=sum(1 for ln in self.lines for a, _ in ln.archived
                          if a is not None and self.within(a) and a not in ln.rejections),
             rejected=sum(1 for ln in self.lines for a in ln.rejections if self.within(a)),
-            imported=sum(1 for ln in self.lines if ln.imported),
+            imported=self.imported,
             in_progress=self.in_progress(),
             velocity_weekly=weekly, velocity_monthly=monthly, per_week=per_week,
             cycle=Spread.of(d for _, d in self.cycles()),
@@ -504,6 +519,11 @@ class _Compute:
         flow = {k: [0] * (n + 1) for k in self.roles.order}
         load: dict[str, list[int]] = {}
         idle = (self.roles.first, self.roles.published)
+        for ln in self.quiet:  # in one stage (or archived) on every day of the period
+            _, _, stage, _, archived = ln.segments[-1]
+            if not archived and stage in flow and n:
+                flow[stage][0] += 1
+                flow[stage][n] -= 1
         for ln in self.lines:
             for a, b, stage, owner, archived in ln.segments:
                 lo = bisect_left(marks, a)

@@ -98,6 +98,11 @@ class PieceLine:
     # Its life cut where stage, owner or archiving changes: [from, until, stage, owner,
     # archived]; the last one is open (until None). Kept as the events come.
     segments: list[list[Any]] = field(default_factory=list)
+    last_at: datetime | None = None  # its latest event
+
+    @property
+    def archived_now(self) -> bool:
+        return bool(self.archived) and self.archived[-1][1] is None
 
     def _segment(self, at: datetime, **state: Any) -> None:
         last = self.segments[-1]
@@ -208,6 +213,7 @@ class Replay:
             line.visits.append(Visit(stage, at, placed=imported))
             owner = ev.data.get("owner") if created else row.owner
             line.segments.append([at, None, stage, owner, False])
+            line.last_at = at
             self.pieces[pid] = line
             if created:
                 if ev.data.get("override"):
@@ -216,6 +222,7 @@ class Replay:
         self._apply(line, ev, at)
 
     def _apply(self, line: PieceLine, ev: EventView, at: datetime) -> None:
+        line.last_at = at
         changes = ev.changes
         for name in TRACKED:
             if name in changes:
