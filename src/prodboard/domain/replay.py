@@ -168,11 +168,14 @@ class Replay:
             if line is None:
                 self.people[p.handle] = PersonLine(p.handle, p.away)
         n = 0
+        parse = datetime.fromisoformat
         for ev in events:
             if ev.id <= self.cursor:
                 continue
             self.cursor = ev.id
-            at = parse_utc(ev.at)
+            at = parse(ev.at)  # stored times are UTC with their offset (clock.iso)
+            if at.utcoffset() is None or at.utcoffset():
+                at = parse_utc(ev.at)
             self.first_at = self.first_at or at
             self.last_at = at
             n += 1
