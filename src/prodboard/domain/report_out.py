@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from prodboard.domain.health import KPIS, Health, Kpi, kpi_values, show_value
+from prodboard.domain.health import Health, Kpi, show_value
 from prodboard.domain.metrics import Report, Spread
 
 BY = ("format", "owner", "channel", "stage")
@@ -182,7 +182,3 @@ def health_markdown(h: Health) -> str:
             lines.append(f"  - #{pid} {h.report.lines.get(pid, '')}")
     return "\n".join(lines) + "\n"
 
-
-def values_only(r: Report) -> dict[str, float | None]:
-    """The KPI values of one report, by key (for a group row or a comparison)."""
-    return {k: _r(v) for k, v in kpi_values(r).items() if k in KPIS}

@@ -10,7 +10,6 @@ import math
 from collections.abc import Callable, Sequence
 
 from rich.text import Text
-from textual.widget import Widget
 from textual.widgets import Static
 
 from prodboard.domain.health import Kpi, show_value
@@ -214,6 +213,3 @@ class Chart(Static):
     def render(self) -> Text:
         return self.draw(max(10, self.content_size.width), max(3, self.content_size.height))
 
-
-def chart_widgets(screen: Widget) -> list[Chart]:
-    return list(screen.query(Chart))
