@@ -10,6 +10,7 @@ import click
 from prodboard.cli.base import Ctx, ProdboardGroup, pass_ctx
 from prodboard.domain.text import clean, one_line
 from prodboard.errors import BadInput
+from prodboard.services.demo_history import play_history
 from prodboard.storage.store import remove_board
 
 
@@ -47,16 +48,23 @@ def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | No
 
 @cli.command()
 @click.option("--demo", is_flag=True, help="Fill the new board with the demo team and pieces.")
+@click.option("--history", is_flag=True,
+              help="With --demo: twelve weeks of the team's past work (for the Metrics screen).")
 @click.option("--name", default=None, help="The board's name.")
 @pass_ctx
-def init(c: Ctx, demo: bool, name: str | None) -> None:
+def init(c: Ctx, demo: bool, history: bool, name: str | None) -> None:
     """Create the board database (empty, or with --demo the demo team and pieces)."""
+    if history and not demo:
+        raise BadInput("--history goes with --demo")
     s = c.session(create=True, demo=demo, newcomer=True)
     if not s.created:
         raise BadInput(f"{s.store.location} already holds a board")
-    if name:
+    if name or history:
         try:
-            s.board.rename(name)
+            if history:
+                play_history(s.board)
+            if name:
+                s.board.rename(name)
         except BaseException:
             s.close()
             remove_board(s.store.location)  # a failed init leaves no half-made board

@@ -100,6 +100,13 @@ class PersonalSections(Table):
     notify: Notify = Notify()
 
 
+class Metrics(Table):
+    timezone: Text | None = None  # checked against the zone database by config/metrics.py
+
+
+Target = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+
 class TeamFile(PersonalSections):
     """The team file (beside the board, or --config): the workflow, and team defaults
     for the personal sections."""
@@ -108,9 +115,11 @@ class TeamFile(PersonalSections):
     stages: Annotated[list[Stage], Field(min_length=2)] | None = None
     formats: dict[str, Format] = {}
     checklist: dict[str, Text] | None = None
+    metrics: Metrics = Metrics()
+    targets: dict[str, Target] = {}  # names and shares checked by config/metrics.py
 
 
-WORKFLOW_SECTIONS = ("board", "stages", "formats", "checklist")
+WORKFLOW_SECTIONS = ("board", "stages", "formats", "checklist", "metrics", "targets")
 UI_SECTIONS = ("keys", "theme", "notify")
 
 
@@ -122,3 +131,5 @@ class PersonalFile(PersonalSections):
     stages: Any = None
     formats: Any = None
     checklist: Any = None
+    metrics: Any = None
+    targets: Any = None

@@ -58,6 +58,7 @@ from prodboard.tui.screens.calendar import CalendarScreen
 from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
 from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.inbox import InboxScreen
+from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
 from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
@@ -741,6 +742,9 @@ class ProdboardApp(App[None]):
 
     def action_calendar(self) -> None:
         self.push_screen(CalendarScreen())
+
+    def action_metrics(self) -> None:
+        self.push_screen(MetricsScreen(self.session))
 
     def action_jump(self) -> None:
         piece = self.toasts.last_piece

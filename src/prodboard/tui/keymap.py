@@ -17,6 +17,7 @@ from prodboard.tui.screens.calendar import CalendarScreen
 from prodboard.tui.screens.forms import FilterForm, FormScreen
 from prodboard.tui.screens.help import HelpScreen, ScreenKeys
 from prodboard.tui.screens.inbox import InboxScreen
+from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
 
 __all__ = ["ScreenKeys", "check", "registry"]
@@ -29,6 +30,7 @@ def registry() -> tuple[ScreenKeys, ...]:
         ScreenKeys("piece screen", PieceScreen, (DataTable, Tabs)),
         ScreenKeys("inbox", InboxScreen, (DataTable,)),
         ScreenKeys("calendar", CalendarScreen),
+        ScreenKeys("metrics", MetricsScreen),
         ScreenKeys("forms", FormScreen, (Input, TextArea, Select, OptionList), typing=True),
         ScreenKeys("filter", FilterForm, (Input,), typing=True),
         ScreenKeys("help", HelpScreen, (DataTable,)),

@@ -1,0 +1,587 @@
+"""The team's figures for a period, read off the replayed history (domain/replay.py).
+
+Every definition is written out, with a worked example, in docs/metrics.md. Pure:
+no SQL, no I/O; the output is frozen values. Durations are in days (review waits in
+hours); days, weeks and months are the team's time zone's.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from prodboard.domain.replay import PieceLine, Replay
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``since`` to ``until``, both days included."""
+
+    since: date
+    until: date
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before (the month before, for a month)."""
+        if self.since.day == 1 and self.until == _month_end(self.since):
+            start = _add_months(self.since, -1)
+            return Period(start, _month_end(start))
+        return Period(self.since - timedelta(days=self.days), self.since - timedelta(days=1))
+
+    def label(self) -> str:
+        return f"{self.since.isoformat()} – {self.until.isoformat()}"
+
+
+def weeks_to(today: date, weeks: int) -> Period:
+    """The ``weeks`` whole weeks (7-day spans) that end with ``today``."""
+    return Period(today - timedelta(days=7 * weeks - 1), today)
+
+
+def month_of(day: date) -> Period:
+    start = day.replace(day=1)
+    return Period(start, _month_end(start))
+
+
+def _add_months(day: date, n: int) -> date:
+    month = day.year * 12 + day.month - 1 + n
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def _month_end(first: date) -> date:
+    return _add_months(first, 1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which pieces count: by their current format, channel and owner (None: all)."""
+
+    format: str | None = None
+    channel: str | None = None
+    owner: str | None = None
+
+    def admits(self, line: PieceLine) -> bool:
+        cur = line.current
+        return ((self.format is None or cur.get("format") == self.format)
+                and (self.channel is None or self.channel in cur.get("channels", ()))
+                and (self.owner is None or cur.get("owner") == self.owner))
+
+    def describe(self) -> str:
+        parts = [f"{k}:{v}" for k, v in asdict(self).items() if v]
+        return " ".join(parts) or "everything"
+
+
+EVERYTHING = Scope()
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A distribution: count, the nearest-rank p50 and p85, the max and the mean."""
+
+    n: int = 0
+    p50: float | None = None
+    p85: float | None = None
+    max: float | None = None
+    mean: float | None = None
+
+    @staticmethod
+    def of(values: Iterable[float]) -> Spread:
+        xs = sorted(values)
+        if not xs:
+            return Spread()
+        return Spread(len(xs), rank(xs, 0.5), rank(xs, 0.85), xs[-1], sum(xs) / len(xs))
+
+
+def rank(sorted_xs: Sequence[float], p: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least p of them at or below."""
+    return sorted_xs[max(0, math.ceil(p * len(sorted_xs)) - 1)]
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: str
+    pieces: int  # pieces that spent time in the stage during the period
+    total_days: float
+    mean_days: float
+    longest: tuple[int, ...] = ()  # those pieces, longest stay first
+
+
+@dataclass(frozen=True)
+class FormatRevisions:
+    format: str
+    pieces: int
+    mean: float
+    limit: int
+    over_limit: int
+    distribution: dict[int, int]  # rounds -> pieces
+
+
+@dataclass(frozen=True)
+class OnTime:
+    with_deadline: int = 0
+    on_time: int = 0
+    no_deadline: int = 0
+    rate: float | None = None
+    late: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Slips:
+    count: int = 0  # due or publish dates moved later
+    pieces: int = 0
+    mean_days: float | None = None
+    max_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    wait_hours: Spread = Spread()  # finished rounds
+    open_rounds: int = 0
+    breaches: int = 0  # rounds (finished or open) past the review deadline
+    delegated: int = 0
+    sla_hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class Cost:
+    total: float = 0.0
+    per_piece: float | None = None
+    by_format: dict[str, float] = field(default_factory=dict)  # format -> cost per piece
+
+
+@dataclass(frozen=True)
+class Load:
+    person: str
+    mean: float  # active pieces owned, over the days they were not away
+    peak: int
+    peak_day: date | None
+    limit: int  # the person WIP limit (0: none)
+    days_over: int
+    away_days: int
+    utilisation: float | None  # mean / limit
+    peak_pieces: tuple[int, ...] = ()  # what they held on the peak day, when over the limit
+
+
+@dataclass(frozen=True)
+class Errors:
+    overrides: int = 0
+    rejections: int = 0
+    change_requests: int = 0
+    per_piece: float | None = None  # all three per published piece
+    checklist_attempts: int = 0
+    checklist_first_pass: int = 0
+    first_pass_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Week:
+    week: str  # ISO week, 2026-W47
+    arrivals: int
+    departures: int
+    throughput: int
+
+
+@dataclass(frozen=True)
+class Point:
+    """One published piece on the control chart."""
+
+    piece: int
+    day: date
+    cycle_days: float
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    scope: Scope
+    timezone: str
+    published: int
+    created: int
+    archived: int
+    rejected: int
+    imported: int  # in scope, placed by an import: left out of every duration
+    in_progress: int
+    velocity_weekly: tuple[tuple[str, int], ...]
+    velocity_monthly: tuple[tuple[str, int], ...]
+    per_week: float
+    cycle: Spread
+    lead: Spread
+    first_draft: Spread
+    stages: tuple[StageTime, ...]
+    bottleneck: str | None
+    revisions_mean: float | None
+    revisions: tuple[FormatRevisions, ...]
+    over_limit_share: float | None
+    over_limit: tuple[int, ...]  # published pieces past their format's revision limit
+    revised: tuple[int, ...]  # published pieces with at least one revision round
+    on_time: OnTime
+    slips: Slips
+    review: Review
+    cost: Cost
+    load: tuple[Load, ...]
+    errors: Errors
+    days: tuple[date, ...]
+    flow: dict[str, tuple[int, ...]]  # stage -> pieces in it at the end of each day
+    weeks: tuple[Week, ...]
+    points: tuple[Point, ...]
+    lines: dict[int, str] = field(default_factory=dict, compare=False)  # id -> title
+
+
+def compute(replay: Replay, period: Period, now: datetime, tz: tzinfo,
+            scope: Scope = EVERYTHING) -> Report:
+    """The figures of ``period`` for the pieces in ``scope``, as of ``now``."""
+    return _Compute(replay, period, now, tz, scope).report()
+
+
+class _Compute:
+    def __init__(self, replay: Replay, period: Period, now: datetime, tz: tzinfo,
+                 scope: Scope) -> None:
+        self.r, self.roles, self.wf = replay, replay.roles, replay.wf
+        self.period, self.tz, self.scope = period, tz, scope
+        self.start = _at(period.since, tz)
+        self.end = _at(period.until + timedelta(days=1), tz)
+        self.now = now.astimezone(UTC)
+        self.cap = min(self.end, self.now)  # nothing is measured past now
+        # A piece idle (first or last stage, or archived) since before the period adds
+        # nothing to it but its place in the cumulative flow: most of a board with years
+        # of history, left out of every other loop.
+        idle = (self.roles.first, self.roles.published)
+        self.lines: list[PieceLine] = []
+        self.quiet: list[PieceLine] = []
+        self.imported = 0
+        for ln in replay.pieces.values():
+            if not scope.admits(ln):
+                continue
+            self.imported += ln.imported
+            if (ln.last_at is not None and ln.last_at < self.start
+                    and (ln.archived_now or ln.visits[-1].stage in idle)):
+                self.quiet.append(ln)
+            else:
+                self.lines.append(ln)
+        self.timed = [ln for ln in self.lines if not ln.imported]
+        pub = self.roles.published
+        self.published = [(ln, at) for ln in self.lines
+                          if (at := ln.entered(pub)) is not None and self.within(at)]
+
+    def within(self, at: datetime) -> bool:
+        return self.start <= at < self.end
+
+    def day(self, at: datetime) -> date:
+        return at.astimezone(self.tz).date()
+
+    def report(self) -> Report:
+        weekly, monthly, per_week = self.velocity()
+        days, flow, loads = self.samples()
+        stages, bottleneck = self.stage_times()
+        rev_mean, revisions, over_share = self.revisions()
+        limit = self.wf.revision_limit
+        return Report(
+            period=self.period, scope=self.scope, timezone=str(self.tz),
+            published=len(self.published),
+            created=sum(1 for ln in self.lines if self.within(ln.created)),
+            archived=sum(1 for ln in self.lines for a, _ in ln.archived
+                         if a is not None and self.within(a) and a not in ln.rejections),
+            rejected=sum(1 for ln in self.lines for a in ln.rejections if self.within(a)),
+            imported=self.imported,
+            in_progress=self.in_progress(),
+            velocity_weekly=weekly, velocity_monthly=monthly, per_week=per_week,
+            cycle=Spread.of(d for _, d in self.cycles()),
+            lead=Spread.of((at - ln.created).total_seconds() / DAY
+                           for ln, at in self.published if not ln.imported),
+            first_draft=self.first_draft(),
+            stages=stages, bottleneck=bottleneck,
+            revisions_mean=rev_mean, revisions=revisions, over_limit_share=over_share,
+            over_limit=tuple(sorted(ln.id for ln, _ in self.published
+                                    if len(ln.rounds) > limit(str(ln.current.get("format"))))),
+            revised=tuple(sorted(ln.id for ln, _ in self.published if ln.rounds)),
+            on_time=self.on_time(), slips=self.slips(), review=self.review(),
+            cost=self.cost(), load=loads, errors=self.errors(),
+            days=days, flow=flow, weeks=self.weeks(),
+            points=tuple(sorted((Point(ln.id, self.day(at), d)
+                                 for (ln, at), d in self.cycles_with_lines()),
+                                key=lambda p: (p.day, p.piece))),
+            lines={ln.id: ln.title for ln in self.lines},
+        )
+
+    # -- counts --------------------------------------------------------------------
+    def velocity(self) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...], float]:
+        weeks: dict[str, int] = {}
+        months: dict[str, int] = {}
+        d = self.period.since
+        while d <= self.period.until:
+            weeks.setdefault(_iso_week(d), 0)
+            months.setdefault(d.strftime("%Y-%m"), 0)
+            d += timedelta(days=1)
+        for _, at in self.published:
+            day = self.day(at)
+            weeks[_iso_week(day)] += 1
+            months[day.strftime("%Y-%m")] += 1
+        per_week = len(self.published) * 7 / self.period.days
+        return tuple(weeks.items()), tuple(months.items()), per_week
+
+    def in_progress(self) -> int:
+        idle = (self.roles.first, self.roles.published)
+        return sum(1 for ln in self.lines
+                   if ln.visits[-1].stage not in idle and not ln.archived_at(self.cap))
+
+    # -- durations -----------------------------------------------------------------
+    def cycles_with_lines(self) -> list[tuple[tuple[PieceLine, datetime], float]]:
+        out = []
+        for ln, at in self.published:
+            if ln.imported:
+                continue
+            began = ln.first_entry(self.roles, self.roles.brief)
+            if began is not None:
+                out.append(((ln, at), (at - began).total_seconds() / DAY))
+        return out
+
+    def cycles(self) -> list[tuple[PieceLine, float]]:
+        return [(pair[0], d) for pair, d in self.cycles_with_lines()]
+
+    def first_draft(self) -> Spread:
+        values = []
+        draft, review = self.roles.draft, self.roles.review
+        for ln in self.timed:
+            began = ln.entered(draft)
+            done = next((v.end for v in ln.visits
+                         if v.stage == draft and v.left_to == review and v.end), None)
+            if began is not None and done is not None and self.within(done):
+                values.append((done - began).total_seconds() / DAY)
+        return Spread.of(values)
+
+    def stage_times(self) -> tuple[tuple[StageTime, ...], str | None]:
+        idle = (self.roles.first, self.roles.published)
+        totals: dict[str, float] = {k: 0.0 for k in self.roles.order if k not in idle}
+        counts: dict[str, int] = dict.fromkeys(totals, 0)
+        stays: dict[str, list[tuple[float, int]]] = {k: [] for k in totals}
+        for ln in self.timed:
+            spent: dict[str, float] = {}
+            for v in ln.visits:
+                if v.stage not in totals:
+                    continue
+                end = v.end or self._stop(ln)
+                a, b = max(v.start, self.start), min(end, self.cap)
+                if b > a:
+                    spent[v.stage] = spent.get(v.stage, 0.0) + (b - a).total_seconds()
+            for stage, secs in spent.items():
+                totals[stage] += secs
+                counts[stage] += 1
+                stays[stage].append((-secs, ln.id))
+        out = tuple(StageTime(k, counts[k], totals[k] / DAY,
+                              totals[k] / DAY / counts[k] if counts[k] else 0.0,
+                              tuple(pid for _, pid in sorted(stays[k])))
+                    for k in totals)
+        busy = [s for s in out if s.pieces]
+        bottleneck = max(busy, key=lambda s: s.mean_days).stage if busy else None
+        return out, bottleneck
+
+    def _stop(self, ln: PieceLine) -> datetime:
+        """When an open stay ends for the clocks: its archiving, or now."""
+        open_archive = [a for a, b in ln.archived if a is not None and b is None]
+        return open_archive[-1] if open_archive else self.now
+
+    def revisions(self) -> tuple[float | None, tuple[FormatRevisions, ...], float | None]:
+        by: dict[str, list[int]] = {}
+        for ln, _ in self.published:
+            by.setdefault(str(ln.current.get("format")), []).append(len(ln.rounds))
+        out = []
+        over_total = 0
+        for fmt in sorted(by):
+            rounds = by[fmt]
+            limit = self.wf.revision_limit(fmt)
+            over = sum(1 for n in rounds if n > limit)
+            over_total += over
+            dist: dict[int, int] = {}
+            for n in sorted(rounds):
+                dist[n] = dist.get(n, 0) + 1
+            out.append(FormatRevisions(fmt, len(rounds), sum(rounds) / len(rounds), limit, over,
+                                       dist))
+        n = len(self.published)
+        mean = sum(len(ln.rounds) for ln, _ in self.published) / n if n else None
+        return mean, tuple(out), over_total / n if n else None
+
+    def on_time(self) -> OnTime:
+        with_deadline = on_time = none = 0
+        late: list[int] = []
+        for ln, at in self.published:
+            if ln.imported:
+                continue
+            committed = ln.first_entry(self.roles, self.roles.draft) or ln.created
+            deadline = ln.value_at("due", committed) or ln.value_at("publish_date", committed)
+            if not deadline:
+                none += 1
+                continue
+            with_deadline += 1
+            if self.day(at) <= date.fromisoformat(str(deadline)):
+                on_time += 1
+            else:
+                late.append(ln.id)
+        rate = on_time / with_deadline if with_deadline else None
+        return OnTime(with_deadline, on_time, none, rate, tuple(sorted(late)))
+
+    def slips(self) -> Slips:
+        moves: list[int] = []
+        pieces = set()
+        for ln in self.lines:
+            for name in ("due", "publish_date"):
+                for at, before, after in ln.changes.get(name, ()):
+                    if before and after and self.within(at) and str(after) > str(before):
+                        moves.append((date.fromisoformat(str(after))
+                                      - date.fromisoformat(str(before))).days)
+                        pieces.add(ln.id)
+        if not moves:
+            return Slips()
+        return Slips(len(moves), len(pieces), sum(moves) / len(moves), max(moves))
+
+    def review(self) -> Review:
+        sla = self.wf.review_sla_hours
+        if self.roles.review is None:
+            return Review(sla_hours=sla)
+        waits: list[float] = []
+        open_rounds = breaches = 0
+        for ln in self.timed:
+            for v in ln.visits:
+                if v.stage != self.roles.review or v.placed:
+                    continue
+                if v.end is not None and self.within(v.end):
+                    hours = (v.end - v.start).total_seconds() / 3600
+                    waits.append(hours)
+                    breaches += hours > sla
+                elif v.end is None and v.start < self.cap and not ln.archived_at(self.cap):
+                    open_rounds += 1
+                    breaches += (self.cap - v.start).total_seconds() / 3600 > sla
+        delegated = sum(1 for ln in self.lines for at in ln.delegated if self.within(at))
+        return Review(Spread.of(waits), open_rounds, breaches, delegated, sla)
+
+    def cost(self) -> Cost:
+        if not self.published:
+            return Cost()
+        total = sum(float(ln.current.get("cost") or 0) for ln, _ in self.published)
+        by: dict[str, list[float]] = {}
+        for ln, _ in self.published:
+            by.setdefault(str(ln.current.get("format")), []).append(float(ln.current.get("cost") or 0))
+        return Cost(total, total / len(self.published),
+                    {fmt: sum(v) / len(v) for fmt, v in sorted(by.items())})
+
+    def errors(self) -> Errors:
+        overrides = sum(1 for ln in self.lines for at in ln.overrides if self.within(at))
+        rejections = sum(1 for ln in self.lines for at in ln.rejections if self.within(at))
+        requests = sum(1 for ln in self.lines for at in ln.rounds if self.within(at))
+        n = len(self.published)
+        tries = [ln.checklist_pass for ln in self.lines
+                 if ln.checklist_pass is not None and self.within(ln.checklist_pass[0])]
+        passed = sum(1 for t in tries if t[1])
+        return Errors(overrides, rejections, requests,
+                      (overrides + rejections + requests) / n if n else None,
+                      len(tries), passed, passed / len(tries) if tries else None)
+
+    def weeks(self) -> tuple[Week, ...]:
+        rows: dict[str, list[int]] = {}
+        d = self.period.since
+        while d <= self.period.until:
+            rows.setdefault(_iso_week(d), [0, 0, 0])
+            d += timedelta(days=1)
+        for ln in self.lines:
+            if self.within(ln.created):
+                rows[_iso_week(self.day(ln.created))][0] += 1
+            for a, _ in ln.archived:
+                if a is not None and self.within(a):
+                    rows[_iso_week(self.day(a))][1] += 1
+        for _, at in self.published:
+            week = _iso_week(self.day(at))
+            rows[week][1] += 1
+            rows[week][2] += 1
+        return tuple(Week(w, *v) for w, v in rows.items())
+
+    # -- day by day: cumulative flow and load ----------------------------------------
+    def samples(self) -> tuple[tuple[date, ...], dict[str, tuple[int, ...]], tuple[Load, ...]]:
+        """Pieces per stage and active pieces per owner at the end of each day (today:
+        now). Each piece's life is cut where its stage, owner or archiving changes, and
+        each piece of it counts on the days whose end it spans."""
+        days: list[date] = []
+        marks: list[datetime] = []
+        d = self.period.since
+        while d <= self.period.until:
+            mark = min(_at(d + timedelta(days=1), self.tz), self.now)
+            if mark < _at(d, self.tz):
+                break  # a day still to come
+            days.append(d)
+            marks.append(mark)
+            d += timedelta(days=1)
+        n = len(marks)
+        flow = {k: [0] * (n + 1) for k in self.roles.order}
+        load: dict[str, list[int]] = {}
+        idle = (self.roles.first, self.roles.published)
+        for ln in self.quiet:  # in one stage (or archived) on every day of the period
+            _, _, stage, _, archived = ln.segments[-1]
+            if not archived and stage in flow and n:
+                flow[stage][0] += 1
+                flow[stage][n] -= 1
+        for ln in self.lines:
+            for a, b, stage, owner, archived in ln.segments:
+                lo = bisect_left(marks, a)
+                hi = bisect_left(marks, b) if b is not None else n
+                if lo >= hi or archived:
+                    continue
+                if stage in flow:
+                    flow[stage][lo] += 1
+                    flow[stage][hi] -= 1
+                if owner and stage not in idle:
+                    diff = load.setdefault(str(owner), [0] * (n + 1))
+                    diff[lo] += 1
+                    diff[hi] -= 1
+        series = {k: tuple(_running(v)[:n]) for k, v in flow.items()}
+        return tuple(days), series, self.loads(days, marks, load)
+
+    def loads(self, days: list[date], marks: list[datetime],
+              diffs: dict[str, list[int]]) -> tuple[Load, ...]:
+        limit = self.wf.wip_per_person
+        out = []
+        people = sorted(set(diffs) | ({self.scope.owner} if self.scope.owner else set()))
+        for handle in people:
+            counts = _running(diffs.get(handle, [0] * (len(marks) + 1)))[: len(marks)]
+            person = self.r.people.get(handle)
+            present = [(d, c) for d, m, c in zip(days, marks, counts, strict=True)
+                       if person is None or not person.away_at(m)]
+            away = len(marks) - len(present)
+            mean = sum(c for _, c in present) / len(present) if present else 0.0
+            peak_day, peak = max(present, key=lambda x: (x[1], x[0]), default=(None, 0))
+            over = sum(1 for _, c in present if limit and c > limit)
+            held = self.held(handle, marks[days.index(peak_day)]) if over and peak_day else ()
+            out.append(Load(handle, mean, peak, peak_day, limit, over, away,
+                            mean / limit if limit else None, held))
+        return tuple(out)
+
+    def held(self, handle: str, mark: datetime) -> tuple[int, ...]:
+        """The active pieces ``handle`` owned at ``mark``."""
+        idle = (self.roles.first, self.roles.published)
+        return tuple(sorted(
+            ln.id for ln in self.lines
+            for a, b, stage, owner, archived in ln.segments
+            if owner == handle and stage not in idle and not archived
+            and a <= mark and (b is None or mark < b)))
+
+
+def _running(diff: list[int]) -> list[int]:
+    out, total = [], 0
+    for x in diff:
+        total += x
+        out.append(total)
+    return out
+
+
+def _at(day: date, tz: tzinfo) -> datetime:
+    """The start of ``day`` in ``tz``, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"

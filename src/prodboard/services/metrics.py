@@ -1,0 +1,96 @@
+"""The figures of one board: its history replayed once, then kept up to date.
+
+One implementation for the CLI's ``report`` and the board's Metrics screen.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from prodboard.config.metrics import MetricsSettings, load_metrics
+from prodboard.domain.health import Health, Kpi, health, kpis
+from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, weeks_to
+from prodboard.domain.replay import Replay
+from prodboard.services.context import Workspace
+from prodboard.storage.history import measured_events, people_rows, piece_rows
+
+REGROUPING = ("piece.edited", "piece.assigned")
+
+
+@dataclass
+class Figures:
+    """A board's replayed history and its measuring settings."""
+
+    ws: Workspace
+    settings: MetricsSettings = field(default_factory=MetricsSettings)
+    replay: Replay | None = None
+    # Reports of periods that ended before today: new events (which happen now) change
+    # them only by editing a piece's format, owner, channels or cost.
+    past: dict[tuple[Period, Scope], Report] = field(default_factory=dict)
+    # The screen replays new events in one thread while a key recomputes in another.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @staticmethod
+    def open(ws: Workspace) -> Figures:
+        figures = Figures(ws, load_metrics(ws.config_path))
+        figures.load()
+        return figures
+
+    def load(self) -> None:
+        """Replay the whole history."""
+        store = self.ws.store
+        replay = Replay(self.ws.workflow)
+        replay.add(measured_events(store), piece_rows(store), people_rows(store))
+        self.replay = replay
+
+    def refresh(self) -> int:
+        """Replay what happened since the last replay (only the new events; the rows of
+        pieces first seen in them). Returns how many events were applied."""
+        with self.lock:
+            return self._refresh()
+
+    def _refresh(self) -> int:
+        assert self.replay is not None
+        events = list(measured_events(self.ws.store, self.replay.cursor))
+        if not events:
+            return 0
+        new = sorted({e.piece_id for e in events
+                      if e.piece_id is not None and e.piece_id not in self.replay.pieces})
+        rows = piece_rows(self.ws.store, new) if new else {}
+        people = people_rows(self.ws.store) if any(e.kind.startswith("person.") for e in events) else ()
+        if any(e.kind in REGROUPING for e in events):
+            self.past.clear()
+        return self.replay.add(events, rows, people)
+
+    def now(self) -> datetime:
+        return self.ws.board.clock()
+
+    def today(self) -> date:
+        return self.now().astimezone(self.settings.timezone).date()
+
+    def report(self, period: Period, scope: Scope = EVERYTHING) -> Report:
+        assert self.replay is not None
+        with self.lock:
+            return compute(self.replay, period, self.now(), self.settings.timezone, scope)
+
+    def tiles(self, period: Period, scope: Scope = EVERYTHING) -> tuple[Report, tuple[Kpi, ...]]:
+        """The period's report and its KPIs against the period before."""
+        current = self.report(period, scope)
+        before = period.previous()
+        previous = self.past.get((before, scope))
+        if previous is None:
+            previous = self.report(before, scope)
+            if before.until < self.today():
+                self.past[(before, scope)] = previous
+        return current, kpis(current, previous, self.settings.targets)
+
+    def health(self, month: Period, scope: Scope = EVERYTHING) -> Health:
+        assert self.replay is not None
+        with self.lock:
+            return health(self.replay, month, self.now(), self.settings.timezone,
+                          self.settings.targets, scope)
+
+    def default_period(self, weeks: int = 12) -> Period:
+        return weeks_to(self.today(), weeks)
