@@ -33,7 +33,7 @@ def _text(widget: Any) -> str:
 
 async def _open(app: ProdboardApp, pilot: Any) -> MetricsScreen:
     await pilot.pause()
-    await pilot.press("d")
+    await pilot.press("r")
     await until(pilot, lambda: isinstance(app.screen, MetricsScreen) and app.screen.ready)
     assert isinstance(app.screen, MetricsScreen)
     return app.screen

@@ -45,7 +45,7 @@ BOARD_BINDINGS = [
     Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
     Binding("i", "app.inbox", "Inbox", id="inbox"),
     Binding("d", "app.calendar", "Calendar (dates)", id="calendar", show=False),
-    Binding("r", "app.metrics", "Metrics (report)", id="metrics", show=False),
+    Binding("r", "app.metrics", "Metrics", id="metrics", show=False),
     Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
     Binding("question_mark", "app.help", "Help", id="help"),
     Binding("q", "app.quit", "Quit", id="quit"),
