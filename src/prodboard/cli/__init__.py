@@ -22,7 +22,7 @@ from prodboard.domain.text import clean, clean_line, has_surrogates, one_line
 from prodboard.domain.values import EventView, PieceView
 from prodboard.errors import BadInput, ProdboardError
 from prodboard.services.context import Workspace, open_board
-from prodboard.storage.store import remove_board
+from prodboard.storage.store import is_postgres_url, remove_board
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,14 +93,16 @@ def guarded(fn: F) -> F:
 class Ctx:
     """What the global options say; the board opens lazily, once."""
 
-    def __init__(self, db: Path | None, user: str | None, config: Path | None) -> None:
-        self.db, self.user, self.config = db, user, config
+    def __init__(self, db: str | None, user: str | None, config: Path | None,
+                 board: str | None = None) -> None:
+        self.db, self.user, self.config, self.board_name = db, user, config, board
         self._session: Workspace | None = None
         self.board = False  # opening the board: it shows config warnings itself
 
     def session(self, **kw: Any) -> Workspace:
         if self._session is None:
-            self._session = open_board(self.db, self.user, config=self.config, **kw)
+            self._session = open_board(self.db, self.user, config=self.config,
+                                       server_board=self.board_name, **kw)
             for warning in () if self.board else self._session.ui.warnings:
                 click.echo(f"prodboard: warning: {clean(warning)}", err=True)
         return self._session
@@ -129,8 +131,11 @@ def emit_json(data: Any) -> None:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), envvar="PRODBOARD_DB",
-              help="Board database (default: the user data dir's board.db).")
+@click.option("--db", envvar="PRODBOARD_DB",
+              help="Board database: a file (default: the user data dir's board.db) or "
+                   "postgresql://[user@]host[:port]/dbname[?board=NAME].")
+@click.option("--board", "board_name", envvar="PRODBOARD_BOARD", default=None,
+              help="Which board on a PostgreSQL server (default: prodboard).")
 @click.option("--user", envvar="PRODBOARD_USER", help="Who you are (default: your OS login).")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
               envvar="PRODBOARD_CONFIG",
@@ -138,12 +143,15 @@ def emit_json(data: Any) -> None:
 @click.version_option(package_name="prodboard")
 @click.pass_context
 @guarded
-def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | None) -> None:
+def cli(ctx: click.Context, db: str | None, board_name: str | None, user: str | None,
+        config: Path | None) -> None:
     """prodboard: the production board for content teams.
 
     With no command, opens the board.
     """
-    ctx.obj = Ctx(db, user, config)
+    if db is not None and not is_postgres_url(db) and Path(db).expanduser().is_dir():
+        raise click.BadParameter(f"{db!r} is a directory, not a board file", param_hint="'--db'")
+    ctx.obj = Ctx(db, user, config, board_name)
     ctx.call_on_close(lambda: ctx.obj._session and ctx.obj._session.close())
     if ctx.invoked_subcommand is None:
         if not (sys.stdout.isatty() and sys.stdin.isatty()):
@@ -174,7 +182,7 @@ def init(c: Ctx, demo: bool, name: str | None) -> None:
             s.board.rename(name)
         except BaseException:
             s.close()
-            remove_board(s.store.location)  # a failed init leaves no half-made board
+            remove_board(s.store.location, c.board_name)  # a failed init leaves no half-made board
             raise
     click.echo(f"created {one_line(s.store.location)}")
 
@@ -585,7 +593,7 @@ def _undecodable(args: list[str]) -> str | None:
     for n, arg in enumerate(args, 1):
         if has_surrogates(arg):
             return f"argument {n} is not valid UTF-8"
-    for name in ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG"):
+    for name in ("PRODBOARD_DB", "PRODBOARD_BOARD", "PRODBOARD_USER", "PRODBOARD_CONFIG"):
         if has_surrogates(os.environ.get(name, "")):
             return f"{name} is not valid UTF-8"
     return None

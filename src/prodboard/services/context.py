@@ -23,7 +23,7 @@ from prodboard.services.commands import Commands
 from prodboard.services.demo import load_demo
 from prodboard.settings import check_environment
 from prodboard.storage.queries import Queries
-from prodboard.storage.store import Store, open_store, remove_board
+from prodboard.storage.store import Store, is_postgres_url, open_store, remove_board
 
 
 def default_db_path() -> Path:
@@ -46,14 +46,15 @@ class ConfigFiles:
     personal: Path | None
 
 
-def find_config(db: Path, explicit: Path | None) -> ConfigFiles:
-    """Team file: --config / PRODBOARD_CONFIG, else prodboard.toml beside the board.
+def find_config(db: Path | None, explicit: Path | None) -> ConfigFiles:
+    """Team file: --config / PRODBOARD_CONFIG, else prodboard.toml beside the board
+    (a board on a server has no "beside": ``db`` is None).
     Personal file: PRODBOARD_USER_CONFIG, else prodboard.toml in the user config dir.
     Both apply; a file found as both is the team's."""
     team = explicit
     if team is None and os.environ.get("PRODBOARD_CONFIG"):
         team = Path(os.environ["PRODBOARD_CONFIG"])
-    if team is None and (db.parent / "prodboard.toml").is_file():
+    if team is None and db is not None and (db.parent / "prodboard.toml").is_file():
         team = db.parent / "prodboard.toml"
     env = os.environ.get("PRODBOARD_USER_CONFIG")
     if env:
@@ -111,8 +112,10 @@ def open_board(
     demo_if_missing: bool = False,
     clock: Clock = system_clock,
     newcomer: bool = False,
+    server_board: str | None = None,
 ) -> Workspace:
-    """Open the board at ``db`` (default: the user's data dir) as ``user``.
+    """Open the board at ``db`` (a file, default the user's data dir, or a
+    ``postgresql://`` URL) as ``user``.
 
     ``create`` makes a new board (with the demo content if ``demo``); a board that
     fails half-way is removed. ``demo_if_missing`` is for the bare ``prodboard`` only:
@@ -121,10 +124,13 @@ def open_board(
     ``user`` (``--user``/``PRODBOARD_USER``) must name someone on the board, unless
     ``newcomer`` (``join``, ``init``); without it the OS login acts, and a login not on
     the board is a guest who may read but not write. The creator of a new board is
-    its first admin (the demo's lead for the demo).
+    its first admin (the demo's lead for the demo). ``server_board`` (``--board``) picks one
+    of the boards on a PostgreSQL server.
     """
     check_environment()  # a bad PRODBOARD_* setting stops us before anything is touched
-    path = Path(db).expanduser() if db else default_db_path()
+    remote = is_postgres_url(db)  # a postgresql:// URL: a board on a server, no file
+    path = Path(db).expanduser() if db and not remote else default_db_path()
+    location: Path | str = str(db) if remote else path
     note = ""
     if db is None and demo_if_missing and not path.exists():
         create = demo = True
@@ -134,15 +140,18 @@ def open_board(
     raw = user or default_user()
     if has_surrogates(raw):
         raise BadInput("the user name is not valid UTF-8")
-    if newcomer and (not demo or path.exists()):
+    if newcomer and (not demo or (not remote and path.exists())):
         check_handle(raw, "user name")  # joining, or creating a board it founds: refuse first
     handle = normal_handle(raw)
     if not handle:
         raise BadInput("the user name is empty")
-    files = find_config(path, config)
+    files = find_config(None if remote else path, config)
     workflow = load_workflow(files.team)
     ui = load_ui(files.team, files.personal)
-    store, created = open_store(path, create=create, board_name=workflow.name)
+    if server_board is not None and not remote:
+        raise BadInput("--board picks a board on a PostgreSQL server; a board file holds one board")
+    store, created = open_store(location, create=create, board_name=workflow.name,
+                                board=server_board)
     recipients.backfill_pending(store, workflow)  # once, after the schema 3 migration
     board = Commands(store, workflow, handle, clock)
     if created and demo:
@@ -152,7 +161,7 @@ def open_board(
                 board, note = _join_trial_demo(board, note)
         except BaseException:
             store.close()
-            remove_board(path)  # no half-made board
+            remove_board(location, server_board)  # no half-made board
             raise
     elif created:
         board.found()

@@ -134,3 +134,8 @@ def too_new(where: str, version: int, supported: int) -> SchemaTooNew:
         f"{where} was written by a newer prodboard (schema {version}; this "
         f"version reads up to {supported}): upgrade prodboard"
     )
+
+
+class Unreachable(StoreError):
+    """The database server cannot be reached right now (restarted, network down):
+    nothing was saved; the same call may work once it is back."""
