@@ -49,7 +49,7 @@ class ListenWake:
     def _connect(self) -> psycopg.Connection[object]:
         conn: psycopg.Connection[object] = psycopg.connect(
             self.store.address.dsn, autocommit=True, connect_timeout=5,
-            application_name="prodboard listener",
+            application_name=f"prodboard listen {self.store.schema}"[:63],
         )
         conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.store.channel)))
         return conn
