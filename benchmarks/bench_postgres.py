@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,12 +31,76 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_feed import measure  # noqa: E402 - the same latency harness as the SQLite feed
-from bench_store import PEOPLE, ROLES, STAGES, writers  # noqa: E402
+from bench_store import PEOPLE, ROLES, STAGES  # noqa: E402
 
 from prodboard.services.context import open_board  # noqa: E402
 from prodboard.storage.store import remove_board  # noqa: E402
 
 SERVER = os.environ.get("PRODBOARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+# One writer process: opens the board, says ready, waits for "go <stop time>", then
+# runs one command per transaction until the stop time (so slow starts do not count).
+WRITER = r"""
+import json, random, sys, time
+from prodboard.services.context import open_board
+
+db, user, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = open_board(db, user)
+rng = random.Random(user)
+print("ready", flush=True)
+stop = float(sys.stdin.readline().split()[1])
+lat, errors = [], []
+while time.time() < stop:
+    pid = rng.randint(1, n)
+    t0 = time.perf_counter()
+    try:
+        if rng.random() < 0.75:
+            s.board.edit(pid, {"cost": rng.randint(0, 5000), "priority": rng.randint(1, 4)})
+        else:
+            s.board.move(pid, rng.choice(["scheduled", "published"]))
+    except Exception as exc:  # a refused move (already there) still ran its transaction
+        if type(exc).__name__ != "Refused":
+            errors.append(f"{type(exc).__name__}: {exc}")
+    lat.append(time.perf_counter() - t0)
+s.close()
+print(json.dumps({"tx": len(lat), "errors": errors, "lat": lat}))
+"""
+
+
+def writers(location: str, count: int, seconds: float, pieces: int) -> dict[str, float]:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, location, PEOPLE[i % len(PEOPLE)], str(pieces)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+        for i in range(count)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise SystemExit(f"writer failed:\n{proc.communicate()[1]}")
+    stop = time.time() + seconds
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(f"go {stop}\n")
+        proc.stdin.flush()
+    lat: list[float] = []
+    tx = 0
+    errors: list[str] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=seconds + 120)
+        if proc.returncode != 0:
+            raise SystemExit(f"writer failed:\n{err}")
+        report = json.loads(out)
+        tx += report["tx"]
+        errors += report["errors"]
+        lat.extend(report["lat"])
+    if errors:
+        print(f"    first error: {errors[0]}")
+    ordered = sorted(lat) or [float("nan")]
+    return {"tx": tx, "errors": len(errors), "tps": tx / seconds,
+            "p50": ordered[len(ordered) // 2] * 1000,
+            "p99": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
+            "max": ordered[-1] * 1000}
 
 
 def make_board(location: str, pieces: int) -> None:
@@ -102,7 +168,7 @@ def main() -> None:
             make_board(location, args.pieces)
             print(f"  {kind}: board built in {time.perf_counter() - t0:.1f} s")
             for n in (1, 4, 8):
-                r = writers(location, n, args.seconds, args.pieces)  # type: ignore[arg-type]
+                r = writers(location, n, args.seconds, args.pieces)
                 print(f"  {kind:<10} {n} writer{'s' if n > 1 else ' '}: {r['tps']:>7,.0f} tx/s "
                       f"({r['tx']} tx, errors {r['errors']}); latency p50 {r['p50']:.1f} ms, "
                       f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms")
