@@ -388,25 +388,44 @@ def test_after_the_listener_is_terminated_every_event_arrives_once(board: Worksp
 
 # -- who may write -----------------------------------------------------------------------------
 
-def test_a_select_only_role_reads_and_cannot_write(board: Workspace, cli: Cli) -> None:
+ROLES_DOC = Path(__file__).resolve().parents[1] / "docs" / "postgres.md"
+
+
+def role_recipe(board: str, member: str, reader: str) -> list[str]:
+    """The grants docs/postgres.md tells an admin to run, for this board and roles."""
+    doc = ROLES_DOC.read_text()
+    block = doc.split("<!-- roles -->", 1)[1].split("<!-- /roles -->", 1)[0]
+    body = block.split("```sql", 1)[1].split("```", 1)[0]
+    lines = [ln for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("--")]
+    stmts = " ".join(lines).split(";")
+    return [st.strip().replace("marketing", f'"{board}"').replace("member_role", f'"{member}"')
+            .replace("reader_role", f'"{reader}"') for st in stmts if st.strip()]
+
+
+def test_the_documented_roles_a_member_writes_and_a_reader_only_reads(board: Workspace, cli: Cli) -> None:
     store = pg_store(board)
-    reader = f"reader_{os.getpid()}_{store.identity}"
+    member, reader = (f"{kind}_{os.getpid()}_{store.identity}" for kind in ("member", "reader"))
     with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-        admin.execute(f'CREATE ROLE "{reader}" LOGIN')
-        admin.execute(f'GRANT USAGE ON SCHEMA "{store.schema}" TO "{reader}"')
-        admin.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{store.schema}" TO "{reader}"')
+        for stmt in role_recipe(store.schema, member, reader):
+            admin.execute(stmt.encode())
     try:
-        url = store.location.replace("postgres@", f"{reader}@")
-        as_reader, _ = open_store(url)
-        assert as_reader.readonly
-        assert [p.title for p in Queries(as_reader, default_workflow()).pieces()] == ["Q3 pricing page"]
+        as_member = store.location.replace("postgres@", f"{member}@")
+        code, _, err = cli("comment", "1", "written by a member role", db=as_member, user="ben")
+        assert code == 0, err
+        assert "written by a member role" in [c.body for c in board.queries.comments(1)]
+
+        as_reader = store.location.replace("postgres@", f"{reader}@")
+        reading, _ = open_store(as_reader)
+        assert reading.readonly
+        assert [p.title for p in Queries(reading, default_workflow()).pieces()] == ["Q3 pricing page"]
         with pytest.raises(StoreError, match="read-only"):
-            Commands(as_reader, default_workflow(), "ana").comment(1, "not allowed")
-        as_reader.close()
-        code, _, err = cli("comment", "1", "not allowed", db=url)
+            Commands(reading, default_workflow(), "ana").comment(1, "not allowed")
+        reading.close()
+        code, _, err = cli("comment", "1", "not allowed", db=as_reader)
         assert code == 2 and "read-only" in err
-        assert "not allowed" not in str(board.queries.comments(1))
+        assert "not allowed" not in [c.body for c in board.queries.comments(1)]
     finally:
         with psycopg.connect(PG_SERVER, autocommit=True) as admin:
-            admin.execute(f'DROP OWNED BY "{reader}"')
-            admin.execute(f'DROP ROLE "{reader}"')
+            for role in (member, reader):
+                admin.execute(f'DROP OWNED BY "{role}"'.encode())
+                admin.execute(f'DROP ROLE "{role}"'.encode())
