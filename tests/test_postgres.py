@@ -26,9 +26,9 @@ from prodboard.domain.workflow import default_workflow
 from prodboard.errors import StoreError
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board
-from prodboard.services.feed import ChangeFeed
+from prodboard.services.feed import ChangeFeed, FeedLost
 from prodboard.storage import tables as models
-from prodboard.storage.backend import SchemaTooNew
+from prodboard.storage.backend import BoardLost, SchemaTooNew
 from prodboard.storage.postgres import schema as pg_schema
 from prodboard.storage.postgres.address import parse
 from prodboard.storage.postgres.engine import PostgresStore
@@ -250,6 +250,18 @@ def pg_store_for_raw_schema(url: str) -> PostgresStore:
     with store.admin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{store.schema}"')
     return store
+
+
+def test_a_board_dropped_while_open_is_lost_not_followed(board: Workspace) -> None:
+    feed = ChangeFeed(board.store, board.queries.last_event_id(), use_watcher=False)
+    assert feed.poll() == []
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f'DROP SCHEMA "{pg_store(board).schema}" CASCADE'.encode())
+    with pytest.raises(FeedLost, match="was dropped while open"):
+        feed.poll()
+    with pytest.raises(BoardLost):
+        board.board.comment(1, "into the void")
+    feed.close()
 
 
 # -- event ids in commit order -----------------------------------------------------------------

@@ -128,6 +128,10 @@ class PostgresStore:
         self._checked = (time.monotonic(), now == self.identity)
         return None if now == self.identity else self._lost_message(now, what_next)
 
+    def recheck(self) -> None:
+        """Forget the last "still there": the next lost() asks the server."""
+        self._checked = (0.0, True)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -168,6 +172,7 @@ def translate(store: PostgresStore, exc: BaseException | None, dropped: bool) ->
     if code in ("28P01", "28000"):
         return StoreError(f"cannot log in to {where}: {msg}")
     if code in ("42P01", "3F000"):
+        store.recheck()  # the schema may have been dropped: lost() looks again
         return BoardLost(f"the board {store.location} is missing its tables ({msg}); reopen it")
     if str(exc).startswith(("connection failed:", "failed to resolve host")):
         return _connect_failed(store, str(exc))
