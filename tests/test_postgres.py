@@ -441,3 +441,32 @@ def test_the_documented_roles_a_member_writes_and_a_reader_only_reads(board: Wor
             for role in (member, reader):
                 admin.execute(f'DROP OWNED BY "{role}"'.encode())
                 admin.execute(f'DROP ROLE "{role}"'.encode())
+
+
+def test_a_login_that_is_a_person_acts_as_that_person(board: Workspace, cli: Cli) -> None:
+    """People who log in with their own roles act as themselves: the login is the actor,
+    and --user naming someone else is refused. A login that is nobody on the board
+    (here the admin's ``postgres``) leaves --user in charge."""
+    store = pg_store(board)
+    login = f"p{os.getpid()}_{store.identity}"
+    board.board.add_person(login, "Logged In", ["writer"])
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        for stmt in role_recipe(store.schema, login, f"r_{login}"):
+            admin.execute(stmt.encode())
+    try:
+        url = store.location.replace("postgres@", f"{login}@")
+        code, _, err = cli("comment", "1", "as my login", db=url, user=None)
+        assert code == 0, err
+        code, _, err = cli("comment", "1", "pretending", db=url, user="ana")
+        assert code == 1 and f"logged in to the database as {login}" in err
+        code, _, err = cli("comment", "1", "naming myself", db=url, user=login)
+        assert code == 0, err
+        actors = {c.body: c.author for c in board.queries.comments(1)}
+        assert actors == {"as my login": login, "naming myself": login}
+        assert cli("comment", "1", "shared login", db=store.location, user="ben")[0] == 0
+        assert board.queries.comments(1)[-1].author == "ben"
+    finally:
+        with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+            for role in (login, f"r_{login}"):
+                admin.execute(f'DROP OWNED BY "{role}"'.encode())
+                admin.execute(f'DROP ROLE "{role}"'.encode())

@@ -17,7 +17,7 @@ from prodboard.domain.clock import Clock, system_clock
 from prodboard.domain.identity import admins, check_handle, normal_handle, not_on_board, unknown_person
 from prodboard.domain.text import has_surrogates
 from prodboard.domain.workflow import Workflow, load_workflow
-from prodboard.errors import BadInput, NotFound
+from prodboard.errors import BadInput, NotFound, Refused
 from prodboard.services import recipients
 from prodboard.services.commands import Commands
 from prodboard.services.demo import load_demo
@@ -153,6 +153,8 @@ def open_board(
     store, created = open_store(location, create=create, board_name=workflow.name,
                                 board=server_board)
     recipients.backfill_pending(store, workflow)  # once, after the schema 3 migration
+    if store.login is not None and not created:
+        handle = _database_identity(store, workflow, handle, named=bool(user))
     board = Commands(store, workflow, handle, clock)
     if created and demo:
         try:
@@ -189,6 +191,25 @@ def _join_trial_demo(board: Commands, note: str) -> tuple[Commands, str]:
         lead = Commands(board.store, board.wf, lead_handle, board.clock)
         lead.add_person(handle, handle, [board.wf.admin_roles[0], "editor"])
     return Commands(board.store, board.wf, handle, board.clock), f"{note}; you are on it as {handle}"
+
+
+def _database_identity(store: Store, wf: Workflow, handle: str, *, named: bool) -> str:
+    """On a server where people log in with their own roles, the login is who acts.
+
+    When the authenticated database user (``current_user``) is a person on the board,
+    that person acts and ``--user`` naming anyone else is refused; a login that is no
+    one on the board (a shared or admin login) leaves ``--user`` / the OS login in
+    charge, as on a file."""
+    login = normal_handle(store.login or "")
+    if not login or login == handle:
+        return handle
+    if login not in {p.handle for p in Queries(store, wf).people()}:
+        return handle
+    if named:
+        store.close()
+        raise Refused(f"--user {handle}: you are logged in to the database as {login}, who is on "
+                      f"the board; you act as {login} (leave out --user)")
+    return login
 
 
 def _require_named(session: Workspace) -> None:

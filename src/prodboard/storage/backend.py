@@ -100,6 +100,7 @@ class Backend(Protocol):
     location: str  # what a person is shown: a file path, or a URL without password
     readonly: bool  # True when this process can only read (writes raise StoreError)
     busy_ms: int  # how long a writer waits for the write lock before Busy
+    login: str | None  # the authenticated database user (PostgreSQL); None for a file
 
     def write(self) -> AbstractContextManager[Connection]:
         """A writing transaction, serialised with every other writer of the board."""

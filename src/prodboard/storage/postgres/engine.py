@@ -58,6 +58,7 @@ class PostgresStore:
         self.busy_ms = busy_ms
         self.readonly = False  # set by the schema check: SELECT only on the event table
         self.identity: int | None = None  # the schema's OID, set once it exists
+        self.login: str | None = None  # current_user, set by the schema check
         self._checked = (0.0, True)  # (when, still there) of the last lost() look
         self.engine: Engine = create_engine(
             address.url,

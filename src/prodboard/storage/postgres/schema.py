@@ -22,7 +22,7 @@ from prodboard.settings import busy_timeout_ms
 from prodboard.storage import tables as models
 from prodboard.storage.backend import meta_value, too_new
 from prodboard.storage.postgres.address import parse
-from prodboard.storage.postgres.engine import PostgresStore, can_write, lock_key
+from prodboard.storage.postgres.engine import PostgresStore, can_write, current_user, lock_key
 
 APP_ID = "prodboard"
 
@@ -96,6 +96,7 @@ def _prepare(store: PostgresStore, *, create: bool, board_name: str) -> bool:
             raise StoreError(f"schema {store.schema!r} on {where} is not a prodboard board")
         version = int(meta_value(conn, "schema_version", "0") or 0)
         store.readonly = not can_write(conn)
+        store.login = current_user(conn)
     if version > models.SCHEMA_VERSION:
         raise too_new(store.location, version, models.SCHEMA_VERSION)
     if version < models.SCHEMA_VERSION:

@@ -94,6 +94,7 @@ class SQLiteStore:
     (the ``Backend`` contract of ``storage/backend.py``)."""
 
     kind = "sqlite"
+    login: str | None = None  # a file has no login: who acts is --user or the OS login
 
     def __init__(self, path: Path, *, readonly: bool, busy_ms: int) -> None:
         self.path = path
