@@ -162,7 +162,12 @@ def test_boards_on_one_server_are_isolated(make_session: Callable[..., Workspace
         # A writer holding the first board's lock does not hold up the second board.
         with a.store.write():
             done = threading.Event()
-            threading.Thread(target=lambda: (b.board.create("Not blocked"), done.set())).start()
+
+            def other_board() -> None:
+                b.board.create("Not blocked")
+                done.set()
+
+            threading.Thread(target=other_board).start()
             assert done.wait(TIMEOUT)
         assert [p.title for p in b.queries.pieces()] == ["Not blocked"]
     finally:
@@ -232,8 +237,8 @@ def test_an_older_schema_is_migrated_in_one_transaction(
     fail = False
     store, _ = open_store(pg_board)
     assert store.schema_version() == models.SCHEMA_VERSION
-    with store.read() as conn:
-        assert conn.execute(text("SELECT to_regclass('migrated_marker')")).scalar() is not None
+    with store.read() as done:
+        assert done.execute(text("SELECT to_regclass('migrated_marker')")).scalar() is not None
     store.close()
 
 
