@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from prodboard.domain.values import EventView
 from prodboard.domain.workflow import default_workflow
-from prodboard.errors import StoreError
+from prodboard.errors import BadInput, StoreError
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board
 from prodboard.services.feed import ChangeFeed, FeedLost
@@ -116,6 +116,20 @@ async def eventually(check: Callable[[], bool], what: str) -> None:
 
 
 # -- boards on one server ----------------------------------------------------------------------
+
+def test_an_address_never_shows_the_password_and_board_wins_over_the_url() -> None:
+    a = parse("postgresql://ana:s3cret@db.internal:6543/prod?board=marketing&sslmode=require")
+    assert (a.board, a.database, a.host) == ("marketing", "prod", "db.internal:6543")
+    assert "s3cret" not in a.shown and a.shown == "postgresql://ana@db.internal:6543/prod?board=marketing"
+    assert "board=" not in a.dsn and "sslmode=require" in a.dsn and "s3cret" in a.dsn
+    assert parse("postgres://db/prod", "sales").board == "sales"
+    assert parse("postgresql://db/prod?board=x", "sales").board == "sales"
+    assert parse("postgresql://db/prod").board == "prodboard"
+    for bad in ("postgresql://db/prod?board=public", "postgresql://db/prod?board=pg_x",
+                "postgresql://db/prod?board=" + "a" * 49, "postgresql://db/a/b", "postgresql://db/prod#x"):
+        with pytest.raises(BadInput):
+            parse(bad)
+
 
 def test_init_creates_the_schema_and_a_second_init_is_refused(pg_board: str, cli: Cli) -> None:
     code, out, err = cli("init", db=pg_board)
