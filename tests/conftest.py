@@ -23,7 +23,8 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    for name in ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG", "PRODBOARD_BUSY_TIMEOUT_MS",
+    for name in ("PRODBOARD_DB", "PRODBOARD_BOARD", "PRODBOARD_USER", "PRODBOARD_CONFIG",
+                 "PRODBOARD_BUSY_TIMEOUT_MS",
                  "PRODBOARD_NOW", "PRODBOARD_USER_CONFIG"):
         monkeypatch.delenv(name, raising=False)
 
@@ -101,3 +102,57 @@ class Cli:
 @pytest.fixture
 def cli(db_path: Path) -> Cli:
     return Cli(db_path)
+
+
+# -- PostgreSQL: the real server, a fresh board (schema) per test -------------------------------
+
+PG_SERVER = os.environ.get("PRODBOARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, str | None] = {}
+
+
+def pg_unavailable() -> str | None:
+    """Why the test server cannot be used (None when it can); asked once per run."""
+    if "why" not in _pg_state:
+        import psycopg
+
+        try:
+            psycopg.connect(PG_SERVER, connect_timeout=5).close()
+            _pg_state["why"] = None
+        except psycopg.Error as exc:
+            _pg_state["why"] = f"no PostgreSQL server at {PG_SERVER}: {str(exc).splitlines()[0]}"
+    return _pg_state["why"]
+
+
+def new_pg_board(prefix: str = "t") -> str:
+    """The URL of a board name nobody has used (created by the test, dropped after)."""
+    import uuid
+
+    why = pg_unavailable()
+    if why is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)  # CI runs the PostgreSQL tests for real
+        pytest.skip(why)
+    return f"{PG_SERVER}?board={prefix}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def pg_board() -> Iterator[str]:
+    """A fresh PostgreSQL board URL; its schema is dropped after the test."""
+    from prodboard.storage.store import remove_board
+
+    url = new_pg_board()
+    yield url
+    remove_board(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def board_location(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """Where a test board lives, once per backend: a file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(db_path)
+        return
+    from prodboard.storage.store import remove_board
+
+    url = new_pg_board()
+    yield url
+    remove_board(url)

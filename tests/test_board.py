@@ -38,6 +38,7 @@ class Team:
     """Three people on one board: ana (pm, strategist), ben (editor), chloe (writer)."""
 
     def __init__(self, make_session: Callable[..., Workspace]) -> None:
+        self.open = make_session  # more sessions on the same board
         self.ana = make_session("ana")
         self.ana.board.set_person("ana", display_name="Ana Ruiz", roles=["pm", "strategist"])
         self.ana.board.add_person("ben", "Ben Okafor", ["editor"])
@@ -75,8 +76,9 @@ class Team:
 
 
 @pytest.fixture
-def team(make_session: Callable[..., Workspace]) -> Team:
-    return Team(make_session)
+def team(make_session: Callable[..., Workspace], board_location: str) -> Team:
+    """The team on a fresh board, once on SQLite and once on PostgreSQL."""
+    return Team(partial(make_session, db=board_location))
 
 
 # -- each command, its state and its one event -------------------------------------------------
@@ -281,10 +283,10 @@ def test_people_commands(team: Team) -> None:
     team.no_event(lambda: team.ana.board.set_away("zed", True), NotFound)
 
 
-def test_a_newcomer_acts_only_after_joining(team: Team, make_session: Callable[..., Workspace]) -> None:
+def test_a_newcomer_acts_only_after_joining(team: Team) -> None:
     with pytest.raises(NotFound, match="unknown person 'newbie'"):
-        make_session("newbie")  # --user must name someone on the board
-    s = make_session("newbie", newcomer=True)
+        team.open("newbie")  # --user must name someone on the board
+    s = team.open("newbie", newcomer=True)
     team.no_event(lambda: s.board.create("Hello"), NotFound)
     s.board.join()
     pid = s.board.create("Hello")

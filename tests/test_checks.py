@@ -24,8 +24,10 @@ CLI_TIMEOUT_S = 60
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "board.db"
+def db(board_location: str) -> str:
+    """The board, once on SQLite and once on PostgreSQL: the time checks and their
+    once-only ledger hold on both."""
+    return board_location
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def open_as(db: Path, clock: FakeClock) -> Iterator[Callable[..., Workspace]]:
+def open_as(db: str, clock: FakeClock) -> Iterator[Callable[..., Workspace]]:
     opened: list[Workspace] = []
 
     def make(user: str = "pia", config: Path | None = None) -> Workspace:
@@ -48,7 +50,7 @@ def open_as(db: Path, clock: FakeClock) -> Iterator[Callable[..., Workspace]]:
 
 
 def run_cli(
-    db: Path, *args: str, now: datetime = NOW
+    db: str, *args: str, now: datetime = NOW
 ) -> subprocess.CompletedProcess[str]:
     # As the README's cron line runs it: no PRODBOARD_USER, the cron job's login is no
     # person on the board (check acts as prodboard itself).
@@ -163,7 +165,7 @@ def test_a_stale_reader_does_not_raise_twice(
     assert len(alerts(first)) == len(EXPECTED)
 
 
-def test_a_restart_does_not_raise_again(db: Path, open_as: Callable[..., Workspace], board: dict[str, int],
+def test_a_restart_does_not_raise_again(db: str, open_as: Callable[..., Workspace], board: dict[str, int],
                                         clock: FakeClock) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -176,7 +178,7 @@ def test_a_restart_does_not_raise_again(db: Path, open_as: Callable[..., Workspa
 
 
 def test_a_second_process_raises_nothing_more(
-    db: Path, open_as: Callable[..., Workspace], board: dict[str, int]
+    db: str, open_as: Callable[..., Workspace], board: dict[str, int]
 ) -> None:
     s = open_as("pia")
     run_checks(s.board)
@@ -189,7 +191,7 @@ def test_a_second_process_raises_nothing_more(
 
 
 def test_prodboard_check_raises_and_prints(
-    db: Path, open_as: Callable[..., Workspace], board: dict[str, int]
+    db: str, open_as: Callable[..., Workspace], board: dict[str, int]
 ) -> None:
     proc = run_cli(db, "check", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -208,7 +210,7 @@ def test_prodboard_check_raises_and_prints(
 
 
 def test_concurrent_processes_raise_each_alert_once(
-    db: Path, open_as: Callable[..., Workspace], board: dict[str, int]
+    db: str, open_as: Callable[..., Workspace], board: dict[str, int]
 ) -> None:
     env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_NOW": NOW.isoformat()}
     procs = [

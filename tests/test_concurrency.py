@@ -1,4 +1,4 @@
-"""Several real processes writing one board file at once: no lost update, no lock error."""
+"""Several real processes writing one board at once: no lost update, no lock error."""
 
 from __future__ import annotations
 
@@ -56,9 +56,10 @@ print(json.dumps({"increments": increments, "moves": moves, "conflicts": conflic
 """
 
 
-def test_four_processes_lose_nothing(make_session: Callable[..., Workspace], db_path: Path,
+def test_four_processes_lose_nothing(make_session: Callable[..., Workspace], board_location: str,
                                      tmp_path: Path) -> None:
-    s = make_session("ana")
+    """On SQLite (one file) and on PostgreSQL (one board schema on the server)."""
+    s = make_session("ana", db=board_location)
     users = [f"w{i}" for i in range(WORKERS)]
     for user in users:
         s.board.add_person(user, user, ["writer"])
@@ -69,7 +70,7 @@ def test_four_processes_lose_nothing(make_session: Callable[..., Workspace], db_
     go = tmp_path / "go"
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), str(db_path), user, str(ROUNDS), str(go), json.dumps(pieces)],
+            [sys.executable, str(script), board_location, user, str(ROUNDS), str(go), json.dumps(pieces)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for user in users

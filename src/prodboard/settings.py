@@ -23,7 +23,7 @@ from prodboard.errors import BadInput
 
 PREFIX = "PRODBOARD_"
 # Read as text (paths and names); checked only for being valid UTF-8.
-TEXTS = ("PRODBOARD_DB", "PRODBOARD_USER", "PRODBOARD_CONFIG", "PRODBOARD_USER_CONFIG")
+TEXTS = ("PRODBOARD_DB", "PRODBOARD_BOARD", "PRODBOARD_USER", "PRODBOARD_CONFIG", "PRODBOARD_USER_CONFIG")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class Settings:
     """The PRODBOARD_* variables, checked. The README's *Environment* table lists them."""
 
     db: str | None = None  # PRODBOARD_DB (the CLI's --db wins)
+    board: str | None = None  # PRODBOARD_BOARD: which board on a PostgreSQL server (--board wins)
     user: str | None = None  # PRODBOARD_USER (--user wins)
     config: str | None = None  # PRODBOARD_CONFIG: the team file (--config wins)
     user_config: str | None = None  # PRODBOARD_USER_CONFIG: the personal file
@@ -113,6 +114,7 @@ class Settings:
         """Every setting from ``environ``; BadInput (one line) for the first bad one."""
         return cls(
             db=_text(environ, "PRODBOARD_DB"),
+            board=_text(environ, "PRODBOARD_BOARD"),
             user=_text(environ, "PRODBOARD_USER"),
             config=_text(environ, "PRODBOARD_CONFIG"),
             user_config=_text(environ, "PRODBOARD_USER_CONFIG"),

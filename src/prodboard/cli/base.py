@@ -126,14 +126,16 @@ def read_stdin() -> str:
 class Ctx:
     """What the global options say; the board opens lazily, once."""
 
-    def __init__(self, db: Path | None, user: str | None, config: Path | None) -> None:
-        self.db, self.user, self.config = db, user, config
+    def __init__(self, db: str | None, user: str | None, config: Path | None,
+                 board: str | None = None) -> None:
+        self.db, self.user, self.config, self.board_name = db, user, config, board
         self._session: Workspace | None = None
         self.board = False  # opening the board: it shows config warnings itself
 
     def session(self, **kw: Any) -> Workspace:
         if self._session is None:
-            self._session = open_board(self.db, self.user, config=self.config, **kw)
+            self._session = open_board(self.db, self.user, config=self.config,
+                                       server_board=self.board_name, **kw)
             for warning in () if self.board else self._session.ui.warnings:
                 click.echo(f"prodboard: warning: {clean(warning)}", err=True)
         return self._session

@@ -11,25 +11,31 @@ from prodboard.cli.base import Ctx, ProdboardGroup, pass_ctx
 from prodboard.domain.text import clean, one_line
 from prodboard.errors import BadInput
 from prodboard.services.demo_history import play_history
-from prodboard.storage.store import remove_board
+from prodboard.storage.store import is_postgres_url, remove_board
 
 
 @click.group(cls=ProdboardGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(path_type=Path, dir_okay=False), envvar="PRODBOARD_DB",
-              help="Board database (default: the user data dir's board.db).")
+@click.option("--db", envvar="PRODBOARD_DB",
+              help="Board database: a file (default: the user data dir's board.db) or "
+                   "postgresql://[user@]host[:port]/dbname[?board=NAME].")
+@click.option("--board", "board_name", envvar="PRODBOARD_BOARD", default=None,
+              help="Which board on a PostgreSQL server (default: prodboard).")
 @click.option("--user", envvar="PRODBOARD_USER", help="Who you are (default: your OS login).")
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False),
               envvar="PRODBOARD_CONFIG",
               help="The team's config: workflow and rules (TOML; default: beside the board).")
 @click.version_option(package_name="prodboard")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, user: str | None, config: Path | None) -> None:
+def cli(ctx: click.Context, db: str | None, board_name: str | None, user: str | None,
+        config: Path | None) -> None:
     """prodboard: the production board for content teams.
 
     With no command, opens the board.
     """
-    c = ctx.obj = Ctx(db, user, config)
+    if db is not None and not is_postgres_url(db) and Path(db).expanduser().is_dir():
+        raise click.BadParameter(f"{db!r} is a directory, not a board file", param_hint="'--db'")
+    c = ctx.obj = Ctx(db, user, config, board_name)
     ctx.call_on_close(c.close)
     if ctx.invoked_subcommand is None:
         if not (sys.stdout.isatty() and sys.stdin.isatty()):
@@ -67,6 +73,6 @@ def init(c: Ctx, demo: bool, history: bool, name: str | None) -> None:
                 s.board.rename(name)
         except BaseException:
             s.close()
-            remove_board(s.store.location)  # a failed init leaves no half-made board
+            remove_board(s.store.location, c.board_name)  # a failed init leaves no half-made board
             raise
     click.echo(f"created {one_line(s.store.location)}")

@@ -17,14 +17,14 @@ from prodboard.domain.clock import Clock
 from prodboard.domain.identity import admins, check_handle, normal_handle, not_on_board, unknown_person
 from prodboard.domain.text import has_surrogates
 from prodboard.domain.workflow import Workflow
-from prodboard.errors import BadInput, NotFound
+from prodboard.errors import BadInput, NotFound, Refused
 from prodboard.services import recipients
 from prodboard.services.commands import Commands
 from prodboard.services.demo import load_demo
 from prodboard.settings import current as current_settings
 from prodboard.settings import system_clock
 from prodboard.storage.queries import Queries
-from prodboard.storage.store import Store, open_store, remove_board
+from prodboard.storage.store import Store, is_postgres_url, open_store, remove_board
 
 
 def default_db_path() -> Path:
@@ -47,13 +47,14 @@ class ConfigFiles:
     personal: Path | None
 
 
-def find_config(db: Path, explicit: Path | None) -> ConfigFiles:
-    """Team file: --config / PRODBOARD_CONFIG, else prodboard.toml beside the board.
+def find_config(db: Path | None, explicit: Path | None) -> ConfigFiles:
+    """Team file: --config / PRODBOARD_CONFIG, else prodboard.toml beside the board
+    (a board on a server has no "beside": ``db`` is None).
     Personal file: PRODBOARD_USER_CONFIG, else prodboard.toml in the user config dir.
     Both apply; a file found as both is the team's."""
     settings = current_settings()
     team = explicit or settings.config_path
-    if team is None and (db.parent / "prodboard.toml").is_file():
+    if team is None and db is not None and (db.parent / "prodboard.toml").is_file():
         team = db.parent / "prodboard.toml"
     personal = settings.user_config_path  # named: a missing file is an error
     if personal is None:
@@ -109,8 +110,10 @@ def open_board(
     demo_if_missing: bool = False,
     clock: Clock = system_clock,
     newcomer: bool = False,
+    server_board: str | None = None,
 ) -> Workspace:
-    """Open the board at ``db`` (default: the user's data dir) as ``user``.
+    """Open the board at ``db`` (a file, default the user's data dir, or a
+    ``postgresql://`` URL) as ``user``.
 
     ``create`` makes a new board (with the demo content if ``demo``); a board that
     fails half-way is removed. ``demo_if_missing`` is for the bare ``prodboard`` only:
@@ -119,10 +122,13 @@ def open_board(
     ``user`` (``--user``/``PRODBOARD_USER``) must name someone on the board, unless
     ``newcomer`` (``join``, ``init``); without it the OS login acts, and a login not on
     the board is a guest who may read but not write. The creator of a new board is
-    its first admin (the demo's lead for the demo).
+    its first admin (the demo's lead for the demo). ``server_board`` (``--board``) picks one
+    of the boards on a PostgreSQL server.
     """
     current_settings()  # a bad PRODBOARD_* setting stops us before anything is touched
-    path = Path(db).expanduser() if db else default_db_path()
+    remote = is_postgres_url(db)  # a postgresql:// URL: a board on a server, no file
+    path = Path(db).expanduser() if db and not remote else default_db_path()
+    location: Path | str = str(db) if remote else path
     note = ""
     if db is None and demo_if_missing and not path.exists():
         create = demo = True
@@ -132,16 +138,21 @@ def open_board(
     raw = user or default_user()
     if has_surrogates(raw):
         raise BadInput("the user name is not valid UTF-8")
-    if newcomer and (not demo or path.exists()):
+    if newcomer and (not demo or (not remote and path.exists())):
         check_handle(raw, "user name")  # joining, or creating a board it founds: refuse first
     handle = normal_handle(raw)
     if not handle:
         raise BadInput("the user name is empty")
-    files = find_config(path, config)
+    files = find_config(None if remote else path, config)
     loaded = load_config(files.team, files.personal)  # each file read once
     workflow, ui = loaded.workflow, loaded.ui
-    store, created = open_store(path, create=create, board_name=workflow.name)
+    if server_board is not None and not remote:
+        raise BadInput("--board picks a board on a PostgreSQL server; a board file holds one board")
+    store, created = open_store(location, create=create, board_name=workflow.name,
+                                board=server_board)
     recipients.backfill_pending(store, workflow)  # once, after the schema 3 migration
+    if store.login is not None and not created:
+        handle = _database_identity(store, workflow, handle, named=bool(user))
     board = Commands(store, workflow, handle, clock)
     if created and demo:
         try:
@@ -150,7 +161,7 @@ def open_board(
                 board, note = _join_trial_demo(board, note)
         except BaseException:
             store.close()
-            remove_board(path)  # no half-made board
+            remove_board(location, server_board)  # no half-made board
             raise
     elif created:
         board.found()
@@ -178,6 +189,25 @@ def _join_trial_demo(board: Commands, note: str) -> tuple[Commands, str]:
         lead = Commands(board.store, board.wf, lead_handle, board.clock)
         lead.add_person(handle, handle, [board.wf.admin_roles[0], "editor"])
     return Commands(board.store, board.wf, handle, board.clock), f"{note}; you are on it as {handle}"
+
+
+def _database_identity(store: Store, wf: Workflow, handle: str, *, named: bool) -> str:
+    """On a server where people log in with their own roles, the login is who acts.
+
+    When the authenticated database user (``current_user``) is a person on the board,
+    that person acts and ``--user`` naming anyone else is refused; a login that is no
+    one on the board (a shared or admin login) leaves ``--user`` / the OS login in
+    charge, as on a file."""
+    login = normal_handle(store.login or "")
+    if not login or login == handle:
+        return handle
+    if login not in {p.handle for p in Queries(store, wf).people()}:
+        return handle
+    if named:
+        store.close()
+        raise Refused(f"--user {handle}: you are logged in to the database as {login}, who is on "
+                      f"the board; you act as {login} (leave out --user)")
+    return login
 
 
 def _require_named(session: Workspace) -> None:

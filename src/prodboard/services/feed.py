@@ -36,7 +36,7 @@ from prodboard.domain.values import EventView
 from prodboard.domain.workflow import default_workflow
 from prodboard.errors import Busy, ProdboardError, StoreError
 from prodboard.settings import current as current_settings
-from prodboard.storage.backend import Backend
+from prodboard.storage.backend import Backend, Unreachable
 from prodboard.storage.queries import Queries
 
 DEFAULT_POLL_INTERVAL = 1.0
@@ -103,6 +103,7 @@ class ChangeFeed:
         self._closed = threading.Event()
         self._on_close: list[Callable[[], None]] = []
         self._own_error: str | None = None
+        self.unreachable: str | None = None  # why the last read could not reach the server
         self._check_lost()
         try:
             self._wake = store.wake_source()
@@ -282,8 +283,14 @@ class ChangeFeed:
                 # A reader's snapshot saw a checkpoint land mid-read: that checkpoint
                 # wakes the source again, so the next wake (or the poll) reads again.
                 return _Read(None, [], False)
+            except Unreachable as exc:
+                # The server is away: the cursor stays, and the next wake-up (the
+                # source's reconnect) or poll reads everything after it.
+                self.unreachable = exc.message
+                return _Read(None, [], False)
             except StoreError as exc:
                 self._lost_or(exc)
+            self.unreachable = None
             # A board swapped in during the read must not pass for ours.
             self._check_lost()
             return _Read(version, events, len(events) >= self.page_size)

@@ -100,6 +100,7 @@ class Backend(Protocol):
     location: str  # what a person is shown: a file path, or a URL without password
     readonly: bool  # True when this process can only read (writes raise StoreError)
     busy_ms: int  # how long a writer waits for the write lock before Busy
+    login: str | None  # the authenticated database user (PostgreSQL); None for a file
 
     def write(self) -> AbstractContextManager[Connection]:
         """A writing transaction, serialised with every other writer of the board."""
@@ -134,3 +135,8 @@ def too_new(where: str, version: int, supported: int) -> SchemaTooNew:
         f"{where} was written by a newer prodboard (schema {version}; this "
         f"version reads up to {supported}): upgrade prodboard"
     )
+
+
+class Unreachable(StoreError):
+    """The database server cannot be reached right now (restarted, network down):
+    nothing was saved; the same call may work once it is back."""

@@ -94,6 +94,7 @@ class SQLiteStore:
     (the ``Backend`` contract of ``storage/backend.py``)."""
 
     kind = "sqlite"
+    login: str | None = None  # a file has no login: who acts is --user or the OS login
 
     def __init__(self, path: Path, *, readonly: bool, busy_ms: int) -> None:
         self.path = path
@@ -131,7 +132,8 @@ class SQLiteStore:
         uri, snapshot = self._reader_uri()
         before = _signature(self.path)
         if not snapshot:
-            return sqlite3.connect(uri, uri=True, check_same_thread=False, **kw)
+            conn: sqlite3.Connection = sqlite3.connect(uri, uri=True, check_same_thread=False, **kw)
+            return conn
         snap = sqlite3.connect(uri, uri=True, check_same_thread=False, factory=Snapshot, **kw)
         snap.signature = before
         return snap

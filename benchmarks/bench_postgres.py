@@ -1,0 +1,185 @@
+"""PostgreSQL next to SQLite: commit -> wake-up latency and write throughput.
+
+Latency: a second process commits ~300 events, one transaction each, 10-50 ms apart,
+and prints each event id with the monotonic time right after its commit; this
+process receives them through ``ChangeFeed.batches()`` (SQLite: file watcher +
+data_version; PostgreSQL: LISTEN/NOTIFY) with a 1 s fallback poll.
+
+Throughput: 1, 4 and 8 writer processes, each transaction one command (75 % edit,
+25 % move) on a board of ``--pieces`` pieces, for ``--seconds`` each.
+
+Needs the server (default postgresql://postgres@127.0.0.1:5432/test, or
+PRODBOARD_BENCH_PG); each run makes its own board schema and drops it.
+
+Run: .venv/bin/python benchmarks/bench_postgres.py [--events 300] [--pieces 2000] [--seconds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_feed import measure  # noqa: E402 - the same latency harness as the SQLite feed
+from bench_store import PEOPLE, ROLES, STAGES  # noqa: E402
+
+from prodboard.services.context import open_board  # noqa: E402
+from prodboard.storage.store import remove_board  # noqa: E402
+
+SERVER = os.environ.get("PRODBOARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+# One writer process: opens the board, says ready, waits for "go <stop time>", then
+# runs one command per transaction until the stop time (so slow starts do not count).
+WRITER = r"""
+import json, random, sys, time
+from prodboard.services.context import open_board
+
+db, user, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = open_board(db, user)
+rng = random.Random(user)
+print("ready", flush=True)
+stop = float(sys.stdin.readline().split()[1])
+lat, errors = [], []
+while time.time() < stop:
+    pid = rng.randint(1, n)
+    t0 = time.perf_counter()
+    try:
+        if rng.random() < 0.75:
+            s.board.edit(pid, {"cost": rng.randint(0, 5000), "priority": rng.randint(1, 4)})
+        else:
+            s.board.move(pid, rng.choice(["scheduled", "published"]))
+    except Exception as exc:  # a refused move (already there) still ran its transaction
+        if type(exc).__name__ != "Refused":
+            errors.append(f"{type(exc).__name__}: {exc}")
+    lat.append(time.perf_counter() - t0)
+s.close()
+print(json.dumps({"tx": len(lat), "errors": errors, "lat": lat}))
+"""
+
+
+def writers(location: str, count: int, seconds: float, pieces: int) -> dict[str, float]:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, location, PEOPLE[i % len(PEOPLE)], str(pieces)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+        for i in range(count)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise SystemExit(f"writer failed:\n{proc.communicate()[1]}")
+    stop = time.time() + seconds
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(f"go {stop}\n")
+        proc.stdin.flush()
+    lat: list[float] = []
+    tx = 0
+    errors: list[str] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=seconds + 120)
+        if proc.returncode != 0:
+            raise SystemExit(f"writer failed:\n{err}")
+        report = json.loads(out)
+        tx += report["tx"]
+        errors += report["errors"]
+        lat.extend(report["lat"])
+    if errors:
+        print(f"    first error: {errors[0]}")
+    ordered = sorted(lat) or [float("nan")]
+    return {"tx": tx, "errors": len(errors), "tps": tx / seconds,
+            "p50": ordered[len(ordered) // 2] * 1000,
+            "p99": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
+            "max": ordered[-1] * 1000}
+
+
+def make_board(location: str, pieces: int) -> None:
+    """ana (the founder), ben and the other PEOPLE, and ``pieces`` pieces."""
+    s = open_board(location, "ana", create=True)
+    try:
+        s.board.set_person("ana", display_name="Ana", roles=ROLES["ana"])
+        for handle in PEOPLE[1:]:
+            s.board.add_person(handle, handle.title(), ROLES.get(handle, ["writer"]))
+        done = 0
+        while done < pieces:
+            size = min(1000, pieces - done)
+            s.board.create_many([
+                {"title": f"Piece {done + i}", "stage": STAGES[(done + i) % len(STAGES)],
+                 "owner": PEOPLE[(done + i) % len(PEOPLE)], "audience": "Heads of content"}
+                for i in range(size)
+            ])
+            done += size
+    finally:
+        s.close()
+
+
+def latency_row(label: str, lat: list[float]) -> str:
+    ordered = sorted(lat)
+
+    def at(p: float) -> float:
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    return (f"{label:<34}{at(50):>9.1f}{at(95):>9.1f}{at(99):>9.1f}{max(lat):>9.1f}"
+            f"   (n={len(lat)}, mean {statistics.mean(lat):.1f})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=300)
+    ap.add_argument("--pieces", type=int, default=2000)
+    ap.add_argument("--seconds", type=float, default=3.0)
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="prodboard-bench-")
+    os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+    os.environ["XDG_DATA_HOME"] = str(Path(tmp) / "data")
+    os.environ.pop("PRODBOARD_WATCH", None)
+    tag = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    boards = {
+        "sqlite": (str(Path(tmp) / "latency.db"), str(Path(tmp) / "writes.db")),
+        "postgresql": (f"{SERVER}?board=bench_lat_{tag}", f"{SERVER}?board=bench_wr_{tag}"),
+    }
+    print(f"prodboard PostgreSQL benchmark ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
+          f"server {SERVER})")
+    try:
+        print(f"\ncommit in another process -> delivered by ChangeFeed: {args.events} events, "
+              "10-50 ms apart, 1 s fallback poll")
+        print(f"{'backend':<34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+        for kind, (location, _) in boards.items():
+            make_board(location, 0)
+            lat = asyncio.run(measure(location, args.events, True, 1.0))  # type: ignore[arg-type]
+            wake = "file watcher + data_version" if kind == "sqlite" else "LISTEN/NOTIFY"
+            print(latency_row(f"{kind} ({wake})", lat))
+
+        print(f"\nwrite throughput: one command per transaction (75 % edit, 25 % move), "
+              f"{args.pieces} pieces, {args.seconds:g} s per run")
+        for kind, (_, location) in boards.items():
+            t0 = time.perf_counter()
+            make_board(location, args.pieces)
+            print(f"  {kind}: board built in {time.perf_counter() - t0:.1f} s")
+            for n in (1, 4, 8):
+                r = writers(location, n, args.seconds, args.pieces)
+                print(f"  {kind:<10} {n} writer{'s' if n > 1 else ' '}: {r['tps']:>7,.0f} tx/s "
+                      f"({r['tx']} tx, errors {r['errors']}); latency p50 {r['p50']:.1f} ms, "
+                      f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms")
+    finally:
+        for _, (a, b) in boards.items():
+            for location in (a, b):
+                try:
+                    remove_board(location)
+                except Exception as exc:  # noqa: BLE001 - report, and clean up the rest
+                    print(f"could not remove {location}: {exc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""The PostgreSQL engine: connections, transactions, the per-board write lock, errors.
+
+Driver: psycopg 3 through SQLAlchemy 2. Every connection opens with
+``search_path`` set to the board's schema (``address.py``), so the same tables and
+the same SQL serve every board on the server.
+
+**Event ids in commit order.** A sequence hands ids out at insert time, not at
+commit: T1 draws 1, T2 draws 2 and commits, a reader moves its cursor to 2, T1
+commits 1, and ``id > cursor`` never reads it. So every write transaction first
+takes ``pg_advisory_xact_lock(key)`` on a key of its board (the schema's OID), held
+until the transaction ends: one writer at a time per board, as on SQLite. The lock
+is released only after the commit is visible to new snapshots (PostgreSQL ends a
+transaction in the proc array before it releases its locks), so the next writer
+draws its id after the previous one is visible: a reader that sees id n sees every
+id below it that will ever commit. Other boards on the server have other keys and
+do not wait. The alternative (recording ``pg_current_xact_id()`` and reading only
+below the snapshot's xmin) lets writers run in parallel but makes every reader
+reason about in-flight transactions; the commands already assume one writer.
+
+Reads run in REPEATABLE READ, READ ONLY transactions: one snapshot per block, as
+SQLite's deferred transactions give.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from prodboard.errors import BadInput, Busy, ProdboardError, StoreError
+from prodboard.storage.backend import BoardLost, Unreachable, WakeSource, meta_value
+from prodboard.storage.postgres.address import Address
+
+LOCK_CLASS = 0x70626F61  # "pboa": the high half of every board's advisory lock key
+_LOST_CHECK_S = 1.0  # how stale a "still there" answer may be on the feed's hot path
+
+
+def lock_key(schema_oid: int) -> int:
+    """The board's advisory lock key: our class in the high 32 bits, the schema's OID
+    (unique per database, and advisory locks are per database) in the low 32."""
+    return (LOCK_CLASS << 32) | schema_oid
+
+
+class PostgresStore:
+    """A board in one schema of a PostgreSQL database (the ``Backend`` contract)."""
+
+    kind = "postgresql"
+
+    def __init__(self, address: Address, *, busy_ms: int) -> None:
+        self.address = address
+        self.location = address.shown
+        self.schema = address.board
+        self.channel = f"prodboard_{address.board}"  # the NOTIFY channel
+        self.busy_ms = busy_ms
+        self.readonly = False  # set by the schema check: SELECT only on the event table
+        self.identity: int | None = None  # the schema's OID, set once it exists
+        self.login: str | None = None  # current_user, set by the schema check
+        self._checked = (0.0, True)  # (when, still there) of the last lost() look
+        self.engine: Engine = create_engine(
+            address.url,
+            connect_args={"options": f"-c search_path={self.schema}", "connect_timeout": 5,
+                          "application_name": "prodboard"},
+            pool_size=4, max_overflow=8,
+        )
+
+    # -- transactions ------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A writing transaction: the board's advisory lock first, committed on success."""
+        if self.readonly:
+            raise StoreError(f"{self.location} is read-only for you (SELECT only): "
+                             "changes cannot be saved")
+        with translate_errors(self), self.engine.connect() as conn, conn.begin():
+            found = conn.execute(
+                text("SELECT set_config('lock_timeout', :ms, true), "
+                     "pg_advisory_xact_lock(:key), "
+                     "(SELECT oid FROM pg_namespace WHERE nspname = :schema)"),
+                {"ms": f"{self.busy_ms}ms", "key": lock_key(self.identity or 0),
+                 "schema": self.schema},
+            ).one()[2]
+            if self.identity is not None and found != self.identity:
+                raise BoardLost(self._lost_message(found, "nothing was saved: reopen the board"))
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with translate_errors(self), self.engine.connect() as raw:
+            conn = raw.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def admin(self) -> Iterator[Connection]:
+        """A transaction outside the board's lock (creating or migrating the schema)."""
+        with translate_errors(self), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def schema_version(self) -> int:
+        with self.read() as conn:
+            return int(meta_value(conn, "schema_version", "0"))
+
+    def wake_source(self) -> WakeSource:
+        from prodboard.storage.postgres.wake import ListenWake
+
+        return ListenWake(self)
+
+    # -- the board going away ------------------------------------------------------
+    def _lost_message(self, now: int | None, what_next: str) -> str:
+        how = "dropped" if now is None else "replaced by another board"
+        return f"the board {self.location} was {how} while open; {what_next}"
+
+    def lost(self, what_next: str) -> str | None:
+        """Whether the board's schema is still the one opened. Looked up at most once a
+        second while it is there (the feed asks around every read); an unreachable
+        server is not a lost board (the feed retries), so it answers None."""
+        when, there = self._checked
+        if there and time.monotonic() - when < _LOST_CHECK_S:
+            return None
+        try:
+            with self.engine.connect() as conn:
+                now = conn.execute(text("SELECT oid FROM pg_namespace WHERE nspname = :s"),
+                                   {"s": self.schema}).scalar()
+        except DBAPIError:
+            return None
+        self._checked = (time.monotonic(), now == self.identity)
+        return None if now == self.identity else self._lost_message(now, what_next)
+
+    def recheck(self) -> None:
+        """Forget the last "still there": the next lost() asks the server."""
+        self._checked = (0.0, True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+_GONE = ("57P01", "57P02", "57P03")  # admin_shutdown, crash_shutdown, cannot_connect_now
+
+
+@contextmanager
+def translate_errors(store: PostgresStore) -> Iterator[None]:
+    """Turn driver errors into one-line errors a person can act on."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise BadInput(f"the board refused the change: {_first_line(exc.orig)}") from exc
+    except DBAPIError as exc:
+        raise translate(store, exc.orig, exc.connection_invalidated) from exc
+    except psycopg.Error as exc:
+        raise translate(store, exc, False) from exc
+
+
+def _first_line(exc: object) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def translate(store: PostgresStore, exc: BaseException | None, dropped: bool) -> ProdboardError:
+    code = getattr(exc, "sqlstate", None) or ""
+    msg = _first_line(exc)
+    where = f"{store.address.host}/{store.address.database}"
+    if code == "55P03":
+        return Busy(f"the board is busy: another writer held its lock for more than "
+                    f"{store.busy_ms / 1000:g} s; try again")
+    if code == "42501":
+        return StoreError(f"permission denied on {store.location}: {msg}")
+    if code == "3D000":
+        return StoreError(f"no database {store.address.database!r} on {store.address.host}: "
+                          "create it first (createdb)")
+    if code in ("28P01", "28000"):
+        return StoreError(f"cannot log in to {where}: {msg}")
+    if code in ("42P01", "3F000"):
+        store.recheck()  # the schema may have been dropped: lost() looks again
+        return BoardLost(f"the board {store.location} is missing its tables ({msg}); reopen it")
+    if str(exc).startswith(("connection failed:", "failed to resolve host")):
+        return _connect_failed(store, str(exc))
+    if dropped or code.startswith("08") or code in _GONE or isinstance(exc, psycopg.OperationalError):
+        return Unreachable(f"lost the connection to the PostgreSQL server {where} ({msg}): "
+                           "nothing was saved; try again")
+    return StoreError(f"database error on {store.location}: {msg}")
+
+
+def _connect_failed(store: PostgresStore, message: str) -> StoreError:
+    """One line for each reason a connection is refused at the door."""
+    reason = message.splitlines()[0].rsplit(" failed: ", 1)[-1].replace("FATAL:", "").strip()
+    host, database = store.address.host, store.address.database
+    if "does not exist" in reason and reason.startswith("database"):
+        return StoreError(f"no database {database!r} on {host}: create it first (createdb {database})")
+    if "does not exist" in reason and reason.startswith("role"):
+        return StoreError(f"cannot log in to {host}: {reason} (an admin creates it: see docs/postgres.md)")
+    if "authentication failed" in reason or "password" in reason:
+        return StoreError(f"cannot log in to {host}/{database}: {reason}")
+    if "permission denied" in reason:
+        return StoreError(f"cannot connect to {host}/{database}: {reason}")
+    return Unreachable(f"cannot reach the PostgreSQL server {host} ({reason}): is it running? "
+                       "Nothing was changed")
+
+
+def current_user(conn: Connection) -> str:
+    return str(conn.execute(text("SELECT current_user")).scalar_one())
+
+
+def can_write(conn: Connection) -> bool:
+    """Whether the connected role may append events (a reader has SELECT only)."""
+    return bool(conn.execute(text("SELECT has_table_privilege('event', 'INSERT')")).scalar_one())
