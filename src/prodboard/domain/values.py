@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prodboard.domain.reviews import TrackView
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class PieceView:
     archive_reason: str
     version: int
     comments: int = 0
+    tracks: tuple[TrackView, ...] = ()  # its review tracks, while in review (reviews.py)
 
     def to_json(self) -> dict[str, Any]:
         """The Piece object of docs/json.md (``comment_count``: the thread's length)."""
@@ -108,7 +112,7 @@ class PersonView:
 
 
 _PIECE_TUPLES = ("channels", "reviewers", "tags", "links")
-_PIECE_FIELDS = tuple(PieceView.__dataclass_fields__)
+_PIECE_FIELDS = tuple(f for f in PieceView.__dataclass_fields__ if f != "tracks")
 
 
 def piece_from_row(row: Any, comments: int = 0) -> PieceView:

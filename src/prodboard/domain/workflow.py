@@ -17,6 +17,7 @@ from prodboard.domain.text import clean_line
 from prodboard.errors import BadInput, ProdboardError
 
 GATES = ("brief", "approval", "checklist")
+REVIEW_RESETS = ("all", "keep_approved")  # what a piece's review tracks keep when it returns
 BRIEF_FIELDS = ("audience", "desired_action", "business_goal", "success_metrics")
 LEVELS = ("all", "involved", "none")
 
@@ -34,6 +35,7 @@ class Stage:
     wip: int = 0  # 0: no limit
     gate: str = ""  # checked when a piece leaves this stage forward
     responsible: tuple[str, ...] = ()  # roles told when a piece enters
+    assign: str = ""  # a role: a piece entering gets an owner holding it (routing)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class Workflow:
     open_join: bool = True  # anyone may `prodboard join` (admins are told)
     derive_stage_due: bool = False
     free_formats: bool = False  # True: a piece may have a format the config does not list
+    # Review tracks (docs/rules.md): format -> the roles whose sign-off it needs.
+    reviews_by_format: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sequential_formats: frozenset[str] = frozenset()
+    review_advance: bool = True  # the last track's approval moves the piece on
+    review_reset: str = "all"  # on return to review: "all", or "keep_approved"
 
     # -- lookups -------------------------------------------------------------
     def stage(self, name: str) -> Stage:
@@ -87,6 +94,13 @@ class Workflow:
 
     def revision_limit(self, fmt: str) -> int:
         return self.revision_by_format.get(fmt, self.revision_default)
+
+    def reviews_for(self, fmt: str) -> tuple[str, ...]:
+        """The review tracks of a format; () keeps the single approval."""
+        return self.reviews_by_format.get(fmt, ())
+
+    def sequential(self, fmt: str) -> bool:
+        return fmt in self.sequential_formats
 
     def label(self, item: str) -> str:
         return self.checklist_labels.get(item, item.replace("_", " "))
@@ -145,6 +159,8 @@ _BOARD_KEYS: dict[str, type | tuple[type, ...]] = {
     "derive_stage_due": bool,
     "revision_limit": int,
     "free_formats": bool,
+    "review_advance": bool,
+    "review_reset": str,
 }
 # Every number has a bounded range: a huge or non-finite one would be accepted here and
 # crash date arithmetic later (in checks, rules, the board's first paint).
@@ -157,9 +173,11 @@ _RANGES: dict[str, tuple[int, int, str]] = {
     "revision_limit": (0, 100, ""),
 }
 _STAGE_KEYS: dict[str, type | tuple[type, ...]] = {
-    "key": str, "name": str, "wip": int, "gate": str, "responsible": list,
+    "key": str, "name": str, "wip": int, "gate": str, "responsible": list, "assign": str,
 }
-_FORMAT_KEYS: dict[str, type | tuple[type, ...]] = {"revision_limit": int, "checklist": list}
+_FORMAT_KEYS: dict[str, type | tuple[type, ...]] = {
+    "revision_limit": int, "checklist": list, "reviews": list, "sequential": bool,
+}
 _TOP_KEYS = ("board", "stages", "formats", "checklist", "keys", "theme", "notify")
 
 
@@ -368,6 +386,8 @@ def parse_workflow(data: dict[str, Any], r: _Reader, wf: Workflow) -> Workflow:
         raise r.fail(("board", "approver_roles"), "needs at least one role (or nobody could approve)")
     if board.get("admin_roles") == []:
         raise r.fail(("board", "admin_roles"), "needs at least one role (or nobody could add people)")
+    if board.get("review_reset", "all") not in REVIEW_RESETS:
+        raise r.fail(("board", "review_reset"), f"expected one of {', '.join(REVIEW_RESETS)}")
     for key, value in board.items():
         attr = "revision_default" if key == "revision_limit" else key
         if isinstance(value, list):  # roles: stored lower-case, as people's roles are
@@ -421,13 +441,16 @@ def _parse_stages(stages: Any, r: _Reader) -> tuple[Stage, ...]:
         if gate == "approval" and i == 0:
             raise r.fail((*where, "gate"), "the approval gate needs a stage before it (for changes)")
         roles = tuple(dict.fromkeys(v.strip().lower().lstrip("@") for v in st.get("responsible", ())))
-        out.append(Stage(key, st["name"].strip(), st.get("wip", 0), gate, roles))
+        assign = st.get("assign", "").strip().lower().lstrip("@")
+        out.append(Stage(key, st["name"].strip(), st.get("wip", 0), gate, roles, assign))
     return tuple(out)
 
 
 def _parse_formats(formats: Any, r: _Reader, wf: Workflow, changes: dict[str, Any]) -> None:
     revisions = dict(wf.revision_by_format)
     checklists = dict(wf.checklist_by_format)
+    reviews = dict(wf.reviews_by_format)
+    sequential = set(wf.sequential_formats)
     declared: list[str] = []
     for raw, spec in formats.items():
         where: KeyPath = ("formats", raw)
@@ -445,7 +468,15 @@ def _parse_formats(formats: Any, r: _Reader, wf: Workflow, changes: dict[str, An
                 raise r.fail((*where, "checklist"), f"unknown checklist item {unknown[0]!r} "
                              f"(items: {', '.join(wf.checklist_labels)}; declare new ones in [checklist])")
             checklists[fmt] = tuple(dict.fromkeys(spec["checklist"]))
+        if "reviews" in spec:
+            reviews[fmt] = tuple(dict.fromkeys(v.strip().lower().lstrip("@") for v in spec["reviews"]))
+        if spec.get("sequential") is True:
+            sequential.add(fmt)
+        elif spec.get("sequential") is False:
+            sequential.discard(fmt)
         declared.append(fmt)
+    changes["reviews_by_format"] = reviews
+    changes["sequential_formats"] = frozenset(sequential)
     changes["revision_by_format"] = revisions
     changes["checklist_by_format"] = checklists
     changes["formats"] = tuple(dict.fromkeys((*wf.formats, *declared)))
