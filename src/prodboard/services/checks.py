@@ -27,6 +27,7 @@ from sqlalchemy import Connection, or_, select
 from prodboard.domain import rules
 from prodboard.domain.values import PersonView, PieceView, person_from_row, piece_from_row
 from prodboard.domain.workflow import Workflow
+from prodboard.services import reviews
 from prodboard.services.commands import Commands
 from prodboard.storage import tables as m
 
@@ -89,7 +90,8 @@ def timed_alerts(
     if state:
         yield TimedAlert(f"{state}:{piece.id}:{piece.due}", f"alert.{state}", piece.id,
                     {**base, "due": piece.due})
-    if rules.review_overdue(piece, wf, now):
+    if rules.review_overdue(piece, wf, now) and not wf.reviews_for(piece.format):
+        # (a format with review tracks escalates each track instead: services/reviews.py)
         entered = datetime.fromisoformat(piece.stage_entered_at)
         waited = (now - _utc(entered)).total_seconds() / 3600
         reviewers = list(piece.reviewers)
@@ -149,4 +151,4 @@ def run_checks(board: Commands, now: datetime | None = None) -> list[int]:
         event_id = board.raise_once(alert.key, alert.kind, alert.piece_id, alert.data)
         if event_id is not None:
             raised.append(event_id)
-    return raised
+    return raised + reviews.run_escalations(board, now)
