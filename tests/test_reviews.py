@@ -314,7 +314,7 @@ def test_reassigning_a_track(team: Callable[..., Workspace]) -> None:
     assert hears(team("pia"), e) == {"ed": "reviewer", "eve": "previous_reviewer", "wes": "owner"}
 
 
-# -- escalation --------------------------------------------------------------------------------------------
+# -- escalation ---------------------------------------------------------------------------------
 def test_each_escalation_step_is_raised_once_across_two_boards(
     team: Callable[..., Workspace], clock: FakeClock,
 ) -> None:
@@ -344,7 +344,7 @@ def test_each_escalation_step_is_raised_once_across_two_boards(
     assert run_checks(restarted.board) == []
 
 
-# -- no tracks: as before ---------------------------------------------------------------------------------------
+# -- no tracks: as before ---------------------------------------------------------------------
 def test_a_format_without_tracks_keeps_the_single_approval(team: Callable[..., Workspace]) -> None:
     pid = to_review(team("wes"), "blog post")
     p = team("pia").queries.piece(pid)
