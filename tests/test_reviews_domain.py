@@ -329,7 +329,7 @@ def test_awaiting_me_without_tracks_is_being_a_named_reviewer() -> None:
 
 @pytest.mark.parametrize(("delta", "text"), [
     (timedelta(hours=3), "3 h"), (timedelta(hours=52), "2 d 4 h"), (timedelta(hours=-5), "-5 h"),
-    (None, "—"),
+    (timedelta(hours=47, minutes=59), "2 d"), (None, "—"),
 ])
 def test_hours(delta: timedelta | None, text: str) -> None:
     assert rv.hours(delta) == text

@@ -308,23 +308,28 @@ def tick(c: Ctx, piece_id: int, item: str, undo: bool) -> None:
 
 @cli.command()
 @click.argument("piece_id", type=PIECE_ID)
+@click.option("--track", default=None, metavar="ROLE",
+              help="The review track to approve (default: the one waiting on you).")
 @pass_ctx
 @guarded
-def approve(c: Ctx, piece_id: int) -> None:
-    """Approve a piece in review (moves it on)."""
-    piece = c.session().board.approve(piece_id)
-    how = " (delegated)" if piece.approval_delegated else ""
-    click.echo(f"#{piece.id} approved{how} → {piece.stage}")
+def approve(c: Ctx, piece_id: int, track: str | None) -> None:
+    """Approve a piece in review (moves it on), or your track of it."""
+    from prodboard.cli.reviews import approved_line
+
+    piece = c.session().board.approve(piece_id, track=track)
+    click.echo(approved_line(piece, c.session().user))
 
 
 @cli.command("request-changes")
 @click.argument("piece_id", type=PIECE_ID)
 @click.option("--note", required=True, help="What needs changing.")
+@click.option("--track", default=None, metavar="ROLE",
+              help="The review track asking (default: the one waiting on you).")
 @pass_ctx
 @guarded
-def request_changes(c: Ctx, piece_id: int, note: str) -> None:
+def request_changes(c: Ctx, piece_id: int, note: str, track: str | None) -> None:
     """Send a piece in review back to draft: one revision round."""
-    piece = c.session().board.request_changes(piece_id, note)
+    piece = c.session().board.request_changes(piece_id, note, track=track)
     click.echo(f"#{piece.id} → {piece.stage} (revision {piece.revision_rounds})")
 
 
@@ -387,13 +392,19 @@ def show(c: Ctx, piece_id: int, as_json: bool) -> None:
 @click.option("--stage", default=None)
 @click.option("--owner", default=None)
 @click.option("--archived", is_flag=True, help="List archived pieces instead.")
+@click.option("--awaiting-me", is_flag=True, help="Only the pieces whose review waits on you.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 @guarded
-def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, as_json: bool) -> None:
+def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaiting_me: bool,
+           as_json: bool) -> None:
     """List pieces in board order."""
     s = c.session()
     pieces = s.queries.pieces(stage=stage, owner=owner, archived=archived)
+    if awaiting_me:
+        from prodboard.cli.reviews import awaiting_me as waiting_on
+
+        pieces = waiting_on(s, pieces)
     if as_json:
         emit_json([p.to_json() for p in pieces])
         return
@@ -578,6 +589,11 @@ def join(c: Ctx, name: str) -> None:
     s = c.session(newcomer=True)
     s.board.join(name)
     click.echo(f"joined as {s.user}")
+
+
+from prodboard.cli import reviews as _reviews  # noqa: E402  (its commands join the group)
+
+_reviews.register(cli)
 
 
 def _undecodable(args: list[str]) -> str | None:

@@ -339,10 +339,12 @@ def awaiting(piece: PieceView, wf: Workflow, handle: str,
 
 
 def hours(delta: timedelta | None) -> str:
-    """A duration as a person reads it: ``3 h``, ``2 d 4 h``, ``-5 h`` (overdue)."""
+    """A duration to the nearest hour: ``3 h``, ``2 d 4 h``, ``2 d``, ``-5 h`` (overdue)."""
     if delta is None:
         return "—"
-    total = int(delta.total_seconds() // 3600)
+    total = round(delta.total_seconds() / 3600)
     sign, total = ("-", -total) if total < 0 else ("", total)
     days, rest = divmod(total, 24)
-    return f"{sign}{days} d {rest} h" if days else f"{sign}{rest} h"
+    if not days:
+        return f"{sign}{rest} h"
+    return f"{sign}{days} d {rest} h" if rest else f"{sign}{days} d"
