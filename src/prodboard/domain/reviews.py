@@ -348,3 +348,25 @@ def hours(delta: timedelta | None) -> str:
     if not days:
         return f"{sign}{rest} h"
     return f"{sign}{days} d {rest} h" if rest else f"{sign}{days} d"
+
+
+def changes_refusal(piece: PieceView, wf: Workflow, me: PersonView | None,
+                    delegators: set[str], now: datetime) -> str | None:
+    """Why ``me`` may not request changes on ``piece`` now (None if they may): their
+    track for a format with tracks, else the single-approval rule. The board asks this
+    before it asks for the note."""
+    from prodboard.domain.rules import request_changes_refusal
+
+    if not wf.reviews_for(piece.format):
+        return request_changes_refusal(piece, wf, me, delegators)
+    return pick_track(piece, piece.tracks, wf, me, delegators, now).refusal or None
+
+
+def decided_text(piece: PieceView, me: str) -> str:
+    """What the board says after ``me`` approved: the piece moved on, or their track."""
+    if not piece.tracks or piece.approved_by:
+        return f"#{piece.id} approved"
+    mine = max((t for t in piece.tracks if t.decided_by == me and t.state == APPROVED),
+               key=lambda t: t.decided_at or "", default=None)
+    track = f" the {mine.role} track" if mine else ""
+    return f"#{piece.id}: approved{track} ({compact(piece.tracks)})"

@@ -20,7 +20,7 @@ from textual.containers import HorizontalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from prodboard.domain import rules
+from prodboard.domain import reviews, rules
 from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import ProdboardError, Refused
@@ -452,7 +452,7 @@ class ProdboardApp(LiveBoard, App[None]):
 
         def done(approved: PieceView) -> None:
             self.refresh_pieces([approved])
-            self.notify(f"#{approved.id} approved", markup=False)
+            self.notify(reviews.decided_text(approved, board.actor), markup=False)
             if then:
                 then(approved)
 
@@ -464,9 +464,9 @@ class ProdboardApp(LiveBoard, App[None]):
 
         people = self.session.queries.people()
         me = self.session.user
-        refusal = rules.request_changes_refusal(
+        refusal = reviews.changes_refusal(  # a track of its own, or the single approval
             piece, self.wf, next((p for p in people if p.handle == me), None),
-            {p.handle for p in people if p.delegate == me})
+            {p.handle for p in people if p.delegate == me}, self.session.board.clock())
         if refusal:
             self.notify(refusal, title="Refused", severity="error", markup=False)
             return
@@ -529,7 +529,8 @@ class ProdboardApp(LiveBoard, App[None]):
         if query is None:
             return
         try:
-            flt = Filter.parse(query)
+            review = self.wf.gate_stage("approval")
+            flt = Filter.parse(query, me=self.session.user, review_stage=review.key if review else "")
         except ProdboardError as exc:  # say so, and give back what was typed
             self.notify(exc.message, title="Filter", severity="error", markup=False)
             self.push_screen(FilterForm(query), self._set_filter)

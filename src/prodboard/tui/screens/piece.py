@@ -17,6 +17,7 @@ from prodboard.domain.describe import describe_event
 from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import BRIEF_FIELDS
 from prodboard.tui.bindings import hint
+from prodboard.tui.widgets.tracks import tracks_text
 
 
 class PieceScreen(Screen[None]):
@@ -130,6 +131,9 @@ class PieceScreen(Screen[None]):
         for f in (*BRIEF_FIELDS, "key_message"):
             row(f.replace("_", " ").capitalize(), getattr(p, f))
         out.append("\n")
+        if p.tracks:
+            out.append_text(tracks_text(p, wf, now))
+            out.append("\n")
         out.append_text(self._gate_text(p))
         return out
 
