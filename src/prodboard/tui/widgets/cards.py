@@ -59,9 +59,9 @@ def card_lines(
         bits.append((f"↺{p.revision_rounds}", styles["warn"] if over else styles["meta"]))
     stage = wf.stage(p.stage)
     missing = rules.gate_missing(p, wf, stage.gate) if stage.gate else ()
-    if p.tracks:  # review tracks: ✓editor · sme · ✗legal
-        room = inner - sum(len(b) + 2 for b, _ in bits)
-        bits.append((reviews.compact(p.tracks, room), styles["gate"] if missing else styles["meta"]))
+    if p.tracks:  # review tracks first, what a piece in review waits on: ✓editor · sme
+        bits.insert(0, (reviews.compact(p.tracks, inner),
+                        styles["gate"] if missing else styles["meta"]))
     elif missing:
         what = f"{len(missing)} checks" if stage.gate == "checklist" else stage.gate
         bits.append((f"⊘ {what}", styles["gate"]))
