@@ -385,3 +385,28 @@ def test_a_schema_3_board_gains_the_track_table(team: Callable[..., Workspace], 
         assert s.board.approve(pid).stage == "review"
     finally:
         s.close()
+
+
+# -- the config ----------------------------------------------------------------------------------
+def test_the_config_reads_tracks_and_refuses_bad_values(tmp_path: Path) -> None:
+    from prodboard.domain.workflow import ConfigError, load_workflow
+
+    path = tmp_path / "t.toml"
+    path.write_text(TRACKS + '[board]\nreview_reset = "keep_approved"\nreview_advance = false\n',
+                    encoding="utf-8")
+    wf = load_workflow(path)
+    assert wf.reviews_for("whitepaper") == ("editor", "sme", "legal")
+    assert wf.sequential("case study") and not wf.sequential("whitepaper")
+    assert (wf.review_reset, wf.review_advance) == ("keep_approved", False)
+    assert wf.reviews_for("blog post") == ()
+    for text, where in (
+        ('[board]\nreview_reset = "some"\n', "t.toml:2: board.review_reset: expected one of all"),
+        ('[formats.video]\nreviews = "editor"\n', "t.toml:2: formats.video.reviews: expected a list"),
+        ('[formats.video]\nreviews = [""]\n', "formats.video.reviews: expected a list of non-empty"),
+        ('[formats.video]\nsequential = 1\n', "formats.video.sequential: expected true or false"),
+        ('[[stages]]\nname = "A"\nassign = ""\n[[stages]]\nname = "B"\n', "stages[0].assign: must not"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as exc:
+            load_workflow(path)
+        assert where in exc.value.message
