@@ -78,6 +78,18 @@ def test_the_refusals_exit_1_and_change_nothing(
     assert code == 2 and "no 'design' track" in err
 
 
+def test_a_real_process_refuses_another_persons_track(
+    board: Workspace, tmp_path: Path, cli: Any,
+) -> None:
+    pid = in_review(board)
+    code, out, err = cli("approve", pid, "--track", "legal", user="sam", db=tmp_path / "board.db")
+    assert (code, out) == (1, "")
+    assert err.strip() == (f"prodboard: not your track: the legal track of #{pid} is lee's (their "
+                           "delegate may decide once the 48 h review deadline has passed)")
+    code, out, _ = cli("show", pid, user="sam", db=tmp_path / "board.db")
+    assert code == 0 and "review tracks: editor eve waiting, sme sam waiting, legal lee waiting" in out
+
+
 def test_request_changes_on_my_track(run: Callable[..., Any], board: Workspace) -> None:
     pid = in_review(board)
     code, out, _ = run("request-changes", pid, "--track", "sme", "--note", "Cite sources",

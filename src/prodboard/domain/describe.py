@@ -227,6 +227,9 @@ def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
     if p.approved_by:
         how = " (delegated)" if p.approval_delegated else ""
         lines.append(f"  approved by {p.approved_by}{how} at {p.approved_at}")
+    if p.tracks:  # who signs off what: prodboard reviews ID has the detail
+        lines.append("  review tracks: " + ", ".join(
+            f"{t.role} {t.reviewer or 'nobody'} {t.state}" for t in p.tracks))
     lines.append("\nBrief:")
     for f in (*BRIEF_FIELDS, "key_message"):
         lines.append(f"  {f.replace('_', ' ')}: {clean(getattr(p, f)) or '—'}")
