@@ -13,25 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from prodboard.domain import reviews as rv
 from prodboard.domain.reviews import TrackView
-from prodboard.domain.values import PersonView, PieceView, person_from_row
+from prodboard.domain.values import PieceView
 from prodboard.errors import BadInput, Refused
-from prodboard.storage import tables as m
 from prodboard.storage import tracks as store_tracks
 
 if TYPE_CHECKING:
     from prodboard.services.commands import Commands
 
-PERSON = m.PEOPLE
-RA = m.RAISED
-P = m.PIECES
-
-
-def _team(conn: Connection) -> dict[str, PersonView]:
-    return {p.handle: p for p in map(person_from_row, conn.execute(select(PERSON)))}
+_team = store_tracks.team
 
 
 def tracked(cmds: Commands, piece: PieceView) -> bool:
@@ -243,10 +236,7 @@ def pending_escalations(cmds: Commands, now: datetime) -> list[tuple[str, str, i
                         "hours": wf.review_sla_hours * step.step,
                         "waited_hours": step.waited_hours, "since": t.opened_at,
                     }))
-        keys = [d[0] for d in due]
-        raised: set[str] = set()
-        for i in range(0, len(keys), 500):
-            raised.update(r[0] for r in conn.execute(select(RA.c.key).where(RA.c.key.in_(keys[i:i + 500]))))
+        raised = store_tracks.raised_keys(conn, [d[0] for d in due])
     return [d for d in due if d[0] not in raised]
 
 

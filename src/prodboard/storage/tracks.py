@@ -15,12 +15,14 @@ from sqlalchemy import Connection, and_, func, select
 
 from prodboard.domain import reviews as rv
 from prodboard.domain.reviews import TrackView
-from prodboard.domain.values import PieceView, piece_from_row
+from prodboard.domain.values import PersonView, PieceView, person_from_row, piece_from_row
 from prodboard.domain.workflow import Workflow
 from prodboard.storage import tables as m
 
 T = m.TRACKS
 P = m.PIECES
+PERSON = m.PEOPLE
+RA = m.RAISED
 _CHUNK = 500
 
 
@@ -128,3 +130,16 @@ def review_pieces(conn: Connection, wf: Workflow) -> list[PieceView]:
     rows = conn.execute(select(P).where(P.c.stage == review.key, P.c.archived.is_(False),
                                         P.c.format.in_(formats)).order_by(P.c.id))
     return attach(conn, [piece_from_row(r) for r in rows], wf)
+
+
+def team(conn: Connection) -> dict[str, PersonView]:
+    """Everyone on the board by handle (routing reads roles, availability, delegates)."""
+    return {p.handle: p for p in map(person_from_row, conn.execute(select(PERSON)))}
+
+
+def raised_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` the raised-alert ledger already holds."""
+    out: set[str] = set()
+    for i in range(0, len(keys), _CHUNK):
+        out.update(r[0] for r in conn.execute(select(RA.c.key).where(RA.c.key.in_(keys[i:i + _CHUNK]))))
+    return out
