@@ -153,3 +153,33 @@ async def test_each_escalation_step_once_with_two_running_boards(
     step_one = [e for e in s.queries.events_since(0) if e.kind == "alert.review_track_overdue"
                 and e.data["role"] == "editor"]
     assert {r.person for r in s.queries.recipients(step_one[0].id)} == {"ben"}
+
+
+async def test_reassigning_a_track_from_the_piece_screen(
+    whitepaper: int, app_as: Callable[..., ProdboardApp], open_as: Callable[..., Workspace],
+) -> None:
+    from textual.widgets import Static
+
+    from prodboard.tui.screens.reassign import ReassignForm
+
+    open_as("ana").board.add_person("edd", "Edd", ["editor"])
+    for who, allowed in (("chloe", False), ("ana", True)):  # a writer; the pm
+        app = app_as(who)
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.focus_piece(whitepaper)
+            await pilot.press("enter", "r")
+            await until(pilot, lambda: isinstance(app.screen, ReassignForm))
+            form = app.screen
+            assert isinstance(form, ReassignForm)
+            assert form.choices == [("editor", "ben"), ("editor", "edd"), ("sme", "eli")]
+            await pilot.press("down", "enter")  # editor → edd
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if allowed:
+                await until(pilot, lambda: isinstance(app.screen, PieceScreen))
+            else:  # refused: the form stays, saying why
+                assert app.screen is form
+                assert "may reassign it" in str(form.query_one("#form-error", Static).render())
+    piece = open_as().queries.piece(whitepaper)
+    assert piece is not None
+    assert {t.role: t.reviewer for t in piece.tracks}["editor"] == "edd"

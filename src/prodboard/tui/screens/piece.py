@@ -33,6 +33,7 @@ class PieceScreen(Screen[None]):
         Binding("x", "request_changes", "Request changes", id="piece-request-changes", show=False),
         Binding("o", "override", "Override gate", id="piece-override", show=False),
         Binding("a", "assign", "Assign", id="piece-assign", show=False),
+        Binding("r", "reassign", "Reassign review", id="piece-reassign", show=False),
     ]
 
     def __init__(self, piece_id: int) -> None:
@@ -207,6 +208,18 @@ class PieceScreen(Screen[None]):
         if piece := self._changeable():
             self._app.push_screen(AssignForm(piece, self._app.session.queries.people()),
                                   self._after)
+
+    def action_reassign(self) -> None:
+        from prodboard.tui.screens.reassign import ReassignForm
+
+        piece = self._changeable()
+        if piece is None:
+            return
+        if not piece.tracks:
+            self._app.notify(f"#{piece.id} has no review tracks to reassign.", markup=False)
+            return
+        self._app.push_screen(ReassignForm(piece, self._app.session.queries.people()),
+                              self._after)
 
     def action_tick(self) -> None:
         piece = self._changeable()
