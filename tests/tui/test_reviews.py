@@ -155,31 +155,58 @@ async def test_each_escalation_step_once_with_two_running_boards(
     assert {r.person for r in s.queries.recipients(step_one[0].id)} == {"ben"}
 
 
-async def test_reassigning_a_track_from_the_piece_screen(
-    whitepaper: int, app_as: Callable[..., ProdboardApp], open_as: Callable[..., Workspace],
-) -> None:
+async def reassign_editor_to_edd(app: ProdboardApp, whitepaper: int, allowed: bool) -> None:
+    """Open the piece, press r, pick "editor → edd"; the form closes, or stays with why."""
     from textual.widgets import Static
 
     from prodboard.tui.screens.reassign import ReassignForm
 
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.focus_piece(whitepaper)
+        await pilot.press("enter", "r")
+        await until(pilot, lambda: isinstance(app.screen, ReassignForm))
+        form = app.screen
+        assert isinstance(form, ReassignForm)
+        assert form.choices == [("editor", "ben"), ("editor", "edd"), ("sme", "eli")]
+        await pilot.press("down", "enter")  # editor → edd
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if allowed:
+            await until(pilot, lambda: isinstance(app.screen, PieceScreen))
+        else:  # refused: the form stays, saying why
+            assert app.screen is form
+            assert "may reassign it" in str(form.query_one("#form-error", Static).render())
+
+
+async def test_reassigning_a_track_from_the_piece_screen(
+    whitepaper: int, app_as: Callable[..., ProdboardApp], open_as: Callable[..., Workspace],
+) -> None:
     open_as("ana").board.add_person("edd", "Edd", ["editor"])
-    for who, allowed in (("chloe", False), ("ana", True)):  # a writer; the pm
-        app = app_as(who)
-        async with app.run_test(size=SIZE) as pilot:
-            assert app.focus_piece(whitepaper)
-            await pilot.press("enter", "r")
-            await until(pilot, lambda: isinstance(app.screen, ReassignForm))
-            form = app.screen
-            assert isinstance(form, ReassignForm)
-            assert form.choices == [("editor", "ben"), ("editor", "edd"), ("sme", "eli")]
-            await pilot.press("down", "enter")  # editor → edd
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if allowed:
-                await until(pilot, lambda: isinstance(app.screen, PieceScreen))
-            else:  # refused: the form stays, saying why
-                assert app.screen is form
-                assert "may reassign it" in str(form.query_one("#form-error", Static).render())
+    await reassign_editor_to_edd(app_as("chloe"), whitepaper, allowed=False)  # a writer
     piece = open_as().queries.piece(whitepaper)
-    assert piece is not None
-    assert {t.role: t.reviewer for t in piece.tracks}["editor"] == "edd"
+    assert piece is not None and {t.role: t.reviewer for t in piece.tracks}["editor"] == "ben"
+    await reassign_editor_to_edd(app_as("ana"), whitepaper, allowed=True)  # the pm
+    piece = open_as().queries.piece(whitepaper)
+    assert piece is not None and {t.role: t.reviewer for t in piece.tracks}["editor"] == "edd"
+
+
+async def test_x_requests_changes_on_my_track(
+    whitepaper: int, app_as: Callable[..., ProdboardApp], open_as: Callable[..., Workspace],
+) -> None:
+    from textual.widgets import Input
+
+    from prodboard.tui.screens.forms import ReasonForm
+
+    app = app_as("eli")
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.focus_piece(whitepaper)
+        await pilot.press("x")
+        form = app.screen
+        assert isinstance(form, ReasonForm)
+        form.query_one(Input).value = "Cite the survey"
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is app.board_screen)
+    piece = open_as().queries.piece(whitepaper)
+    assert piece is not None and (piece.stage, piece.revision_rounds) == ("draft", 1)
+    asked = open_as().queries.history(whitepaper)[-1]
+    assert (asked.kind, asked.actor, asked.data["track"]) == ("piece.changes_requested", "eli", "sme")
