@@ -76,6 +76,8 @@ def test_the_refusals_exit_1_and_change_nothing(
     assert dump(tmp_path / "board.db") == before
     code, _, err = run("approve", pid, "--track", "design", user="sam")  # a typo: bad input
     assert code == 2 and "no 'design' track" in err
+    code, _, err = run("approve", pid, "--track", "\x1b[31mlegal\nx", user="sam")
+    assert code == 2 and "\x1b" not in err and err.count("\n") == 1
 
 
 def test_a_real_process_refuses_another_persons_track(

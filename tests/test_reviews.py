@@ -331,6 +331,11 @@ def test_each_escalation_step_is_raised_once_across_two_boards(
         ("alert.review_track_overdue", "sme")]
     editor = next(e for e in steps if e.data["role"] == "editor")
     assert hears(one, editor) == {"eve": "reviewer", "dan": "delegate"}
+    from prodboard.domain.describe import describe_event
+
+    assert describe_event(editor, one.workflow) == (
+        "the editor review of 'A whitepaper' is past its 48 h deadline "
+        "(eve; their delegate may now decide)")
     assert not events(one, pid, "alert.review_overdue")  # the piece-wide alert is replaced
     team("sam").board.approve(pid)  # a decided track climbs no further
     clock.advance(hours=48)

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 _team = store_tracks.team
 
 
+def _number(value: float) -> float | int:
+    """96.0 -> 96, for "more than 96 h"."""
+    return int(value) if float(value).is_integer() else value
+
+
 def tracked(cmds: Commands, piece: PieceView) -> bool:
     return bool(cmds.wf.reviews_for(piece.format))
 
@@ -233,7 +238,7 @@ def pending_escalations(cmds: Commands, now: datetime) -> list[tuple[str, str, i
                         "title": p.title, "owner": p.owner, "stage": p.stage, "role": t.role,
                         "cycle": t.cycle, "step": step.step, "reviewer": t.reviewer,
                         "delegate": reviewer.delegate if reviewer else None,
-                        "hours": wf.review_sla_hours * step.step,
+                        "hours": _number(wf.review_sla_hours * step.step),
                         "waited_hours": step.waited_hours, "since": t.opened_at,
                     }))
         raised = store_tracks.raised_keys(conn, [d[0] for d in due])
