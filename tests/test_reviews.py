@@ -170,6 +170,10 @@ def test_a_stage_that_assigns_a_role_gives_the_piece_an_owner(
     routed = events(pm, pid, "piece.assigned")[-1]
     assert routed.data["routed"] == "distribution" and routed.actor == "prodboard"
     assert hears(pm, routed)["dia"] == "owner"
+    kept = pm.board.create("Imported", stage="scheduled", owner="wes", imported=True)
+    assert pm.queries.piece(kept).owner == "wes"  # type: ignore[union-attr]
+    given = pm.board.create("Imported, nobody's", stage="scheduled", imported=True)
+    assert pm.queries.piece(given).owner == "dia"  # type: ignore[union-attr]
 
 
 # -- decisions ----------------------------------------------------------------------------------------

@@ -323,7 +323,7 @@ class Commands:
         active = st.key not in (self.wf.first.key, self.wf.last.key)
         data.update(self._wip_warnings(conn, st.key, values.get("owner") if active else None))
         self._emit(conn, "piece.created", pid, data)
-        reviews.entered(self, conn, self._piece(conn, pid))  # tracks, stage owner
+        reviews.entered(self, conn, self._piece(conn, pid), imported=imported)  # tracks, owner
         return pid
 
     def _creation_gates(

@@ -37,13 +37,14 @@ def tracked(cmds: Commands, piece: PieceView) -> bool:
 
 
 # -- routing on entry ------------------------------------------------------------------------
-def entered(cmds: Commands, conn: Connection, piece: PieceView) -> None:
+def entered(cmds: Commands, conn: Connection, piece: PieceView, *, imported: bool = False) -> None:
     """A piece has just entered ``piece.stage``: start its review cycle (the approval
-    stage of a format with tracks), or give it an owner (a stage that assigns a role)."""
+    stage of a format with tracks), or give it an owner (a stage that assigns a role;
+    an imported piece keeps the owner it came with)."""
     if store_tracks.in_review(piece, cmds.wf):
         start_cycle(cmds, conn, piece)
     role = cmds.wf.stage(piece.stage).assign
-    if role and not piece.archived:
+    if role and not piece.archived and not (imported and piece.owner):
         _route_owner(cmds, conn, piece, role)
 
 
