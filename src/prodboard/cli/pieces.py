@@ -9,6 +9,7 @@ import click
 from prodboard.cli.base import PIECE_ID, VERSION, Ctx, emit_json, pass_ctx, read_stdin
 from prodboard.cli.board import cli
 from prodboard.cli.fields import field_options, given
+from prodboard.cli.tracks import awaiting_me as waiting_on
 from prodboard.domain.describe import change_requests, describe_event, piece_lines
 from prodboard.domain.text import clean, clean_line
 from prodboard.domain.values import PieceView
@@ -140,12 +141,16 @@ def show(c: Ctx, piece_id: int, as_json: bool) -> None:
 @click.option("--stage", default=None)
 @click.option("--owner", default=None)
 @click.option("--archived", is_flag=True, help="List archived pieces instead.")
+@click.option("--awaiting-me", is_flag=True, help="Only the pieces whose review waits on you.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, as_json: bool) -> None:
+def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaiting_me: bool,
+           as_json: bool) -> None:
     """List pieces in board order."""
     s = c.session()
     pieces = s.queries.pieces(stage=stage, owner=owner, archived=archived)
+    if awaiting_me:
+        pieces = waiting_on(s, pieces)
     if as_json:
         emit_json([p.to_json() for p in pieces])
         return

@@ -8,7 +8,7 @@ crash date arithmetic later. ``messages.py`` turns pydantic's errors into lines.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -68,6 +68,8 @@ class Board(Table):
     revision_limit: Annotated[int, _bounded("revision_limit")] | None = None
     free_formats: bool | None = None
     channel_max_per_day: Annotated[int, _bounded("channel_max_per_day")] | None = None
+    review_advance: bool | None = None
+    review_reset: Literal["all", "keep_approved"] | None = None
 
 
 class Stage(Table):
@@ -76,11 +78,14 @@ class Stage(Table):
     wip: Annotated[int, _bounded("wip")] = 0
     gate: str = ""
     responsible: Roles = []
+    assign: str = ""  # a role: a piece entering gets an owner holding it
 
 
 class Format(Table):
     revision_limit: Annotated[int, _bounded("revision_limit")] | None = None
     checklist: Roles | None = None
+    reviews: Roles | None = None  # review tracks: the roles whose sign-off the format needs
+    sequential: bool | None = None  # the tracks one after another, in order
 
 
 class Theme(Table):

@@ -42,6 +42,7 @@ def build_workflow(team: schema.TeamFile, src: Source, wf: Workflow) -> Workflow
         changes["checklist_default"] = tuple(team.checklist) or wf.checklist_default
     labels = changes.get("checklist_labels", wf.checklist_labels)
     revisions, checklists = dict(wf.revision_by_format), dict(wf.checklist_by_format)
+    reviews, sequential = dict(wf.reviews_by_format), set(wf.sequential_formats)
     declared: list[str] = []
     for raw, spec in team.formats.items():
         where: KeyPath = ("formats", raw)
@@ -56,8 +57,14 @@ def build_workflow(team: schema.TeamFile, src: Source, wf: Workflow) -> Workflow
                 raise src.fail((*where, "checklist"), f"unknown checklist item {unknown[0]!r} "
                                f"(items: {', '.join(labels)}; declare new ones in [checklist])")
             checklists[fmt] = tuple(dict.fromkeys(spec.checklist))
+        if spec.reviews is not None:
+            reviews[fmt] = roles(spec.reviews)
+        if spec.sequential is not None:
+            (sequential.add if spec.sequential else sequential.discard)(fmt)
         declared.append(fmt)
     if team.formats:
+        changes["reviews_by_format"] = reviews
+        changes["sequential_formats"] = frozenset(sequential)
         changes["revision_by_format"] = revisions
         changes["checklist_by_format"] = checklists
         changes["formats"] = tuple(dict.fromkeys((*wf.formats, *declared)))
@@ -84,5 +91,6 @@ def _stages(stages: list[schema.Stage], src: Source) -> tuple[Stage, ...]:
             raise src.fail((*where, "gate"), "the last stage cannot have a gate (nothing leaves it forward)")
         if gate == "approval" and i == 0:
             raise src.fail((*where, "gate"), "the approval gate needs a stage before it (for changes)")
-        out.append(Stage(key, st.name, st.wip, gate, roles(st.responsible)))
+        assign = st.assign.strip().lower().lstrip("@")
+        out.append(Stage(key, st.name, st.wip, gate, roles(st.responsible), assign))
     return tuple(out)

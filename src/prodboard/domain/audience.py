@@ -179,6 +179,19 @@ def _time_delegates(ev: EventView, ctx: AlertContext) -> Iterable[str]:
             yield person.delegate
 
 
+def _named(*keys: str) -> Audience:
+    """People an event names in its data (a track's reviewer, the one it left...)."""
+
+    def find(ev: EventView, ctx: AlertContext) -> Iterable[str]:
+        for key in keys:
+            value = ev.data.get(key)
+            for who in value if isinstance(value, list) else (value,):
+                if who:
+                    yield str(who)
+
+    return find
+
+
 # audience name -> (how to find its people, the reason stored with them)
 AUDIENCES: dict[str, tuple[Audience, str]] = {
     "owner": (_owner, "owner"),
@@ -195,6 +208,11 @@ AUDIENCES: dict[str, tuple[Audience, str]] = {
     "time_owner": (_time_owner, "owner"),
     "time_reviewer": (_time_reviewers, "reviewer"),
     "time_delegate": (_time_delegates, "delegate"),
+    # review tracks (services/reviews.py): who the event names, fixed when written
+    "track_reviewer": (_named("reviewer"), "reviewer"),
+    "track_previous": (_named("previous"), "previous_reviewer"),
+    "track_people": (_named("on_behalf_of", "track_reviewers"), "reviewer"),
+    "track_delegate": (_named("delegate"), "delegate"),
 }
 
 PIECE = ("owner", "previous_owner", "reviewer", "watcher", "stage", "manager", "wip")
@@ -214,6 +232,16 @@ RULES: dict[str, tuple[str, ...]] = {
     "alert.overdue": ("time_owner",), "alert.due_soon": ("time_owner",),
     "alert.stage_overdue": ("time_owner",), "alert.at_risk": ("managers",),
     "alert.review_overdue": ("time_reviewer", "time_delegate"),
+    # review tracks: the reviewer routed, the one a track left, every reviewer of the
+    # piece for a decision; the managers for a track nobody can take and the last step
+    "piece.approved": (*PIECE, "track_people"),
+    "piece.changes_requested": (*PIECE, "track_people"),
+    "review.assigned": ("track_reviewer",), "review.turn": ("track_reviewer",),
+    "review.unrouted": ("managers",),
+    "review.approved": ("owner", "track_people", "watcher"),
+    "review.reassigned": ("track_reviewer", "track_previous", "owner"),
+    "alert.review_track_overdue": ("track_reviewer", "track_delegate"),
+    "alert.review_track_escalated": ("managers",),
 }
 
 

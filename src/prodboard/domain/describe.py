@@ -78,8 +78,11 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
         if ev.data.get("override"):
             extra += f" overriding the {'/'.join(ev.data.get('overridden', []))} gate: " \
                      f"{_short(ev.data['override'], 60)}"
+        if ev.data.get("track"):
+            extra += f" (the {ev.data['track']} track)"
         if ev.data.get("delegated"):
-            extra += " (delegated)"
+            extra += " (delegated" + (f" for {ev.data['on_behalf_of']})"
+                                      if ev.data.get("on_behalf_of") else ")")
         if ev.data.get("note"):  # what the reviewer asks for: the writer's next step
             extra += f": {_short(ev.data['note'], NOTE_WIDTH)}"
         return f"{who}{verb} {title} {arrow}{extra}"
@@ -114,6 +117,8 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
         return who + describe_person(ev)
     if k == "board.renamed":
         return f"{who}renamed the board to '{_short(changes.get('board_name', ['', ''])[1])}'"
+    if k.startswith("review."):
+        return who + describe_review(ev, title)
     if k.startswith("alert."):
         return describe_alert(ev, wf, title)
     return f"{who}{k} {title}".rstrip()
@@ -150,6 +155,30 @@ def describe_person(ev: EventView) -> str:
     return head if k != "person.changed" else f"updated {handle}"
 
 
+def describe_review(ev: EventView, title: str) -> str:
+    """A review-track event without its actor."""
+    d, k = ev.data, ev.kind
+    role = d.get("role") or d.get("track") or "?"
+    if k == "review.assigned":
+        via = {"named": "named reviewer", "previous": "reviewed it last time",
+               "least_load": "fewest open reviews", "delegate": f"delegate of {d.get('instead_of')}"}
+        return (f"routed the {role} review of {title} to {d.get('reviewer')} "
+                f"({via.get(str(d.get('via')), d.get('via'))})")
+    if k == "review.turn":
+        return f"opened the {role} review of {title} for {d.get('reviewer')} (its turn)"
+    if k == "review.unrouted":
+        what = "an owner" if d.get("owner") else f"the {role} review"
+        return f"found nobody for {what} of {title} (no one with the {role} role is available)"
+    if k == "review.approved":
+        proxy = f" (delegated for {d.get('on_behalf_of')})" if d.get("delegated") else ""
+        done = ": every track approved" if d.get("complete") else ""
+        return f"approved the {role} track of {title}{proxy}{done}"
+    if k == "review.reassigned":
+        return f"reassigned the {role} review of {title} to {d.get('reviewer')} " \
+               f"(was {d.get('previous') or 'nobody'})"
+    return f"{k} {title}"
+
+
 def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
     d = ev.data
     k = ev.kind
@@ -161,6 +190,12 @@ def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
         return f"{title} has waited in review more than {d.get('hours', '?')} h"
     if k == "alert.at_risk":
         return f"{title} is at risk: {d.get('owner')} is away and it is due {d.get('due')}"
+    if k == "alert.review_track_overdue":
+        return (f"the {d.get('role')} review of {title} is past its {d.get('hours', '?')} h "
+                f"deadline ({d.get('reviewer') or 'nobody'}; their delegate may now decide)")
+    if k == "alert.review_track_escalated":
+        return (f"the {d.get('role')} review of {title} has waited more than "
+                f"{d.get('hours', '?')} h ({d.get('reviewer') or 'nobody'})")
     if k == "alert.stage_overdue":
         return (f"{title} is late in {_stage_name(wf, d.get('stage'))} "
                 f"(should have left it by {d.get('stage_due')})")
@@ -193,6 +228,9 @@ def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
     if p.approved_by:
         how = " (delegated)" if p.approval_delegated else ""
         lines.append(f"  approved by {p.approved_by}{how} at {p.approved_at}")
+    if p.tracks:  # who signs off what: prodboard reviews ID has the detail
+        lines.append("  review tracks: " + ", ".join(
+            f"{t.role} {t.reviewer or 'nobody'} {t.state}" for t in p.tracks))
     lines.append("\nBrief:")
     for f in BRIEF:
         lines.append(f"  {BY_NAME[f].describe}: {clean(getattr(p, f)) or '—'}")

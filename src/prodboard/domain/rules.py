@@ -26,6 +26,8 @@ class GateCheck:
         if self.gate == "brief":
             return f"brief gate: the brief is missing {what}"
         if self.gate == "approval":
+            if self.missing != ("an approval",):  # review tracks
+                return f"review gate: still needs the {what} (prodboard reviews ID)"
             return "review gate: needs an approval (prodboard approve) or a request for changes"
         return f"pre-publish gate: not ticked: {what}"
 
@@ -45,7 +47,11 @@ def gate_missing(piece: PieceView, wf: Workflow, gate: str) -> tuple[str, ...]:
     if gate == "brief":
         return tuple(f.replace("_", " ") for f in BRIEF_FIELDS if not getattr(piece, f).strip())
     if gate == "approval":
-        return () if piece.approved_by else ("an approval",)
+        if piece.approved_by:
+            return ()
+        if piece.tracks:  # a format with review tracks: the tracks still to approve
+            return tuple(f"{t.role} approval" for t in piece.tracks if t.state != "approved")
+        return ("an approval",)
     if gate == "checklist":
         return tuple(
             wf.label(item) for item in wf.checklist_for(piece.format) if item not in piece.checklist

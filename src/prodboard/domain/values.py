@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prodboard.domain.reviews import TrackView
 
 from prodboard.domain.fields import FIELDS, LIST_FIELDS
 
@@ -41,6 +44,7 @@ class PieceView:
     archive_reason: str
     version: int
     comments: int = 0
+    tracks: tuple[TrackView, ...] = ()  # its review tracks, while in review (reviews.py)
 
     def to_json(self) -> dict[str, Any]:
         """The Piece object of docs/json.md: every field of the field list, by its JSON name."""

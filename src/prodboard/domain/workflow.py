@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from prodboard.errors import BadInput
 
 GATES = ("brief", "approval", "checklist")
+REVIEW_RESETS = ("all", "keep_approved")  # what a piece's review tracks keep when it returns
 BRIEF_FIELDS = ("audience", "desired_action", "business_goal", "success_metrics")
 LEVELS = ("all", "involved", "none")
 
@@ -21,6 +22,7 @@ class Stage:
     wip: int = 0  # 0: no limit
     gate: str = ""  # checked when a piece leaves this stage forward
     responsible: tuple[str, ...] = ()  # roles told when a piece enters
+    assign: str = ""  # a role: a piece entering gets an owner holding it (routing)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ class Workflow:
     derive_stage_due: bool = False
     free_formats: bool = False  # True: a piece may have a format the config does not list
     channel_max_per_day: int = 0  # the calendar warns past this many on one channel a day (0: off)
+    # Review tracks (docs/rules.md): format -> the roles whose sign-off it needs.
+    reviews_by_format: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sequential_formats: frozenset[str] = frozenset()
+    review_advance: bool = True  # the last track's approval moves the piece on
+    review_reset: str = "all"  # on return to review: "all", or "keep_approved"
 
     # -- lookups -------------------------------------------------------------
     def stage(self, name: str) -> Stage:
@@ -75,6 +82,13 @@ class Workflow:
 
     def revision_limit(self, fmt: str) -> int:
         return self.revision_by_format.get(fmt, self.revision_default)
+
+    def reviews_for(self, fmt: str) -> tuple[str, ...]:
+        """The review tracks of a format; () keeps the single approval."""
+        return self.reviews_by_format.get(fmt, ())
+
+    def sequential(self, fmt: str) -> bool:
+        return fmt in self.sequential_formats
 
     def label(self, item: str) -> str:
         return self.checklist_labels.get(item, item.replace("_", " "))

@@ -41,10 +41,13 @@ __all__ = ["AlertContext", "PieceFacts", "concerned", "entered_stage"]
 SEVERITIES = ("information", "warning", "error")
 QUIET = frozenset({"piece.reordered"})  # heard at level "all" only
 BURST_SECONDS = 2.0
-ERROR_KINDS = frozenset({"alert.overdue", "alert.review_overdue"})
+ERROR_KINDS = frozenset({
+    "alert.overdue", "alert.review_overdue", "alert.review_track_overdue",
+    "alert.review_track_escalated",
+})
 WARNING_KINDS = frozenset({
     "piece.changes_requested", "piece.rejected", "alert.due_soon", "alert.at_risk",
-    "alert.stage_overdue",
+    "alert.stage_overdue", "review.unrouted",
 })
 SYSTEM_ACTOR = "prodboard"  # the actor of the time-based alert events
 
@@ -61,6 +64,8 @@ ALERT_LABELS = {
     "alert.overdue": "overdue", "alert.due_soon": "due soon",
     "alert.review_overdue": "waiting too long in review", "alert.at_risk": "at risk",
     "alert.stage_overdue": "late in their stage",
+    "alert.review_track_overdue": "past a review deadline",
+    "alert.review_track_escalated": "escalated in review",
 }
 # What a merged description says for kinds whose field changes say too little.
 _DONE_TO_PIECE = {
@@ -405,6 +410,13 @@ _CATEGORY_KINDS = {
     "alert.review_overdue": ("review overdue", "reviews overdue"),
     "alert.at_risk": ("at risk", "at risk"),
     "alert.stage_overdue": ("late in its stage", "late in their stage"),
+    "alert.review_track_overdue": ("review track overdue", "review tracks overdue"),
+    "alert.review_track_escalated": ("review escalated", "reviews escalated"),
+    "review.assigned": ("review for you", "reviews for you"),
+    "review.turn": ("review for you", "reviews for you"),
+    "review.approved": ("track approved", "tracks approved"),
+    "review.reassigned": ("review reassigned", "reviews reassigned"),
+    "review.unrouted": ("review nobody can take", "reviews nobody can take"),
 }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from prodboard.domain import rules
 from prodboard.domain.values import PersonView, PieceView
 from prodboard.domain.workflow import Workflow
+from prodboard.services import reviews
 from prodboard.services.commands import Commands
 
 
@@ -63,7 +64,8 @@ def timed_alerts(
     if state:
         yield TimedAlert(f"{state}:{piece.id}:{piece.due}", f"alert.{state}", piece.id,
                     {**base, "due": piece.due})
-    if rules.review_overdue(piece, wf, now):
+    if rules.review_overdue(piece, wf, now) and not wf.reviews_for(piece.format):
+        # (a format with review tracks escalates each track instead: services/reviews.py)
         entered = datetime.fromisoformat(piece.stage_entered_at)
         waited = (now - _utc(entered)).total_seconds() / 3600
         reviewers = list(piece.reviewers)
@@ -116,4 +118,4 @@ def run_checks(board: Commands, now: datetime | None = None) -> list[int]:
         event_id = board.raise_once(alert.key, alert.kind, alert.piece_id, alert.data)
         if event_id is not None:
             raised.append(event_id)
-    return raised
+    return raised + reviews.run_escalations(board, now)

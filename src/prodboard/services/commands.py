@@ -29,9 +29,10 @@ from prodboard.domain.text import clean, clean_line, mentions
 from prodboard.domain.values import EventView, PersonView, PieceView, person_from_row, piece_from_row
 from prodboard.domain.workflow import LEVELS, Workflow
 from prodboard.errors import BadInput, Conflict, NotFound, Refused
-from prodboard.services import recipients
+from prodboard.services import recipients, reviews
 from prodboard.settings import system_clock
 from prodboard.storage import tables as m
+from prodboard.storage import tracks
 from prodboard.storage.queries import Queries
 from prodboard.storage.store import Store
 
@@ -123,7 +124,7 @@ class Commands:
         row = conn.execute(select(P).where(P.c.id == piece_id)).first()
         if row is None:
             raise NotFound(f"no piece #{piece_id}")
-        return piece_from_row(row)
+        return tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
 
     def _require_person(self, conn: Connection, handle: str) -> str:
         handle = normal_handle(handle)
@@ -265,6 +266,7 @@ class Commands:
         active = st.key not in (self.wf.first.key, self.wf.last.key)
         data.update(self._wip_warnings(conn, st.key, values.get("owner") if active else None))
         self._emit(conn, "piece.created", pid, data)
+        reviews.entered(self, conn, self._piece(conn, pid), imported=imported)  # tracks, owner
         return pid
 
     def _creation_gates(
@@ -402,6 +404,7 @@ class Commands:
         starts_work = piece.stage in idle and target not in idle
         data.update(self._wip_warnings(conn, target, piece.owner if starts_work else None))
         self._emit(conn, kind, piece.id, data)
+        reviews.entered(self, conn, self._piece(conn, piece_id))  # tracks, stage owner
         return self._piece(conn, piece_id)
 
     def _wip_warnings(self, conn: Connection, stage: str, owner: str | None) -> dict[str, Any]:
@@ -544,15 +547,20 @@ class Commands:
         return self._write(run)
 
     # -- approvals ---------------------------------------------------------------
-    def approve(self, piece_id: int) -> PieceView:
+    def approve(self, piece_id: int, track: str | None = None) -> PieceView:
         """Approve a piece in review and move it on. A delegate may approve once the
-        review deadline has passed; that approval is recorded as delegated."""
+        review deadline has passed; that approval is recorded as delegated. A format
+        with review tracks approves the actor's track (or ``track``) instead
+        (services/reviews.py)."""
         review = self.wf.gate_stage("approval")
         if review is None:
             raise BadInput("this workflow has no approval stage")
 
         def run(conn: Connection) -> PieceView:
             piece = self._piece(conn, piece_id)
+            if reviews.tracked(self, piece):
+                return reviews.decide(self, conn, piece, approve=True, wanted=track)
+            self._no_tracks(piece, track)
             if piece.stage != review.key:
                 raise Refused(f"piece #{piece.id} is not in {review.name}")
             me = self.q.person_in(conn, self.actor)
@@ -578,7 +586,17 @@ class Commands:
 
         return self._write(run)
 
-    def request_changes(self, piece_id: int, note: str) -> PieceView:
+    def _no_tracks(self, piece: PieceView, track: str | None) -> None:
+        if track is not None:
+            raise BadInput(f"#{piece.id} has no review tracks (its format {piece.format!r} "
+                           "needs one approval): leave out --track")
+
+    def reassign_track(self, piece_id: int, role: str, handle: str) -> PieceView:
+        """Give a piece's ``role`` review track to ``handle``."""
+        return self._write(lambda conn: reviews.reassign(
+            self, conn, self._piece(conn, piece_id), role, handle))
+
+    def request_changes(self, piece_id: int, note: str, track: str | None = None) -> PieceView:
         """Send a piece in review back for changes: one revision round."""
         review = self.wf.gate_stage("approval")
         if review is None:
@@ -588,6 +606,10 @@ class Commands:
 
         def run(conn: Connection) -> PieceView:
             piece = self._piece(conn, piece_id)
+            if reviews.tracked(self, piece):
+                return reviews.decide(self, conn, piece, approve=False, wanted=track,
+                                      note=clean(note))
+            self._no_tracks(piece, track)
             refusal = rules.request_changes_refusal(
                 piece, self.wf, self.q.person_in(conn, self.actor),
                 self.q.delegators_of(conn, self.actor))

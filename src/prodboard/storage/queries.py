@@ -21,6 +21,7 @@ from prodboard.domain.values import (
 )
 from prodboard.domain.workflow import Workflow
 from prodboard.storage import tables as m
+from prodboard.storage import tracks
 from prodboard.storage.backend import Backend, meta_value
 
 P = m.PIECES
@@ -84,7 +85,8 @@ class Queries:
         with self.store.read() as conn:
             result = conn.execute(query)
             keys = list(result.keys())  # zip per row: row._mapping costs a third of a big load
-            return [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
+            found = [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
+            return tracks.attach(conn, found, self.wf)
 
     def piece(self, piece_id: int) -> PieceView | None:
         found = self.pieces(ids=[piece_id], archived=None)

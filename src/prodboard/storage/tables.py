@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from prodboard.domain.fields import DEFAULT_PRIORITY
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class JSONText(TypeDecorator[Any]):
@@ -171,6 +171,26 @@ class RaisedAlert(SQLModel, table=True):
     event_id: int
 
 
+class ReviewTrack(SQLModel, table=True):
+    """One role's sign-off on a piece in one review cycle (each entry into review is a
+    cycle; earlier cycles stay, for the history and the metrics)."""
+
+    __table_args__ = (Index("ix_track_reviewer", "reviewer", "state"),)
+
+    piece_id: int = Field(foreign_key="piece.id", primary_key=True)
+    cycle: int = Field(primary_key=True)
+    role: str = Field(primary_key=True)
+    position: int = 0
+    entered_at: str  # the piece's stage_entered_at when the cycle began
+    reviewer: str | None = Field(default=None, foreign_key="person.handle")
+    state: str = "waiting"  # waiting, approved, changes
+    opened_at: str | None = None
+    decided_by: str | None = None
+    decided_at: str | None = None
+    delegated: bool = False
+    note: str = ""
+
+
 # The Core tables, for the commands and queries (which use SQLAlchemy Core, not the ORM).
 PIECES: Any = Piece.__table__  # type: ignore[attr-defined]
 EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
@@ -181,3 +201,4 @@ READ_CURSORS: Any = ReadCursor.__table__  # type: ignore[attr-defined]
 RAISED: Any = RaisedAlert.__table__  # type: ignore[attr-defined]
 RECIPIENTS: Any = Recipient.__table__  # type: ignore[attr-defined]
 META: Any = Meta.__table__  # type: ignore[attr-defined]
+TRACKS: Any = ReviewTrack.__table__  # type: ignore[attr-defined]

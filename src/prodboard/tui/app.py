@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from prodboard.config.ui import check_theme
-from prodboard.domain import rules
+from prodboard.domain import reviews, rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import Conflict, ProdboardError
@@ -658,16 +658,17 @@ class ProdboardApp(App[None]):
         decide(message.piece)
 
     def approve_piece(self, piece: PieceView) -> None:
-        pid = piece.id
-        self.write(lambda board: board.approve(pid), note=f"#{pid} approved")
+        pid, me = piece.id, self.session.user
+        self.write(lambda board: board.approve(pid),
+                   note=lambda approved: reviews.decided_text(approved, me))
 
     def request_changes_on(self, piece: PieceView) -> None:
         """Ask for the note, once the rules allow this person to send the piece back."""
         people = self.session.queries.people()
         me = self.session.user
-        refusal = rules.request_changes_refusal(
+        refusal = reviews.changes_refusal(  # a track of its own, or the single approval
             piece, self.wf, next((p for p in people if p.handle == me), None),
-            {p.handle for p in people if p.delegate == me})
+            {p.handle for p in people if p.delegate == me}, self.session.board.clock())
         if refusal:
             self.notify(refusal, title="Refused", severity="error", markup=False)
             return
@@ -724,7 +725,8 @@ class ProdboardApp(App[None]):
         if query is None:
             return
         try:
-            flt = Filter.parse(query)
+            review = self.wf.gate_stage("approval")
+            flt = Filter.parse(query, me=self.session.user, review_stage=review.key if review else "")
         except ProdboardError as exc:  # say so, and give back what was typed
             self.notify(exc.message, title="Filter", severity="error", markup=False)
             self.push_screen(FilterForm(query), self._set_filter)

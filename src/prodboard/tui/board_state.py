@@ -19,21 +19,25 @@ def _order(p: PieceView) -> tuple[float, int]:
     return (p.rank, p.id)
 
 
-FILTER_KEYS = ("owner", "format", "tag", "channel")
+FILTER_KEYS = ("owner", "format", "tag", "channel", "review")
 
 
 @dataclass(frozen=True)
 class Filter:
-    """Free text plus ``owner:``, ``format:``, ``tag:`` and ``channel:`` terms."""
+    """Free text plus ``owner:``, ``format:``, ``tag:``, ``channel:`` and ``review:``
+    terms (``review:me``: what waits on my review; ``me`` is the person at the board)."""
 
     text: str = ""
     owner: str = ""
     format: str = ""
     tag: str = ""
     channel: str = ""
+    review: str = ""
+    me: str = ""
+    review_stage: str = ""
 
     @classmethod
-    def parse(cls, query: str) -> Filter:
+    def parse(cls, query: str, me: str = "", review_stage: str = "") -> Filter:
         """Read a query; an unknown ``key:value`` term is BadInput (it would match nothing)."""
         terms: dict[str, str] = {}
         words: list[str] = []
@@ -46,20 +50,33 @@ class Filter:
                                + ", ".join(k + ":" for k in FILTER_KEYS) + ")")
             else:
                 words.append(word)
-        return cls(text=" ".join(words).lower(), **terms)
+        return cls(text=" ".join(words).lower(), me=me, review_stage=review_stage, **terms)
 
     @property
     def active(self) -> bool:
-        return any((self.text, self.owner, self.format, self.tag, self.channel))
+        return any((self.text, self.owner, self.format, self.tag, self.channel, self.review))
 
     def describe(self) -> str:
         parts = [self.text] if self.text else []
-        for key in ("owner", "format", "tag", "channel"):
+        for key in FILTER_KEYS:
             if getattr(self, key):
                 parts.append(f"{key}:{getattr(self, key)}")
         return " ".join(parts)
 
+    def awaits(self, p: PieceView) -> bool:
+        """An open review track of ``p`` is the ``review:`` person's (for a piece
+        without tracks: they are a named reviewer and it is not yet approved)."""
+        who = self.me if self.review == "me" else self.review
+        if not who or p.owner == who:
+            return False
+        if p.tracks:
+            return any(t.reviewer == who and t.state == "waiting" and t.opened_at is not None
+                       for t in p.tracks)
+        return p.stage == self.review_stage and who in p.reviewers and not p.approved_by
+
     def matches(self, p: PieceView) -> bool:
+        if self.review and not self.awaits(p):
+            return False
         if self.owner and (p.owner or "") != self.owner:
             return False
         if self.format and self.format not in p.format.lower():

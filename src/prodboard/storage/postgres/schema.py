@@ -26,9 +26,14 @@ from prodboard.storage.postgres.engine import PostgresStore, can_write, current_
 
 APP_ID = "prodboard"
 
+def _migrate_3_to_4(conn: Connection) -> None:
+    """Version 4 added the review tracks (a new table; existing rows are untouched)."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+
+
 # from-version -> step that brings the schema to from-version + 1 (boards on
-# PostgreSQL start at version 3; the next schema change adds its step here)
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+# PostgreSQL start at version 3)
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {3: _migrate_3_to_4}
 
 
 def _triggers(channel: str) -> list[str]:

@@ -47,8 +47,15 @@ def _migrate_2_to_3(conn: Connection) -> None:
                       "'pending')"))
 
 
+def _migrate_3_to_4(conn: Connection) -> None:
+    """Version 4 added the review tracks (a new table; existing rows are untouched)."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+
+
 # from-version -> step that brings the schema to from-version + 1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4,
+}
 
 
 def open_sqlite(

@@ -273,7 +273,7 @@ class AssignForm(FormScreen):
 
 
 class FilterForm(ModalScreen[str | None]):
-    """Filter by text and ``owner:``, ``format:``, ``tag:``, ``channel:`` terms."""
+    """Filter by text and ``owner:``, ``format:``, ``tag:``, ``channel:``, ``review:`` terms."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="filter-cancel")]
 
@@ -284,7 +284,7 @@ class FilterForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form form-small"):
             yield Label("Filter the board", classes="form-title")
-            yield Label("words, owner:ana format:video tag:seo channel:email — empty clears")
+            yield Label("words, owner:ana format:video tag:seo channel:email review:me — empty clears")
             yield Input(self.current, id="filter-input")
 
     @on(Input.Submitted)

@@ -19,6 +19,8 @@ from prodboard.tui.bindings import hint
 from prodboard.tui.host import Host, host
 from prodboard.tui.messages import Decision, DecisionRequested, SaveRequested
 from prodboard.tui.screens.forms import AssignForm, CommentForm, PieceForm
+from prodboard.tui.screens.reassign import ReassignForm
+from prodboard.tui.widgets.tracks import tracks_text
 
 
 class PieceScreen(Screen[None]):
@@ -34,6 +36,7 @@ class PieceScreen(Screen[None]):
         Binding("x", "request_changes", "Request changes", id="piece-request-changes", show=False),
         Binding("o", "override", "Override gate", id="piece-override", show=False),
         Binding("a", "assign", "Assign", id="piece-assign", show=False),
+        Binding("r", "reassign", "Reassign review", id="piece-reassign", show=False),
     ]
 
     def __init__(self, piece_id: int) -> None:
@@ -132,6 +135,9 @@ class PieceScreen(Screen[None]):
         for f in BRIEF:
             row(BY_NAME[f].describe.capitalize(), getattr(p, f))
         out.append("\n")
+        if p.tracks:
+            out.append_text(tracks_text(p, wf, now))
+            out.append("\n")
         out.append_text(self._gate_text(p))
         return out
 
@@ -194,6 +200,15 @@ class PieceScreen(Screen[None]):
     def action_assign(self) -> None:
         if piece := self._changeable():
             self.app.push_screen(AssignForm(piece, self._app.session.queries.people()))
+
+    def action_reassign(self) -> None:
+        piece = self._changeable()
+        if piece is None:
+            return
+        if not piece.tracks:
+            self.notify(f"#{piece.id} has no review tracks to reassign.", markup=False)
+            return
+        self.app.push_screen(ReassignForm(piece, self._app.session.queries.people()))
 
     def action_tick(self) -> None:
         piece = self._changeable()

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from rich.style import Style
 from rich.text import Text
 
-from prodboard.domain import rules
+from prodboard.domain import reviews, rules
 from prodboard.domain.text import clean_line
 from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import Workflow
@@ -59,7 +59,10 @@ def card_lines(
         bits.append((f"↺{p.revision_rounds}", styles["warn"] if over else styles["meta"]))
     stage = wf.stage(p.stage)
     missing = rules.gate_missing(p, wf, stage.gate) if stage.gate else ()
-    if missing:
+    if p.tracks:  # review tracks first, what a piece in review waits on: ✓editor · sme
+        bits.insert(0, (reviews.compact(p.tracks, inner),
+                        styles["gate"] if missing else styles["meta"]))
+    elif missing:
         what = f"{len(missing)} checks" if stage.gate == "checklist" else stage.gate
         bits.append((f"⊘ {what}", styles["gate"]))
     badges = Text(no_wrap=True)
