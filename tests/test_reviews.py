@@ -398,7 +398,8 @@ def test_a_schema_3_board_gains_the_track_table(team: Callable[..., Workspace], 
 
 # -- the config ----------------------------------------------------------------------------------
 def test_the_config_reads_tracks_and_refuses_bad_values(tmp_path: Path) -> None:
-    from prodboard.domain.workflow import ConfigError, load_workflow
+    from prodboard.config.load import load_workflow
+    from prodboard.errors import ConfigError
 
     path = tmp_path / "t.toml"
     path.write_text(TRACKS + '[board]\nreview_reset = "keep_approved"\nreview_advance = false\n',

@@ -71,6 +71,9 @@ def explain(error: ErrorDetails, root: type[BaseModel]) -> tuple[KeyPath, str]:
 
 
 def _value_why(kind: str, name: str, value: Any, got: str, error: ErrorDetails) -> str:
+    if kind == "literal_error":
+        allowed = error.get("ctx", {}).get("expected", "")
+        return f"expected one of {allowed.replace(' or ', ', ')}, got {got}".replace("'", "")
     if kind == "int_type":
         return "expected a whole number, not true/false" if isinstance(value, bool) \
             else f"expected a whole number, got {got}"

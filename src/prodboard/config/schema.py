@@ -78,7 +78,7 @@ class Stage(Table):
     wip: Annotated[int, _bounded("wip")] = 0
     gate: str = ""
     responsible: Roles = []
-    assign: str = ""  # a role: a piece entering gets an owner holding it
+    assign: Text | None = None  # a role: a piece entering gets an owner holding it
 
 
 class Format(Table):

@@ -91,6 +91,6 @@ def _stages(stages: list[schema.Stage], src: Source) -> tuple[Stage, ...]:
             raise src.fail((*where, "gate"), "the last stage cannot have a gate (nothing leaves it forward)")
         if gate == "approval" and i == 0:
             raise src.fail((*where, "gate"), "the approval gate needs a stage before it (for changes)")
-        assign = st.assign.strip().lower().lstrip("@")
+        assign = (st.assign or "").lower().lstrip("@")
         out.append(Stage(key, st.name, st.wip, gate, roles(st.responsible), assign))
     return tuple(out)

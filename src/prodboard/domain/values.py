@@ -146,3 +146,7 @@ def person_from_row(row: Any) -> PersonView:
 def event_from_row(row: Any) -> EventView:
     d = dict(row._mapping)
     return EventView(d["id"], d["at"], d["actor"], d["kind"], d["piece_id"], dict(d["data"] or {}))
+
+
+# PieceView attributes read from other tables, not piece fields (domain/fields.py).
+ATTACHED = ("tracks",)
