@@ -30,11 +30,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_feed import measure  # noqa: E402 - the same latency harness as the SQLite feed
-from bench_store import PEOPLE, ROLES, STAGES  # noqa: E402
+from bench_feed import measure
+from bench_store import PEOPLE, ROLES, STAGES
 
-from prodboard.services.context import open_board  # noqa: E402
-from prodboard.storage.store import remove_board  # noqa: E402
+from prodboard.services.context import open_board
+from prodboard.storage.store import remove_board
 
 SERVER = os.environ.get("PRODBOARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -45,7 +45,7 @@ on_time = 0.9
 cycle_days = 10
 """
 NOW = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
-BRIEF = {"audience": "Ops leads", "desired_action": "Book a demo",
+BRIEF: dict[str, Any] = {"audience": "Ops leads", "desired_action": "Book a demo",
          "business_goal": "Pipeline", "success_metrics": "20 demos"}
 CHECKLIST = ("brand_voice", "seo", "legal", "channels", "analytics")
 

@@ -130,7 +130,7 @@ def test_ical_parsed_back_by_two_parsers(demo: Path) -> None:
         assert (date.fromisoformat(_iso(end.value)) - date.fromisoformat(_iso(start.value))).days == 1
         for stamp in ("DTSTAMP", "CREATED", "LAST-MODIFIED"):  # UTC, never floating
             assert ev.get(stamp).value.endswith("Z") and not ev.get(stamp).params
-    social = next(e for e in theirs.walk("VEVENT") if e["UID"].startswith("piece-13-publish@"))
+    social = next(e for e in theirs.walk("VEVENT") if str(e["UID"]).startswith("piece-13-publish@"))
     assert social["SUMMARY"] == "Social: 5 brief questions"
     assert social.decoded("DTSTART") == date(2026, 11, 21)
     assert social.decoded("DTEND") == date(2026, 11, 22)

@@ -68,17 +68,17 @@ def feed_board(tmp_path: Path, feed_env: dict[str, str]) -> Iterator[Workspace]:
 
 def run_cli(s: Workspace, env: dict[str, str], user: str, *args: str) -> str:
     proc = subprocess.run(
-        [*CLI, "--db", str(s.store.path), "--user", user, *args],
+        [*CLI, "--db", str(Path(s.store.location)), "--user", user, *args],
         env=env, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    return proc.stdout
+    return str(proc.stdout)
 
 
 def start_writer(s: Workspace, env: dict[str, str], count: int, user: str = "ben") -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(s.store.path), user, str(count)],
+        [sys.executable, "-c", WRITER, str(Path(s.store.location)), user, str(count)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -106,7 +106,7 @@ def ids(batches: list[list[EventView]]) -> list[int]:
 def watching(s: Workspace) -> bool:
     """Whether a watcher of this process watches the board's folder (Linux: an inotify
     watch on the folder's inode, as /proc/self/fdinfo lists it)."""
-    inode = f" ino:{s.store.path.parent.stat().st_ino:x} "
+    inode = f" ino:{Path(s.store.location).parent.stat().st_ino:x} "
     for info in Path("/proc/self/fdinfo").iterdir():
         with contextlib.suppress(OSError):  # an fd closed while we look
             if any(line.startswith("inotify ") and inode in line
@@ -313,13 +313,13 @@ def _remove_board(path: Path) -> None:
 def test_a_deleted_board_file_raises_feed_lost(feed_board: Workspace) -> None:
     feed = ChangeFeed(feed_board.store, feed_board.queries.last_event_id())
     assert feed.poll() == []
-    _remove_board(feed_board.store.path)
+    _remove_board(Path(feed_board.store.location))
     with pytest.raises(FeedLost, match="deleted") as err:
         feed.poll()
     assert err.value.exit_code == 1
     assert "reopen" in err.value.message
     feed.close()
-    assert not feed_board.store.path.exists()  # the feed did not create a ghost board
+    assert not Path(feed_board.store.location).exists()  # the feed did not create a ghost board
 
 
 def test_a_replaced_board_file_raises_feed_lost_in_batches(feed_board: Workspace, tmp_path: Path) -> None:
@@ -331,7 +331,7 @@ def test_a_replaced_board_file_raises_feed_lost_in_batches(feed_board: Workspace
         feed = ChangeFeed(feed_board.store, feed_board.queries.last_event_id(), poll_interval=0.3)
         task = asyncio.create_task(collect(feed, 1))
         await asyncio.sleep(0.2)  # the swap comes while the stream waits (or before it reads)
-        os.replace(tmp_path / "other.db", feed_board.store.path)
+        os.replace(tmp_path / "other.db", Path(feed_board.store.location))
         with pytest.raises(FeedLost, match="replaced"):
             await task
         feed.close()
@@ -378,7 +378,7 @@ class Follower:
 
     def __init__(self, s: Workspace, env: dict[str, str], *extra: str) -> None:
         self.proc = subprocess.Popen(
-            [*FOLLOW_CLI, "--db", str(s.store.path), "--user", "ana", "log", "--follow", *extra],
+            [*FOLLOW_CLI, "--db", str(Path(s.store.location)), "--user", "ana", "log", "--follow", *extra],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
@@ -457,7 +457,7 @@ def test_log_follow_reports_a_deleted_board_in_one_line(
     follower = Follower(feed_board, feed_env)
     try:
         assert len(follower.read(feed_board.queries.last_event_id())) > 0
-        _remove_board(feed_board.store.path)
+        _remove_board(Path(feed_board.store.location))
         code = follower.proc.wait(TIMEOUT)
     finally:
         if follower.proc.poll() is None:

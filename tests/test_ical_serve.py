@@ -76,13 +76,13 @@ def server(board: Path) -> Iterator[Served]:
 def token_for(cli: Any, handle: str) -> str:
     code, out, err = cli("ical", "token", handle)
     assert code == 0, err
-    return out.strip()
+    return str(out).strip()
 
 
 def publish_of(body: bytes, piece: int) -> tuple[date, int]:
     cal = icalendar.Calendar.from_ical(body)
     ev = next(e for e in cal.walk("VEVENT") if str(e["UID"]).startswith(f"piece-{piece}-publish@"))
-    return ev.decoded("DTSTART"), int(ev["SEQUENCE"])
+    return ev.decoded("DTSTART"), int(str(ev["SEQUENCE"]))
 
 
 def test_feed_with_token_401_without_304_unchanged(cli: Any, server: Served) -> None:

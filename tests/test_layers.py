@@ -63,7 +63,7 @@ def source_modules() -> dict[str, Path]:
 def imports_of(module: str, path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), str(path))
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
@@ -91,9 +91,8 @@ def bad_imports(module: str, path: Path, modules: dict[str, Path]) -> list[str]:
             if target in (layer, "prodboard") or target in ALLOWED[layer] or (layer, name) in EXCEPTIONS:
                 continue
             found.append(f"{module} imports {name}")
-        elif top in THIRD_PARTY and layer not in THIRD_PARTY[top]:
-            found.append(f"{module} imports {name}")
-        elif top in BACKEND_ONLY and not _inside(module, BACKEND_ONLY[top]):
+        elif (top in THIRD_PARTY and layer not in THIRD_PARTY[top]) or (
+                top in BACKEND_ONLY and not _inside(module, BACKEND_ONLY[top])):
             found.append(f"{module} imports {name}")
     return found
 

@@ -170,12 +170,11 @@ def test_a_snapshot_read_that_races_a_checkpoint_is_refused(make_session: Any, d
     writer.close()
     reader = Store(db_path, readonly=True, busy_ms=1000)  # no -wal: a snapshot
     try:
-        with pytest.raises(Busy, match="changed while"):
-            with reader.read() as conn:
-                conn.exec_driver_sql("SELECT count(*) FROM piece").scalar_one()
-                other = open_board(db_path, "ana")
-                other.board.create("second")
-                other.close()  # the last connection checkpoints into the file
+        with pytest.raises(Busy, match="changed while"), reader.read() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM piece").scalar_one()
+            other = open_board(db_path, "ana")
+            other.board.create("second")
+            other.close()  # the last connection checkpoints into the file
         with reader.read() as conn:  # the next read sees the new state
             assert conn.exec_driver_sql("SELECT count(*) FROM piece").scalar_one() == 2
     finally:

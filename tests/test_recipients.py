@@ -10,7 +10,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from prodboard.domain.clock import parse_utc
+from prodboard.errors import Refused
 from prodboard.services.alerts import load_inbox
 from prodboard.services.checks import run_checks
 from prodboard.services.context import Workspace, open_board
@@ -80,10 +83,8 @@ def test_a_refused_command_writes_no_recipients(make_session: Callable[..., Work
     ana = team(make_session)
     pid = ana.board.create("Gated", owner="ben")
     rows = sqlite3.connect(db_path).execute("SELECT count(*) FROM recipient").fetchone()[0]
-    try:
+    with pytest.raises(Refused):
         ana.board.move(pid, "draft")  # the brief gate refuses
-    except Exception:
-        pass
     after = sqlite3.connect(db_path).execute("SELECT count(*) FROM recipient").fetchone()[0]
     assert rows == after
     orphans = sqlite3.connect(db_path).execute(

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 from inprocess import dump, invoke
 from metrics_history import build
-from tests.conftest import Cli
 
 NOW = {"PRODBOARD_NOW": "2026-12-01T06:00:00Z"}
 

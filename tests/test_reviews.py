@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakes import FakeClock
@@ -77,7 +78,7 @@ def team(open_as: Callable[..., Workspace]) -> Callable[..., Workspace]:
     return get
 
 
-def in_draft(s: Workspace, fmt: str = "whitepaper", **fields: object) -> int:
+def in_draft(s: Workspace, fmt: str = "whitepaper", **fields: Any) -> int:
     return s.board.create(f"A {fmt}", stage="draft", imported=True, owner="wes", format=fmt,
                           **fields)
 

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from prodboard.errors import BadInput, Busy, ProdboardError, StoreError
 from prodboard.services.context import open_board
 from prodboard.storage import tables as models
+from prodboard.storage.sqlite.engine import SQLiteStore
 from prodboard.storage.store import open_store
 
 V1_TABLES = [
@@ -230,6 +231,7 @@ def test_busy_timeout_comes_from_the_environment(db_path: Path, monkeypatch: pyt
     store, _ = open_store(db_path)
     try:
         assert store.busy_ms == 200
+        assert isinstance(store, SQLiteStore)
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 200
     finally:
@@ -303,8 +305,11 @@ def test_engine_connection_pragmas(db_path: Path) -> None:
     make_board(db_path)
     store, _ = open_store(db_path, busy_ms=1234)
     try:
+        assert isinstance(store, SQLiteStore)
         with store.engine.connect() as conn:
-            pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()  # noqa: E731
+            def pragma(name: str) -> Any:
+                return conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+
             assert pragma("journal_mode") == "wal"
             assert pragma("foreign_keys") == 1
             assert pragma("busy_timeout") == 1234
@@ -320,11 +325,10 @@ def test_foreign_keys_are_enforced(db_path: Path) -> None:
     make_board(db_path)
     store, _ = open_store(db_path)
     try:
-        with pytest.raises(BadInput) as info:
-            with store.write() as conn:
-                conn.execute(text(
-                    "INSERT INTO comment (piece_id, author, body, mentions, created_at) "
-                    "VALUES (999, 'nobody', 'x', '[]', 'now')"))
+        with pytest.raises(BadInput) as info, store.write() as conn:
+            conn.execute(text(
+                "INSERT INTO comment (piece_id, author, body, mentions, created_at) "
+                "VALUES (999, 'nobody', 'x', '[]', 'now')"))
         one_line(info.value, 2)
     finally:
         store.close()
@@ -345,9 +349,8 @@ def test_event_table_is_append_only(db_path: Path) -> None:
         raw.close()
     store, _ = open_store(db_path)
     try:
-        with pytest.raises(ProdboardError) as info:
-            with store.write() as conn:
-                conn.exec_driver_sql("DELETE FROM event WHERE id = 1")
+        with pytest.raises(ProdboardError) as info, store.write() as conn:
+            conn.exec_driver_sql("DELETE FROM event WHERE id = 1")
         assert "append-only" in one_line(info.value, 2)
     finally:
         store.close()

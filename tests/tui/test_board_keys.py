@@ -7,7 +7,8 @@ from collections.abc import Callable
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from prodboard.services.context import Workspace
-from prodboard.tui.app import BOARD_BINDINGS, ProdboardApp
+from prodboard.tui.app import ProdboardApp
+from prodboard.tui.screens.board import BOARD_BINDINGS
 from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
 from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.piece import PieceScreen
@@ -252,7 +253,7 @@ async def test_approve_request_changes_and_override(
         await pilot.press("o")
         await settle(app, pilot)
         assert not isinstance(app.screen, ReasonForm)
-        assert open_as().queries.piece(5).stage == "brief"  # type: ignore[union-attr]
+        assert open_as().queries.piece(5).stage == "brief"
         assert any("may override" in t for t in toasts(app))
 
 

@@ -250,7 +250,7 @@ async def test_the_board_filter_applies(app_as: AppMaker) -> None:
         assert isinstance(app.screen, FilterForm)
         await pilot.press(*"owner:chloe", "enter")
         await pilot.pause()
-        assert app.screen is screen
+        assert isinstance(app.screen, CalendarScreen) and app.screen is screen
         await pilot.pause()
         owners = {e.piece.owner for es in screen.data.days.values() for e in es}  # type: ignore[union-attr]
         assert owners == {"chloe"}

@@ -15,6 +15,7 @@ from textual.widgets import TextArea
 
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board
+from prodboard.storage.sqlite.engine import SQLiteStore
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.screens.forms import CommentForm
 
@@ -67,6 +68,7 @@ async def test_one_L_press_paints_once_and_runs_only_the_moves_queries(
     # What the move alone costs: the same move on an identical demo board, run directly.
     twin = open_board(tmp_path / "twin.db", "ana", create=True, demo=True)
     piece = twin.queries.pieces(stage="ideas")[0]
+    assert isinstance(twin.store, SQLiteStore)
     with counting(twin.store.engine) as needed:
         twin.board.move_by(piece.id, 1, base_version=piece.version)
     twin.close()
@@ -81,6 +83,7 @@ async def test_one_L_press_paints_once_and_runs_only_the_moves_queries(
         assert app.focus_piece(piece.id)
         await pilot.pause()
         paints = counted_paints(app)
+        assert isinstance(session.store, SQLiteStore)
         with counting(session.store.engine) as ran:
             await pilot.press("L")
             await until(pilot, lambda: app.model.pieces[piece.id].stage == "brief")

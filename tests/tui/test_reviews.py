@@ -72,20 +72,19 @@ async def test_the_second_board_sees_the_first_approval_on_the_card(
     whitepaper: int, open_as: Callable[..., Workspace],
 ) -> None:
     ben, eli = make_app(open_as("ben"), live=True), make_app(open_as("eli"), live=True)
-    async with ben.run_test(size=SIZE) as ben_pilot:
-        async with eli.run_test(size=SIZE) as eli_pilot:
-            assert ben.focus_piece(whitepaper)
-            await ben_pilot.press("y")
-            await until(eli_pilot, lambda: "✓editor · sme" in card_text(eli, "review"))
-            assert stage_of(open_as(), whitepaper) == "review"
-            assert eli.focus_piece(whitepaper)
-            await eli_pilot.press("enter")
-            await until(eli_pilot, lambda: isinstance(eli.screen, PieceScreen))
-            details = str(eli.screen.query_one("#piece-details").render())
-            assert "Review tracks (in parallel)" in details
-            assert "approved by ben" in details and "waiting 0 h, left 2 d" in details
-            await eli_pilot.press("y")
-            await until(eli_pilot, lambda: stage_of(open_as(), whitepaper) == "optimize")
+    async with ben.run_test(size=SIZE) as ben_pilot, eli.run_test(size=SIZE) as eli_pilot:
+        assert ben.focus_piece(whitepaper)
+        await ben_pilot.press("y")
+        await until(eli_pilot, lambda: "✓editor · sme" in card_text(eli, "review"))
+        assert stage_of(open_as(), whitepaper) == "review"
+        assert eli.focus_piece(whitepaper)
+        await eli_pilot.press("enter")
+        await until(eli_pilot, lambda: isinstance(eli.screen, PieceScreen))
+        details = str(eli.screen.query_one("#piece-details").render())
+        assert "Review tracks (in parallel)" in details
+        assert "approved by ben" in details and "waiting 0 h, left 2 d" in details
+        await eli_pilot.press("y")
+        await until(eli_pilot, lambda: stage_of(open_as(), whitepaper) == "optimize")
 
 
 async def test_not_my_track_is_refused_on_the_board(
@@ -127,12 +126,11 @@ async def two_boards_until(open_as: Callable[..., Workspace], want: set[tuple[st
     """Run two boards (their time checks race) until the escalations ``want`` exist and
     both boards have read every event."""
     ana, ben = make_app(open_as("ana"), live=True), make_app(open_as("ben"), live=True)
-    async with ana.run_test(size=SIZE) as pilot:
-        async with ben.run_test(size=SIZE) as ben_pilot:
-            await until(pilot, lambda: set(escalations(open_as())) == want)
-            last = open_as().queries.last_event_id()
-            await until(pilot, lambda: ana.feed_cursor >= last and ben.feed_cursor >= last)
-            await ben_pilot.pause(0.3)
+    async with ana.run_test(size=SIZE) as pilot, ben.run_test(size=SIZE) as ben_pilot:
+        await until(pilot, lambda: set(escalations(open_as())) == want)
+        last = open_as().queries.last_event_id()
+        await until(pilot, lambda: ana.feed_cursor >= last and ben.feed_cursor >= last)
+        await ben_pilot.pause(0.3)
 
 
 async def test_each_escalation_step_once_with_two_running_boards(

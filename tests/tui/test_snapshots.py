@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.widgets import TabbedContent
+
 from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
 
@@ -48,7 +50,7 @@ def test_piece_history_tab(snap_compare: Any, app_as: AppMaker) -> None:
         await pilot.pause()
         app.focus_piece(10)
         await pilot.press("enter")
-        app.screen.query_one("#piece-tabs").active = "tab-history"
+        app.screen.query_one("#piece-tabs", TabbedContent).active = "tab-history"
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 35), run_before=open_history)

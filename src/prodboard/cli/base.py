@@ -75,7 +75,7 @@ class ProdboardGroup(click.Group):
             return _report(exc.format_message(), exc.exit_code)
         except ProdboardError as exc:  # raised before any command ran
             return _report(exc.message, exc.exit_code)
-        except Exception as exc:  # a bug: still one line, never a traceback
+        except Exception as exc:  # noqa: BLE001  (a bug: still one line, never a traceback)
             return _report(f"unexpected error ({type(exc).__name__}: {exc}); please report it", 2)
         return code if isinstance(code, int) else 0
 
@@ -85,7 +85,7 @@ def _report(message: str, code: int) -> int:
     return code
 
 
-class IdType(click.ParamType):
+class IdType(click.ParamType[int, Any]):
     """A piece id, event id or version: a whole number SQLite can hold."""
 
     name = "id"

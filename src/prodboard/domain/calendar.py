@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from prodboard.domain.rules import stage_due_dates
 from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import Workflow
+from prodboard.errors import BadInput
 
 PUBLISH, DUE, STAGE = "publish", "due", "stage"
 KINDS = (PUBLISH, DUE, STAGE)
@@ -105,7 +106,7 @@ def piece_entries(piece: PieceView, wf: Workflow) -> list[Entry]:
     if wf.derive_stage_due and publish is not None and not piece.archived:
         try:
             here = wf.index(piece.stage)
-        except Exception:  # a stage the config no longer has: no derived dates
+        except BadInput:  # a stage the config no longer has: no derived dates
             here = len(wf.stages)
         for key, day in stage_due_dates(publish, wf).items():
             if wf.index(key) >= here and day != publish:
@@ -152,7 +153,7 @@ def unscheduled(pieces: Iterable[PieceView], wf: Workflow) -> list[PieceView]:
             continue
         try:
             index = wf.index(p.stage)
-        except Exception:
+        except BadInput:
             continue
         if index > past:
             out.append(p)
@@ -182,7 +183,7 @@ def piece_warnings(entry: Entry, wf: Workflow, today: date) -> list[DayWarning]:
                         f"#{p.id} is not published and its date has passed", p.id)]
     try:
         index = wf.index(p.stage)
-    except Exception:
+    except BadInput:
         return []
     if index < review_index(wf) and left <= TIGHT_DAYS:
         name = wf.stages[index].name

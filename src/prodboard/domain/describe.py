@@ -8,12 +8,13 @@ from prodboard.domain.fields import BRIEF, BY_NAME, describe_name
 from prodboard.domain.text import clean
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
+from prodboard.errors import BadInput
 
 
 def _stage_name(wf: Workflow, key: Any) -> str:
     try:
         return wf.stage(str(key)).name
-    except Exception:  # a stage since removed from the config
+    except BadInput:  # a stage since removed from the config
         return str(key)
 
 

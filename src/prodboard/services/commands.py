@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select
 
@@ -54,7 +54,7 @@ def check_format(wf: Workflow, fmt: str) -> None:
 
 
 def _same(before: Any, after: Any) -> bool:
-    return (list(before) if isinstance(before, tuple) else before) == after
+    return bool((list(before) if isinstance(before, tuple) else before) == after)
 
 
 def _roles(roles: Iterable[str]) -> list[str]:
@@ -71,6 +71,9 @@ def _new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+T = TypeVar("T")
 
 
 class Commands:
@@ -186,7 +189,7 @@ class Commands:
         )
         return changes
 
-    def _write(self, fn: Callable[[Connection], Any], *, member: bool = True) -> Any:
+    def _write(self, fn: Callable[[Connection], T], *, member: bool = True) -> T:
         """Run ``fn`` in one IMMEDIATE transaction, as a person on the board unless
         ``member`` is False (founding the board, joining it)."""
         self._emitting = []

@@ -147,10 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, (message + "\n").encode(),
                    {"Content-Type": "text/plain; charset=utf-8", **(headers or {})})
 
-    def do_HEAD(self) -> None:  # noqa: N802 - the http.server naming
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         match = _PATH.match(parts.path)
         if match is None:

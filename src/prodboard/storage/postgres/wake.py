@@ -14,6 +14,7 @@ nothing is delivered twice. ``error`` says "reconnecting…" while it is down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -134,10 +135,8 @@ class ListenWake:
             except Exception as exc:  # noqa: BLE001 - any listener failure: the poll carries on
                 self.error = f"{type(exc).__name__}: {exc}"
             finally:
-                try:
+                with contextlib.suppress(RuntimeError):  # the loop is already closed
                     loop.call_soon_threadsafe(queue.put_nowait, False)
-                except RuntimeError:  # the loop is already closed
-                    pass
 
         threading.Thread(target=run, name="prodboard-listen", daemon=True).start()
         while await queue.get():

@@ -177,14 +177,13 @@ class SQLiteStore:
         if self.readonly:
             raise StoreError(f"{self.path} is read-only: changes cannot be saved")
         self.check_identity()
-        with translate_errors(self):
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
-                    # Under the write lock: a file swapped in before it was taken is
-                    # seen here, and nothing is committed to the ghost.
-                    self.check_identity()
-                    yield conn
+        with translate_errors(self), self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                # Under the write lock: a file swapped in before it was taken is
+                # seen here, and nothing is committed to the ghost.
+                self.check_identity()
+                yield conn
 
     def check_identity(self) -> None:
         """Raise FileLost unless the file at the path is the one this store opened."""
@@ -195,14 +194,13 @@ class SQLiteStore:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A reading transaction (deferred BEGIN): one consistent snapshot."""
-        with translate_errors(self):
-            with self.engine.connect() as conn:
-                with conn.begin():
-                    yield conn
-                raw = conn.connection.driver_connection
-                if isinstance(raw, Snapshot) and _signature(self.path) != raw.signature:
-                    # A writer checkpointed into the file while it was read unlocked.
-                    raise Busy(f"{self.path} changed while it was being read; try again")
+        with translate_errors(self), self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+            raw = conn.connection.driver_connection
+            if isinstance(raw, Snapshot) and _signature(self.path) != raw.signature:
+                # A writer checkpointed into the file while it was read unlocked.
+                raise Busy(f"{self.path} changed while it was being read; try again")
 
     def probe_connection(self) -> sqlite3.Connection:
         """A dedicated autocommit connection for ``PRAGMA data_version`` probes.

@@ -8,6 +8,7 @@ event table append-only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -114,10 +115,8 @@ def open_sqlite(
 def remove_file(path: Path) -> None:
     """Delete a board file with its -wal, -shm and -journal (after a failed init)."""
     for suffix in ("", "-wal", "-shm", "-journal"):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(f"{path}{suffix}")
-        except FileNotFoundError:
-            pass
 
 
 def _check_header(path: Path) -> None:

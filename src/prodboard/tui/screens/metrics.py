@@ -128,7 +128,7 @@ class MetricsScreen(Screen[None]):
         except ProdboardError as exc:
             self._failed(exc.message)
             return
-        except Exception as exc:  # a bug: said on the screen, not a silent blank
+        except Exception as exc:  # noqa: BLE001  (a bug: said on the screen, not a blank)
             self._failed(f"unexpected error ({type(exc).__name__}: {exc}); please report it")
             return
         if self.poll > 0:

@@ -47,15 +47,13 @@ class PieceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="piece-title")
         with TabbedContent(id="piece-tabs"):
-            with TabPane("Details", id="tab-details"):
-                with VerticalScroll():
-                    yield Static(id="piece-details")
+            with TabPane("Details", id="tab-details"), VerticalScroll():
+                yield Static(id="piece-details")
             with TabPane("Checklist", id="tab-checklist"):
                 yield Static(id="piece-gate")
                 yield DataTable(cursor_type="row", id="checklist")
-            with TabPane("Comments", id="tab-comments"):
-                with VerticalScroll():
-                    yield Static(id="piece-comments")
+            with TabPane("Comments", id="tab-comments"), VerticalScroll():
+                yield Static(id="piece-comments")
             with TabPane("History", id="tab-history"):
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="history")
         yield Footer()

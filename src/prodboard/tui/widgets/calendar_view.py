@@ -15,6 +15,7 @@ from prodboard.domain import calendar as cal
 from prodboard.domain.text import clean_line
 from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import Workflow
+from prodboard.errors import BadInput
 
 # One colour per stage, in workflow order (a longer workflow repeats them).
 STAGE_COLOURS = ("grey62", "dodger_blue1", "gold3", "orchid", "dark_cyan", "green3", "green4")
@@ -44,7 +45,7 @@ class CalendarData:
 def stage_style(wf: Workflow, stage: str) -> Style:
     try:
         index = wf.index(stage)
-    except Exception:
+    except BadInput:
         index = 0
     return Style(color=STAGE_COLOURS[index % len(STAGE_COLOURS)])
 
@@ -52,7 +53,7 @@ def stage_style(wf: Workflow, stage: str) -> Style:
 def _stage_name(wf: Workflow, key: str) -> str:
     try:
         return wf.stage(key).name
-    except Exception:
+    except BadInput:
         return key
 
 

@@ -6,7 +6,7 @@ column of 9,000 published pieces costs the same as a column of ten.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.style import Style
 from rich.text import Text
@@ -62,7 +62,7 @@ class CardList(ScrollView, can_focus=False):
         self.workflow = workflow
         self.pieces: list[PieceView] = []
         self.selected: int | None = None  # shown only when the column has the focus
-        self.now = datetime.now()
+        self.now = datetime.now(UTC)
         self.away: set[str] = set()
         self._cache: dict[tuple[int, int, int, bool], Strip] = {}
 
