@@ -49,7 +49,6 @@ WARNING_KINDS = frozenset({
     "piece.changes_requested", "piece.rejected", "alert.due_soon", "alert.at_risk",
     "alert.stage_overdue", "review.unrouted",
 })
-SYSTEM_ACTOR = "prodboard"  # the actor of the time-based alert events
 
 # The verb of a burst of one kind on several pieces: "ana moved 40 pieces".
 BURST_VERBS = {
