@@ -629,3 +629,8 @@ def _fail_code(message: str, code: int) -> int:
 def main() -> None:
     """Console entry point."""
     sys.exit(run(sys.argv[1:]))
+
+
+from prodboard.cli.transfer import register as _register_transfer  # noqa: E402
+
+_register_transfer(cli)

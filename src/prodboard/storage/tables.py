@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Column, Index
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_PRIORITY = 2  # a new piece's priority (1 urgent - 4 low), from every face
 
 
