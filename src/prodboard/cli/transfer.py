@@ -8,8 +8,10 @@ from typing import Any
 
 import click
 
-from prodboard.cli import Ctx, emit_json, fail, guarded, pass_ctx
+from prodboard.cli import Ctx, emit_json, fail, guarded
 from prodboard.domain.text import clean, one_line
+
+pass_ctx = click.make_pass_decorator(Ctx)
 
 PROGRESS_FROM = 300  # pieces: a bigger import shows a progress bar (on a terminal)
 

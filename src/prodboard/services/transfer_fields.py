@@ -26,3 +26,15 @@ ALIASES: dict[str, str] = {
     "labels": "tags", "channel": "channels", "reviewer": "reviewers", "link": "links",
     "description": "key_message", "closed": "archived",
 }
+
+
+def piece_defaults() -> dict[str, object]:
+    """Each piece column's default (None where it has none): a full row to start from."""
+    out: dict[str, object] = {}
+    for column in m.PIECES.columns:
+        default = column.default
+        if default is None:
+            out[column.name] = None
+        else:
+            out[column.name] = default.arg(None) if default.is_callable else default.arg
+    return out
