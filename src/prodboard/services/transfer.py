@@ -97,17 +97,20 @@ def _dump(value: Any) -> str:
 
 
 # -- CSV -----------------------------------------------------------------------------------
+def _formula_like(cell: str) -> bool:
+    # Quotes already in front count too, so that a cell really starting "'=" survives.
+    return cell.lstrip("'").startswith(FORMULA_STARTS)
+
+
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet shows as text: a leading ``'`` before ``=``, ``+``, ``-``,
     ``@``, tab or carriage return (the import takes it off again)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    return "'" + cell if _formula_like(cell) else cell
 
 
 def unneutralise(cell: str) -> str:
     """The cell as it was before ``neutralise``."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1:].startswith(FORMULA_STARTS):
-        return cell[1:]
-    return cell
+    return cell[1:] if cell.startswith("'") and _formula_like(cell[1:]) else cell
 
 
 def csv_cell(field: str, value: Any) -> str:
