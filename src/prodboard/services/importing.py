@@ -25,7 +25,7 @@ from prodboard.domain.values import EventView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput
 from prodboard.services import recipients
-from prodboard.services.commands import Commands, normalise, parse_date
+from prodboard.services.commands import Commands, normalise
 from prodboard.services.transfer_fields import piece_defaults
 from prodboard.storage import tables as m
 from prodboard.storage import transfer_tables as t
@@ -176,8 +176,8 @@ def iso_time(value: Any, file: str, where: str, what: str) -> str | None:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        parse_date(raw, what)  # a plain date gives the clearer message
-        raise at_where(file, where, what, f"{raw!r} is not a date") from None
+        raise at_where(file, where, what, f"{raw!r} is not a date (use YYYY-MM-DD or an ISO "
+                       "date and time)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()

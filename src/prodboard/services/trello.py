@@ -86,11 +86,17 @@ def parse_trello(path: Path, wf: Workflow, known: set[str], *, stages: dict[str,
 
     stage_of = _stages(file, wf, lists, cards, stages)
     handle_of = _people(members, known, people)
-    unmapped = sorted({_member_name(members, m) for c in cards for m in c.get("idMembers") or []
-                       if handle_of(str(m)) is None})
+    unmapped: dict[str, str] = {}  # member -> the first card naming them
+    for c in cards:
+        for member in c.get("idMembers") or []:
+            if handle_of(str(member)) is None:
+                unmapped.setdefault(_member_name(members, member),
+                                    clean_line(_text(c.get("name")))[:40])
     if unmapped:
-        raise BadInput(f"{file}: card members not on the board: {', '.join(unmapped)} (map them "
-                       f"with --people '{unmapped[0]}=HANDLE,…')")
+        named = ", ".join(f"{who} (card {card!r})" for who, card in sorted(unmapped.items()))
+        first = min(unmapped)
+        raise BadInput(f"{file}: card members not on the board: {named} (map them with "
+                       f"--people '{first}=HANDLE,…')")
     checklists: dict[str, list[dict[str, Any]]] = {}
     for cl in _objects(data, "checklists", file):
         checklists.setdefault(str(cl.get("idCard")), []).append(cl)
