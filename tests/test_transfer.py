@@ -280,3 +280,29 @@ def test_an_import_is_one_alert_for_the_others(cli: Any, board: Workspace, tmp_p
         assert len(got) == 1, (who, got)
         assert len(got[0].event_ids) == 40
     assert board.queries.recipients(events[0].id)  # chloe owns it: her row was written
+
+
+def test_ten_thousand_pieces_round_trip(cli: Any, board: Workspace, tmp_path: Path) -> None:
+    stages = ["ideas", "brief", "draft", "review", "published"]
+    lines = ["id,title,stage,owner,tags,due,key_message"]
+    lines += [f"r{i},Piece {i},{stages[i % 5]},{'ben' if i % 3 else ''},\"seo, q{i % 4}\","
+              f"2027-01-{i % 28 + 1:02d},\"line one\nline two {i}\"" for i in range(10_000)]
+    source = tmp_path / "big.csv"
+    source.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    code, out, err = cli("import", source)
+    assert (code, out) == (0, "created 10000, updated 0, skipped (unchanged) 0\n"), err
+    first = tmp_path / "one.json"
+    assert cli("export", "--out", first)[0] == 0
+    empty = tmp_path / "empty.db"
+    cli("init", db=empty)
+    code, out, err = cli("import", first, db=empty)
+    assert code == 0 and "10000 pieces" in out, err
+    _, second, _ = cli("export", db=empty)
+    assert without_volatile(first.read_text(encoding="utf-8")) == without_volatile(second)
+    # The CSV export of the big board re-imports as "nothing changed".
+    again = tmp_path / "again.csv"
+    assert cli("export", "--format", "csv", "--out", again, db=empty)[0] == 0
+    code, out, _ = cli("import", again, "--columns", "id=id", db=empty)
+    assert out == "created 10000, updated 0, skipped (unchanged) 0\n"  # a new source: csv:again.csv
+    code, out, _ = cli("import", again, db=empty)
+    assert out == "created 0, updated 0, skipped (unchanged) 10000\n"
