@@ -110,7 +110,63 @@ def import_cmd(c: Ctx, file: Path, fmt: str | None, stage_map: str | None, peopl
     click.echo(result.summary())
 
 
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@pass_ctx
+@guarded
+def backup_cmd(c: Ctx, file: Path, force: bool) -> None:
+    """A consistent, verified copy of the board while it is open (SQLite backup API)."""
+    from prodboard.services.backup import backup
+
+    click.echo(one_line(backup(c.session().store, file, force=force).summary()))
+
+
+@click.command("restore")
+@click.argument("target")
+@click.option("--force", is_flag=True, help="Restore a backup even while others have the board open.")
+@pass_ctx
+@guarded
+def restore_cmd(c: Ctx, target: str, force: bool) -> None:
+    """Bring an archived piece back (TARGET a piece id), or restore the board from a
+    backup file (TARGET a file made by `prodboard backup`)."""
+    if target.strip().isdigit():
+        from prodboard.cli import PIECE_ID
+
+        piece_id = PIECE_ID.convert(target, None, None)
+        c.session().board.restore(piece_id)
+        click.echo(f"#{piece_id} restored")
+        return
+    from prodboard.services.backup import restore
+    from prodboard.services.context import default_db_path
+
+    board = (c.db or default_db_path()).expanduser()
+    counts = restore(board, Path(target), force=force)  # before the board opens here
+    c.session()  # opens it: an older backup's schema is migrated now
+    parts = ", ".join(f"{n} {t}s" for t, n in counts.items())
+    click.echo(f"restored {one_line(str(board))} from {one_line(target)} ({parts})")
+
+
+@click.command("info")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@guarded
+def info_cmd(c: Ctx, as_json: bool) -> None:
+    """Version, board location and size, config files, data dir, who acts, live mode."""
+    from prodboard.services.info import gather, lines
+
+    info = gather(c.session())
+    if as_json:
+        emit_json(info)
+        return
+    for line in lines(info):
+        click.echo(clean(line))
+
+
 def register(group: click.Group) -> None:
-    """Add these commands to the ``prodboard`` group."""
-    for command in (export_cmd, import_cmd):
+    """Add these commands to the ``prodboard`` group (``restore`` replaces the piece-only
+    one: it takes a piece id or a backup file)."""
+    for command in (export_cmd, import_cmd, backup_cmd, restore_cmd, info_cmd):
         group.add_command(command)
