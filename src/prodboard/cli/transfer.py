@@ -168,5 +168,7 @@ def info_cmd(c: Ctx, as_json: bool) -> None:
 def register(group: click.Group) -> None:
     """Add these commands to the ``prodboard`` group (``restore`` replaces the piece-only
     one: it takes a piece id or a backup file)."""
-    for command in (export_cmd, import_cmd, backup_cmd, restore_cmd, info_cmd):
+    from prodboard.cli.hooks import hooks
+
+    for command in (export_cmd, import_cmd, backup_cmd, restore_cmd, info_cmd, hooks):
         group.add_command(command)
