@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import click
 
 from prodboard.cli import Ctx, IdType, emit_json, guarded
@@ -9,7 +12,19 @@ from prodboard.domain.text import clean, one_line
 
 pass_ctx = click.make_pass_decorator(Ctx)
 HOOK_ID = IdType(1)
-SECONDS = click.FloatRange(0.01, 86_400)
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds in range; nan (which every comparison lets through) is not."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+SECONDS = Seconds(0.01, 86_400)
 
 
 @click.group("hooks")
