@@ -145,7 +145,9 @@ def restore_cmd(c: Ctx, target: str, force: bool) -> None:
     board = (c.db or default_db_path()).expanduser()
     counts = restore(board, Path(target), force=force)  # before the board opens here
     c.session()  # opens it: an older backup's schema is migrated now
-    parts = ", ".join(f"{n} {t}s" for t, n in counts.items())
+    from prodboard.services.backup import PLURAL
+
+    parts = ", ".join(f"{n} {PLURAL[t]}" for t, n in counts.items())
     click.echo(f"restored {one_line(str(board))} from {one_line(target)} ({parts})")
 
 

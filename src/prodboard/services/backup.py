@@ -27,6 +27,7 @@ from prodboard.storage import tables as m
 from prodboard.storage.store import APP_ID, SQLITE_HEADER, Store, create_shared_file, file_uri
 
 COUNTED = ("person", "piece", "comment", "event")
+PLURAL = {"person": "people", "piece": "pieces", "comment": "comments", "event": "events"}
 DMS_BYTE = 128  # SQLite's unix VFS: the -shm byte every connection holds a read lock on
 
 
@@ -38,7 +39,7 @@ class BackupReport:
     schema: int
 
     def summary(self) -> str:
-        parts = ", ".join(f"{n} {t}s" for t, n in self.counts.items())
+        parts = ", ".join(f"{n} {PLURAL[t]}" for t, n in self.counts.items())
         return f"backed up to {self.path} ({self.bytes:,} bytes; schema {self.schema}; {parts}); verified"
 
 
