@@ -58,11 +58,12 @@ E = m.EVENTS
 FORMATS = ("json", "slack")
 LEASE_MARGIN = 5.0  # seconds a lease outlives the request's timeout
 QUEUE_BATCH = 1000
+STAMP = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
 
 def stamp(when: float) -> str:
-    """A UTC time as fixed-width text, so times compare as text in SQL."""
-    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """A UTC time as fixed-width ISO text, so times compare as text in SQL."""
+    return datetime.fromtimestamp(when, UTC).strftime(STAMP)
 
 
 # -- signing ------------------------------------------------------------------------------------
@@ -363,8 +364,7 @@ class Deliverer:
         if not rows:
             return 0, None
         soonest = min(max(a, b) for a, b in rows)
-        when = datetime.strptime(soonest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp() \
-            if soonest else time.time()
+        when = datetime.fromisoformat(soonest).timestamp() if soonest else time.time()
         return len(rows), when
 
     def run(self, *, drain: bool = False, interval: float = 1.0) -> int:
