@@ -306,3 +306,42 @@ def test_ten_thousand_pieces_round_trip(cli: Any, board: Workspace, tmp_path: Pa
     assert out == "created 10000, updated 0, skipped (unchanged) 0\n"  # a new source: csv:again.csv
     code, out, _ = cli("import", again, db=empty)
     assert out == "created 0, updated 0, skipped (unchanged) 10000\n"
+
+
+def test_a_big_import_shows_a_progress_bar_on_a_terminal(board: Workspace, db_path: Path,
+                                                         tmp_path: Path) -> None:
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    source = tmp_path / "many.csv"
+    source.write_text("title\r\n" + "".join(f"Piece {i}\r\n" for i in range(500)), encoding="utf-8")
+    master, slave = pty.openpty()
+    env = {**os.environ, "PRODBOARD_DB": str(db_path), "PRODBOARD_USER": "ana", "COLUMNS": "100"}
+    proc = subprocess.Popen([sys.executable, "-m", "prodboard", "import", str(source)], env=env,
+                            stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif proc.poll() is not None:
+                break
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert out == "created 500, updated 0, skipped (unchanged) 0\n"  # stdout stays plain
+    text = seen.decode("utf-8", "replace")
+    assert "importing" in text and "100%" in text
+    # Without a terminal (the other tests), stderr holds no bar at all.
