@@ -345,3 +345,18 @@ def test_a_big_import_shows_a_progress_bar_on_a_terminal(board: Workspace, db_pa
     text = seen.decode("utf-8", "replace")
     assert "importing" in text and "100%" in text
     # Without a terminal (the other tests), stderr holds no bar at all.
+
+
+def test_import_json_output(cli: Any, board: Workspace, tmp_path: Path) -> None:
+    f = tmp_path / "t.csv"
+    f.write_text("id,title\r\na,One\r\nb,Two\r\n", encoding="utf-8")
+    code, out, _ = cli("import", f, "--dry-run", "--json")
+    assert code == 0
+    assert json.loads(out) == {"dry_run": True, "skipped": [], "updated": [], "warnings": [],
+                               "created": [{"source_id": "a", "title": "One", "piece_id": None},
+                                           {"source_id": "b", "title": "Two", "piece_id": None}]}
+    code, out, _ = cli("import", f, "--json")
+    assert [r["piece_id"] for r in json.loads(out)["created"]] == [1, 2]
+    code, out, _ = cli("import", f, "--json")
+    got = json.loads(out)
+    assert got["dry_run"] is False and [r["piece_id"] for r in got["skipped"]] == [1, 2]
