@@ -165,3 +165,22 @@ def test_not_a_trello_board(cli: Any, team: Workspace, tmp_path: Path) -> None:
     f.write_text(json.dumps({"cards": [{"id": "x", "idList": "gone"}], "lists": []}), encoding="utf-8")
     code, _, err = cli("import", f, "--format", "trello")
     assert code == 2 and "lists the export does not hold: gone" in one_error_line(err)
+
+
+def test_escape_sequences_are_cleaned_and_odd_shapes_do_not_crash(cli: Any, team: Workspace,
+                                                                  tmp_path: Path) -> None:
+    data = trello_board()
+    data["cards"][0]["name"] = "\x1b]52;c;aGk=\x07Launch\x1b[31m post"
+    data["cards"][0]["desc"] = "brief\x1b[2J\x07 text"
+    data["actions"][1]["data"]["text"] = "draft \x1b]0;title\x07in"
+    data["cards"][1]["labels"] = 5  # a hand-edited file: not a list
+    data["cards"][1]["idMembers"] = "nobody"
+    f = tmp_path / "t.json"
+    f.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = cli("import", f, "--map", MAP, "--people", PEOPLE)
+    assert code == 0, err
+    launch = next(p for p in team.queries.pieces() if "Launch" in p.title)
+    assert launch.title == "Launch post" and launch.key_message == "brief text"
+    assert team.queries.comments(launch.id)[0].body == "draft in"
+    recap = next(p for p in team.queries.pieces(archived=True))
+    assert recap.tags == () and recap.owner is None

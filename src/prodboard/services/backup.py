@@ -77,11 +77,14 @@ def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
         raise BadInput(f"{target} exists (use --force to replace it)")
     tmp = target.with_name(f".{target.name}.part")
     tmp.unlink(missing_ok=True)
-    src = sqlite3.connect(file_uri(store.path, mode="ro"), uri=True)
+    # A read-only board is read the way its store reads it (no stray -wal/-shm).
+    src = store._open_reader() if store.readonly else sqlite3.connect(
+        file_uri(store.path, mode="ro"), uri=True)
     try:
         src.execute(f"PRAGMA busy_timeout={store.busy_ms}")
         dst = sqlite3.connect(tmp)
         try:
+            src.isolation_level = None
             src.execute("BEGIN")  # one snapshot for the copy and the counts
             expected = _counts(src)
             src.backup(dst)

@@ -51,6 +51,11 @@ def _obj(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field of the export; anything else (a hand-edited file) counts as none."""
+    return value if isinstance(value, list) else []
+
+
 def _id_time(trello_id: str) -> str | None:
     """Trello ids start with the creation time (seconds, 8 hex digits)."""
     try:
@@ -88,7 +93,7 @@ def parse_trello(path: Path, wf: Workflow, known: set[str], *, stages: dict[str,
     handle_of = _people(members, known, people)
     unmapped: dict[str, str] = {}  # member -> the first card naming them
     for c in cards:
-        for member in c.get("idMembers") or []:
+        for member in _list(c.get("idMembers")):
             if handle_of(str(member)) is None:
                 unmapped.setdefault(_member_name(members, member),
                                     clean_line(_text(c.get("name")))[:40])
@@ -201,14 +206,14 @@ def _card(file: str, wf: Workflow, card: dict[str, Any], stage_of: dict[str, str
         raise at_where(file, where, "id", "a card without an id")
     title = check_field(file, where, "title", name)
     item = ImportItem(card_id, where, title, stage_of[str(card.get("idList"))])
-    owners = [handle_of(str(m)) for m in card.get("idMembers") or []]
+    owners = [handle_of(str(m)) for m in _list(card.get("idMembers"))]
     item.owner = owners[0] if owners else None
     item.watchers = [h for h in owners[1:] if h]
     tags = []
-    for label in card.get("labels") or [labels.get(str(i)) for i in card.get("idLabels") or []]:
+    for label in _list(card.get("labels")) or [labels.get(str(i)) for i in _list(card.get("idLabels"))]:
         if isinstance(label, dict):
             tags.append(clean_line(_text(label.get("name")) or _text(label.get("color"))))
-    links = [clean_line(_text(a.get("url"))) for a in card.get("attachments") or []
+    links = [clean_line(_text(a.get("url"))) for a in _list(card.get("attachments"))
              if isinstance(a, dict) and _text(a.get("url"))]
     fields: dict[str, Any] = {"tags": tags, "links": links, "key_message": _text(card.get("desc"))}
     due = iso_time(card.get("due"), file, where, "due")
@@ -223,7 +228,7 @@ def _card(file: str, wf: Workflow, card: dict[str, Any], stage_of: dict[str, str
     ticks: dict[str, Any] = {}
     for cl in checklists.get(card_id, []):
         lines = []
-        for check in cl.get("checkItems") or []:
+        for check in _list(cl.get("checkItems")):
             if not isinstance(check, dict):
                 continue
             text = clean_line(_text(check.get("name")))

@@ -46,7 +46,7 @@ from prodboard.domain.describe import describe_event
 from prodboard.domain.identity import admins
 from prodboard.domain.text import clean_line
 from prodboard.domain.values import EventView, event_from_row
-from prodboard.errors import BadInput, NotFound
+from prodboard.errors import BadInput, Busy, NotFound
 from prodboard.services.alerts import event_text
 from prodboard.services.commands import Commands
 from prodboard.storage import tables as m
@@ -255,22 +255,26 @@ class Deliverer:
         return queued
 
     # 2. claim
-    def claim(self) -> list[Claim]:
-        now = time.time()
-        out = []
+    def claim(self, after: int = 0) -> Claim | None:
+        """Lease the next hook's due head event (hooks taken in turn, from after the one
+        served last). One at a time: a lease is taken just before its send, so a slow
+        receiver elsewhere cannot make it run out before the request even starts."""
+        now = stamp(time.time())
         with self.store.write() as conn:
-            for hook in conn.execute(select(H).where(H.c.enabled.is_(True))).all():
+            hooks = conn.execute(select(H).where(H.c.enabled.is_(True)).order_by(H.c.id)).all()
+            for hook in [h for h in hooks if h.id > after] + [h for h in hooks if h.id <= after]:
                 head = conn.execute(select(D).where(D.c.hook_id == hook.id, D.c.delivered_at.is_(None))
                                     .order_by(D.c.event_id).limit(1)).first()
-                if head is None or head.next_at > stamp(now) or head.claimed_until > stamp(now):
+                if head is None or head.next_at > now or head.claimed_until > now:
                     continue
+                lease = stamp(time.time() + self.timeout + LEASE_MARGIN)
                 conn.execute(D.update().where(D.c.hook_id == hook.id, D.c.event_id == head.event_id)
-                             .values(claimed_until=stamp(now + self.timeout + LEASE_MARGIN),
-                                     claimed_by=self.name, attempts=head.attempts + 1))
+                             .values(claimed_until=lease, claimed_by=self.name,
+                                     attempts=head.attempts + 1))
                 event = conn.execute(select(E).where(E.c.id == head.event_id)).first()
                 if event is not None:
-                    out.append(Claim(row_dict(hook), event_from_row(event), head.attempts + 1))
-        return out
+                    return Claim(row_dict(hook), event_from_row(event), head.attempts + 1)
+        return None
 
     # 3. send
     def body(self, hook: dict[str, Any], event: EventView) -> bytes:
@@ -349,12 +353,14 @@ class Deliverer:
 
     # the loop
     def step(self) -> int:
-        """Queue, then send every hook's next due event once; returns attempts made."""
+        """Queue, then send what is due, hooks in turn, until nothing is; returns attempts."""
         self.queue()
-        claims = self.claim()
-        for claim in claims:
+        made = served = 0
+        while (claim := self.claim(served)) is not None:
             self.record(claim, self.send(claim))
-        return len(claims)
+            served = claim.hook["id"]
+            made += 1
+        return made
 
     def owed(self) -> tuple[int, float | None]:
         """Undelivered events of enabled hooks, and the soonest time one may be sent."""
@@ -371,7 +377,11 @@ class Deliverer:
         """Deliver until stopped (or, with ``drain``, until nothing is owed); returns attempts."""
         attempts = 0
         while True:
-            made = self.step()
+            try:
+                made = self.step()
+            except Busy:  # another writer held the lock too long: try again shortly
+                time.sleep(interval)
+                continue
             attempts += made
             if made:
                 continue
