@@ -6,13 +6,16 @@ A CSV of N pieces (every piece with tags, a due date, a two-line key message; tw
 three owned) is imported into a fresh board; the board is exported as JSON and as CSV;
 the JSON is restored into another fresh board; the CSV is imported again (every piece
 unchanged). Each step is one `python -m prodboard` process, timed wall clock from
-start to exit (interpreter start-up included). Prints the median of --runs.
+start to exit (interpreter start-up included), and its CPU time (user + system,
+from getrusage of the children): on a shared machine the wall clock includes
+waiting for a core. Prints the medians of --runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,15 +24,19 @@ import time
 from pathlib import Path
 
 
-def run(db: Path, *args: str) -> float:
+def run(db: Path, *args: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process: user + system)."""
     env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_USER": "ana"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "prodboard", *args], env=env, check=True,
                    capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def once(folder: Path, pieces: int) -> dict[str, float]:
+def once(folder: Path, pieces: int) -> dict[str, tuple[float, float]]:
     stages = ["ideas", "brief", "draft", "review", "published"]
     src = folder / "in.csv"
     with src.open("w", encoding="utf-8", newline="") as fh:
@@ -53,14 +60,17 @@ def main() -> None:
     parser.add_argument("--pieces", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    results: dict[str, list[float]] = {}
+    results: dict[str, list[tuple[float, float]]] = {}
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
             for name, seconds in once(Path(tmp), args.pieces).items():
                 results.setdefault(name, []).append(seconds)
-    print(f"{args.pieces:,} pieces, median of {args.runs} runs (wall clock, one process each):")
+    print(f"{args.pieces:,} pieces, median of {args.runs} runs, one process each "
+          "(wall clock; CPU = user + system of that process):")
     for name, values in results.items():
-        print(f"  {name:<28} {statistics.median(values):6.2f} s")
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        print(f"  {name:<28} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
 
 
 if __name__ == "__main__":
