@@ -360,3 +360,24 @@ def test_import_json_output(cli: Any, board: Workspace, tmp_path: Path) -> None:
     code, out, _ = cli("import", f, "--json")
     got = json.loads(out)
     assert got["dry_run"] is False and [r["piece_id"] for r in got["skipped"]] == [1, 2]
+
+
+def test_a_restore_cleans_escape_sequences(cli: Any, tmp_path: Path) -> None:
+    demo = tmp_path / "demo.db"
+    cli("init", "--demo", db=demo)
+    _, text, _ = cli("export", db=demo)
+    data = json.loads(text)
+    data["pieces"][0]["title"] = "\x1b]52;c;aGk=\x07Clip\x1b[31mboard\r\n"
+    data["events"][0]["data"]["\x1b[2Jkey"] = "v\x9b1m"
+    f = tmp_path / "hostile.json"
+    f.write_text(json.dumps(data), encoding="utf-8")
+    empty = tmp_path / "empty.db"
+    cli("init", db=empty)
+    code, _, err = cli("import", f, db=empty)
+    assert code == 0, err
+    s = open_board(empty, "ana")
+    try:
+        assert s.queries.piece(1).title == "Clipboard"  # type: ignore[union-attr]
+        assert s.queries.events_since(0)[0].data["key"] == "v"
+    finally:
+        s.close()
