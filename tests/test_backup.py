@@ -169,3 +169,14 @@ def test_info(cli: Any, make_session: Callable[..., Workspace], db_path: Path, t
     assert code == 2 and "PRODBOARD_WATCH" in one_error_line(err)
     code, _, err = cli("info", db=tmp_path / "none.db")
     assert code == 2 and "no board" in one_error_line(err)
+
+
+def test_restore_makes_a_missing_board(cli: Any, make_session: Callable[..., Workspace],
+                                       tmp_path: Path) -> None:
+    make_session("ana").board.create("Saved")
+    backed = tmp_path / "b.db"
+    cli("backup", backed)
+    fresh = tmp_path / "fresh.db"
+    code, out, err = cli("restore", backed, db=fresh, user="zed")  # zed is not on that team
+    assert code == 0, err
+    assert titles(fresh) == ["Saved"]

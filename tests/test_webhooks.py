@@ -141,6 +141,8 @@ def test_signed_deliveries_in_order_of_matching_events(cli: Any, board: Workspac
     assert code == 0 and len(out.splitlines()) == 2 and "ok 204" in out
     code, out, _ = cli("hooks", "ls", "--json")
     assert json.loads(out)[0]["pending"] == 0 and "secret" not in out
+    code, out, _ = cli("export")
+    assert code == 0 and SECRET not in out and receiver.url not in out  # hooks stay home
 
 
 def test_a_wrong_secret_does_not_verify(cli: Any, board: Workspace, receiver: Receiver) -> None:

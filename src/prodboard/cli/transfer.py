@@ -140,11 +140,13 @@ def restore_cmd(c: Ctx, target: str, force: bool) -> None:
         click.echo(f"#{piece_id} restored")
         return
     from prodboard.services.backup import restore
-    from prodboard.services.context import default_db_path
+    from prodboard.services.context import default_db_path, open_board
 
     board = (c.db or default_db_path()).expanduser()
     counts = restore(board, Path(target), force=force)  # before the board opens here
-    c.session()  # opens it: an older backup's schema is migrated now
+    # Opened once (as nobody in particular: the restored team may not hold --user), so an
+    # older backup's schema is migrated now.
+    open_board(board, None, config=c.config).close()
     from prodboard.services.backup import PLURAL
 
     parts = ", ".join(f"{n} {PLURAL[t]}" for t, n in counts.items())
