@@ -381,3 +381,18 @@ def test_a_restore_cleans_escape_sequences(cli: Any, tmp_path: Path) -> None:
         assert s.queries.events_since(0)[0].data["key"] == "v"
     finally:
         s.close()
+
+
+def test_a_csv_without_a_column_leaves_that_field_alone(cli: Any, board: Workspace,
+                                                        tmp_path: Path) -> None:
+    f = tmp_path / "t.csv"
+    f.write_text("id,title\r\na,One\r\n", encoding="utf-8")
+    cli("import", f)
+    board.board.assign(1, "ben")
+    board.board.move(1, "brief", override="placed by hand")
+    f.write_text("id,title\r\na,One renamed\r\n", encoding="utf-8")
+    code, out, _ = cli("import", f)
+    assert out == "created 0, updated 1, skipped (unchanged) 0\n"
+    piece = board.queries.piece(1)
+    assert piece is not None
+    assert (piece.title, piece.owner, piece.stage) == ("One renamed", "ben", "brief")

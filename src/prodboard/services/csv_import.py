@@ -117,6 +117,7 @@ def _item(file: str, where: str, cells: dict[str, str], wf: Workflow, known: set
     item = ImportItem(clean_line(cells.get("id") or "") or title, where, title,
                       resolve_stage(wf, cells.get("stage", ""), stages, file, where))
     item.owner = resolve_person(cells.get("owner", ""), people, known, file, where, "owner")
+    item.given = set(cells)
     values: dict[str, Any] = {}
     for name in EDITABLE_FIELDS:
         if name == "title" or name not in cells or name in _IGNORED:

@@ -72,6 +72,9 @@ class ImportItem:
     comments: list[ImportComment] = field(default_factory=list)
     moves: list[ImportMove] = field(default_factory=list)
     watchers: list[str] = field(default_factory=list)
+    # The fields the source holds (None: all). An update leaves the others as they are
+    # on the board: a CSV without an owner column does not unassign anyone.
+    given: set[str] | None = None
 
 
 @dataclass
@@ -296,6 +299,8 @@ class _Writer:
 
     def _values(self, item: ImportItem, current: dict[str, Any] | None = None) -> dict[str, Any]:
         values = {**item.fields, "title": item.title, "stage": item.stage, "owner": item.owner}
+        if current is not None and item.given is not None:
+            values = {k: v for k, v in values.items() if k == "title" or k in item.given}
         if item.archived is not None:
             values["archived"] = item.archived
             values["archive_reason"] = clean(item.archive_reason) if item.archived else ""
