@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from prodboard.domain.fields import DEFAULT_PRIORITY
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class JSONText(TypeDecorator[Any]):

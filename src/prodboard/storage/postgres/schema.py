@@ -20,15 +20,21 @@ from sqlmodel import SQLModel
 from prodboard.errors import StoreError
 from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
+from prodboard.storage import transfer_tables  # noqa: F401  (schema 4's tables)
 from prodboard.storage.backend import meta_value, too_new
 from prodboard.storage.postgres.address import parse
 from prodboard.storage.postgres.engine import PostgresStore, can_write, current_user, lock_key
 
 APP_ID = "prodboard"
 
+def _migrate_3_to_4(conn: Connection) -> None:
+    """Version 4 added import sources and webhooks (storage/transfer_tables.py)."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+
+
 # from-version -> step that brings the schema to from-version + 1 (boards on
-# PostgreSQL start at version 3; the next schema change adds its step here)
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+# PostgreSQL start at version 3)
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {3: _migrate_3_to_4}
 
 
 def _triggers(channel: str) -> list[str]:

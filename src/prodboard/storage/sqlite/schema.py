@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from prodboard.errors import StoreError
 from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
+from prodboard.storage import transfer_tables  # noqa: F401  (schema 4's tables)
 from prodboard.storage.backend import too_new
 from prodboard.storage.sqlite.engine import SQLiteStore, create_shared_file, is_read_only
 
@@ -47,8 +48,15 @@ def _migrate_2_to_3(conn: Connection) -> None:
                       "'pending')"))
 
 
+def _migrate_3_to_4(conn: Connection) -> None:
+    """Version 4 added import sources and webhooks (storage/transfer_tables.py)."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+
+
 # from-version -> step that brings the schema to from-version + 1
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4,
+}
 
 
 def open_sqlite(
