@@ -114,7 +114,8 @@ def import_cmd(c: Ctx, file: Path, fmt: str | None, stage_map: str | None, peopl
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @pass_ctx
 def backup_cmd(c: Ctx, file: Path, force: bool) -> None:
-    """A consistent, verified copy of the board while it is open (SQLite backup API)."""
+    """A consistent, verified copy of the board while it is open (SQLite backup API;
+    a board on PostgreSQL: use export, or pg_dump)."""
     from prodboard.services.backup import backup
 
     click.echo(one_line(backup(c.session().store, file, force=force).summary()))
@@ -128,24 +129,23 @@ def restore_cmd(c: Ctx, target: str, force: bool) -> None:
     """Bring an archived piece back (TARGET a piece id), or restore the board from a
     backup file (TARGET a file made by `prodboard backup`)."""
     if target.strip().isdigit():
-        from prodboard.cli import PIECE_ID
+        from prodboard.cli.base import PIECE_ID
 
         piece_id = PIECE_ID.convert(target, None, None)
         c.session().board.restore(piece_id)
         click.echo(f"#{piece_id} restored")
         return
-    from prodboard.services.backup import restore
+    from prodboard.services.backup import counts_text, restore
     from prodboard.services.context import default_db_path, open_board
+    from prodboard.storage.store import is_postgres_url
 
-    board = (c.db or default_db_path()).expanduser()
+    board: Path | str = c.db if c.db and is_postgres_url(c.db) else Path(
+        c.db or default_db_path()).expanduser()
     counts = restore(board, Path(target), force=force)  # before the board opens here
     # Opened once (as nobody in particular: the restored team may not hold --user), so an
     # older backup's schema is migrated now.
     open_board(board, None, config=c.config).close()
-    from prodboard.services.backup import PLURAL
-
-    parts = ", ".join(f"{n} {PLURAL[t]}" for t, n in counts.items())
-    click.echo(f"restored {one_line(str(board))} from {one_line(target)} ({parts})")
+    click.echo(f"restored {one_line(str(board))} from {one_line(target)} ({counts_text(counts)})")
 
 
 @cli.command("info")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select
 
 from prodboard.domain.audience import AlertContext, PieceFacts, audiences_of
 from prodboard.domain.text import clean, clean_line
@@ -29,7 +29,7 @@ from prodboard.services.commands import Commands, normalise
 from prodboard.services.transfer_fields import piece_defaults
 from prodboard.storage import tables as m
 from prodboard.storage import transfer_tables as t
-from prodboard.storage.store import row_dict
+from prodboard.storage.queries import row_dict
 
 P = m.PIECES
 C = m.COMMENTS
@@ -210,16 +210,6 @@ def apply(board: Commands, plan: ImportPlan, *, dry_run: bool = False,
     return report
 
 
-def _next_id(conn: Connection, table: str) -> int:
-    """The next free id of ``table`` (for the event table, past every id ever used:
-    its ids only grow). The import holds the write lock, so nobody takes it meanwhile."""
-    top = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()
-    if table == "event":
-        seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'event'")).scalar()
-        top = max(int(top), int(seq or 0))
-    return int(top) + 1
-
-
 class _Writer:
     """Builds every row of the import in memory and writes them in batches: a
     statement per row made a 10,000-piece import take several times longer."""
@@ -247,9 +237,9 @@ class _Writer:
         self.ranks: dict[str, float] = {}
         self.defaults = piece_defaults()
         self.people = recipients._people_in(conn)
-        self.next_piece = _next_id(conn, "piece")
-        self.next_comment = _next_id(conn, "comment")
-        self.next_event = _next_id(conn, "event")
+        self.next_piece = board.store.top_id(conn, "piece") + 1
+        self.next_comment = board.store.top_id(conn, "comment") + 1
+        self.next_event = board.store.top_id(conn, "event") + 1
         self.rows: dict[str, list[dict[str, Any]]] = {
             "piece": [], "comment": [], "event": [], "recipient": [], "watch": [], "source": []}
 
@@ -262,6 +252,7 @@ class _Writer:
             for i in range(0, len(rows), 1000):
                 self.conn.execute(table.insert(), rows[i:i + 1000])
             rows.clear()
+        self.board.store.ids_written(self.conn, ("piece", "comment", "event"))
 
     def _rank(self, stage: str) -> float:
         if stage not in self.ranks:

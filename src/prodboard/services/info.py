@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from prodboard import __version__
 from prodboard.services.context import Workspace
-from prodboard.settings import poll_interval, watch_enabled
+from prodboard.settings import current as current_settings
 from prodboard.storage import tables as m
 from prodboard.storage import transfer_tables as t
 
@@ -19,34 +19,35 @@ COUNTED = {"people": m.PEOPLE, "pieces": m.PIECES, "comments": m.COMMENTS, "even
            "hooks": t.HOOKS}
 
 
-def _size(path: Path) -> int:
-    total = 0
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            total += os.stat(f"{path}{suffix}").st_size
-        except FileNotFoundError:
-            pass
-    return total
-
-
 def gather(s: Workspace) -> dict[str, Any]:
-    path = s.store.path
-    team_search = [os.environ.get("PRODBOARD_CONFIG") or "--config / PRODBOARD_CONFIG",
-                   str(path.parent / "prodboard.toml")]
+    store = s.store
+    sqlite = store.kind == "sqlite"
+    details = store.details()
+    team_search = [os.environ.get("PRODBOARD_CONFIG") or "--config / PRODBOARD_CONFIG"]
+    if sqlite:  # a board on a server has no folder to look beside
+        team_search.append(str(Path(details["path"]).parent / "prodboard.toml"))
     personal_search = [os.environ.get("PRODBOARD_USER_CONFIG") or "PRODBOARD_USER_CONFIG",
                        str(Path(user_config_dir("prodboard", appauthor=False)) / "prodboard.toml")]
-    with s.store.read() as conn:
-        schema = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+    schema = store.schema_version()
+    with store.read() as conn:
         counts = {name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
                   for name, table in COUNTED.items()}
         archived = int(conn.execute(select(func.count()).where(m.PIECES.c.archived.is_(True)))
                        .scalar_one())
     me = s.queries.person(s.user)
-    watcher = watch_enabled()
+    settings = current_settings()
+    board: dict[str, Any] = {"kind": store.kind, "location": store.location,
+                             "name": s.queries.board_name(), "read_only": store.readonly,
+                             "schema": schema, **details}
+    if sqlite:
+        watcher = settings.watch
+        mode = "watcher + poll" if watcher else "poll only (PRODBOARD_WATCH=0)"
+    else:
+        watcher = False
+        mode = "LISTEN/NOTIFY + poll"
     return {
         "version": __version__,
-        "board": {"path": str(path), "real_path": str(s.store.real_path), "name": s.queries.board_name(),
-                  "read_only": s.store.readonly, "schema": schema, "bytes": _size(s.store.real_path)},
+        "board": board,
         "config": {"team": str(s.config_path) if s.config_path else None, "team_search": team_search,
                    "personal": str(s.personal_config) if s.personal_config else None,
                    "personal_search": personal_search},
@@ -54,8 +55,7 @@ def gather(s: Workspace) -> dict[str, Any]:
         "user": {"handle": s.user, "on_board": me is not None,
                  "roles": list(me.roles) if me else []},
         "counts": {**counts, "archived": archived},
-        "live": {"watcher": watcher, "poll_seconds": poll_interval(),
-                 "mode": "watcher + poll" if watcher else "poll only (PRODBOARD_WATCH=0)"},
+        "live": {"watcher": watcher, "poll_seconds": settings.poll_interval, "mode": mode},
     }
 
 
@@ -64,8 +64,10 @@ def lines(info: dict[str, Any]) -> list[str]:
     ro = " (read-only)" if b["read_only"] else ""
     return [
         f"prodboard {info['version']}",
-        f"board:      {b['path']}{ro}  ({b['name']})",
-        f"schema:     {b['schema']}    size: {b['bytes']:,} bytes (with -wal, -shm)",
+        f"board:      {b['location']}{ro}  ({b['name']})",
+        f"schema:     {b['schema']}    " + (
+            f"size: {b['bytes']:,} bytes (with -wal, -shm)" if b["kind"] == "sqlite"
+            else f"on PostgreSQL, board schema {b['board_schema']!r}, as {b['login']}"),
         f"counts:     {n['pieces']} pieces ({n['archived']} archived), {n['people']} people, "
         f"{n['comments']} comments, {n['events']} events, {n['hooks']} hooks",
         f"team config:     {c['team'] or 'none'}  (looked for: {'; '.join(c['team_search'])})",

@@ -21,9 +21,7 @@ from prodboard.errors import BadInput, Refused
 from prodboard.services.commands import Commands
 from prodboard.services.transfer import FORMAT_NAME, TABLES
 from prodboard.storage import tables as m
-from prodboard.storage.store import _APPEND_ONLY
-
-TRIGGERS = ("event_append_only_u", "event_append_only_d")
+from prodboard.storage.store import OWN_META
 
 
 def is_export(data: Any) -> bool:
@@ -134,16 +132,25 @@ def restore(board: Commands, tables: dict[str, list[dict[str, Any]]], *, dry_run
             raise Refused("a full restore needs an empty board (no pieces, no comments)")
         if dry_run:
             return counts
-        conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # checked at commit
-        for trigger in TRIGGERS:  # the founding events go: the export's history replaces them
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
-        for table in reversed([m.META, *TABLES.values()]):
-            conn.execute(table.delete())
-        conn.execute(m.META.insert(), tables["board"])
+        # The founding events go: the export's history replaces them (past the
+        # append-only guard, through the backend).
+        for table in reversed(TABLES.values()):
+            if table is m.EVENTS:
+                board.store.clear_events(conn)
+            else:
+                conn.execute(table.delete())
+        conn.execute(m.META.delete().where(m.META.c.key.not_in(OWN_META)))
+        conn.execute(m.META.insert(), [r for r in tables["board"] if r["key"] not in OWN_META])
         for name, table in TABLES.items():
             rows = tables[name]
+            if table is m.PEOPLE:  # a delegate may come later in the list: set it after
+                rows = [{**r, "delegate": None} for r in rows]
             for i in range(0, len(rows), 500):
                 conn.execute(table.insert(), rows[i:i + 500])
-        for stmt in _APPEND_ONLY:
-            conn.exec_driver_sql(stmt)
+            if table is m.PEOPLE:
+                for r in tables[name]:
+                    if r["delegate"] is not None:
+                        conn.execute(m.PEOPLE.update().where(m.PEOPLE.c.handle == r["handle"])
+                                     .values(delegate=r["delegate"]))
+        board.store.ids_written(conn, ("piece", "comment", "event"))
     return counts

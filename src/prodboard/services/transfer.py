@@ -24,7 +24,7 @@ from prodboard.errors import BadInput
 from prodboard.services.transfer_fields import LISTS, PIECE_COLUMNS
 from prodboard.storage import tables as m
 from prodboard.storage import transfer_tables as t
-from prodboard.storage.store import Store
+from prodboard.storage.store import OWN_META, Store
 
 FORMAT_NAME = "prodboard-export"
 FORMAT_VERSION = 1
@@ -63,10 +63,11 @@ def _rows(conn: Connection, table: Any) -> list[dict[str, Any]]:
 
 def snapshot(store: Store) -> dict[str, Any]:
     """Everything on the board, read in one consistent transaction."""
+    schema = store.schema_version()  # changes only when a board is opened by a newer prodboard
     with store.read() as conn:
         board = {k: v for k, v in conn.execute(select(m.META.c.key, m.META.c.value)
+                                               .where(m.META.c.key.not_in(OWN_META))
                                                .order_by(m.META.c.key))}
-        schema = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
         data: dict[str, Any] = {
             "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "schema": schema,
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "board": board,

@@ -1,10 +1,10 @@
 """The piece fields as the transfer code (export, import) sees them: the one place
-it reads them from. They come from the piece table until the shared field list
-(domain/fields.py) lands; then only this module changes."""
+it reads them from, taken from the shared field list (domain/fields.py) and the
+piece table."""
 
 from __future__ import annotations
 
-from prodboard.services.commands import DATE_FIELDS, EDITABLE, LIST_FIELDS, TEXT_FIELDS
+from prodboard.domain.fields import CHOICE, DATE, EDITABLE, FIELDS, LINE, LIST_FIELDS, TEXT
 from prodboard.storage import tables as m
 
 # Every column of a piece, in table order: the CSV export's columns.
@@ -12,8 +12,8 @@ PIECE_COLUMNS: tuple[str, ...] = tuple(c.name for c in m.PIECES.columns)
 # What an import may set through Commands.normalise (checked and cleaned there).
 EDITABLE_FIELDS: tuple[str, ...] = EDITABLE
 LISTS: tuple[str, ...] = LIST_FIELDS
-DATES: tuple[str, ...] = DATE_FIELDS
-TEXTS: tuple[str, ...] = TEXT_FIELDS
+DATES: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == DATE)
+TEXTS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.edit and f.kind in (LINE, TEXT, CHOICE))
 # Besides the editable fields, an import sets these itself.
 IMPORT_FIELDS: tuple[str, ...] = (
     "id", "stage", "owner", "archived", "archive_reason", "checklist", "created_at",

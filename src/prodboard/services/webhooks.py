@@ -51,7 +51,8 @@ from prodboard.services.alerts import event_text
 from prodboard.services.commands import Commands
 from prodboard.storage import tables as m
 from prodboard.storage import transfer_tables as t
-from prodboard.storage.store import meta_value, row_dict
+from prodboard.storage.queries import row_dict
+from prodboard.storage.store import meta_value
 
 H, D, A = t.HOOKS, t.DELIVERIES, t.ATTEMPTS
 E = m.EVENTS

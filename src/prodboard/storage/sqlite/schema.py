@@ -25,7 +25,8 @@ from prodboard.storage.sqlite.engine import SQLiteStore, create_shared_file, is_
 SQLITE_HEADER = b"SQLite format 3\x00"
 APP_ID = "prodboard"
 
-_APPEND_ONLY = (
+APPEND_ONLY_TRIGGERS = ("event_append_only_u", "event_append_only_d")
+APPEND_ONLY = (
     "CREATE TRIGGER IF NOT EXISTS event_append_only_u BEFORE UPDATE ON event "
     "BEGIN SELECT RAISE(ABORT, 'the event table is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS event_append_only_d BEFORE DELETE ON event "
@@ -144,7 +145,7 @@ def _prepare_schema(store: SQLiteStore, *, created: bool) -> None:
             raise StoreError(f"{store.path} is not a prodboard database")
         with store.write() as conn:
             SQLModel.metadata.create_all(conn)
-            for stmt in _APPEND_ONLY:
+            for stmt in APPEND_ONLY:
                 conn.exec_driver_sql(stmt)
             conn.exec_driver_sql(f"PRAGMA user_version={models.SCHEMA_VERSION}")
         return
@@ -163,6 +164,6 @@ def _prepare_schema(store: SQLiteStore, *, created: bool) -> None:
                 raise StoreError(f"{store.path} is not a prodboard database (schema version {current})")
             for step in range(current, models.SCHEMA_VERSION):
                 MIGRATIONS[step](conn)
-            for stmt in _APPEND_ONLY:
+            for stmt in APPEND_ONLY:
                 conn.exec_driver_sql(stmt)
             conn.exec_driver_sql(f"PRAGMA user_version={models.SCHEMA_VERSION}")
