@@ -396,3 +396,71 @@ def test_a_csv_without_a_column_leaves_that_field_alone(cli: Any, board: Workspa
     piece = board.queries.piece(1)
     assert piece is not None
     assert (piece.title, piece.owner, piece.stage) == ("One renamed", "ben", "brief")
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+def test_export_import_round_trip_on_postgresql(cli: Any, tmp_path: Path, pg_board: str) -> None:
+    """An SQLite board's export restored into an empty board on the real server, exported
+    again to the same rows; the server's sequences then carry on past the imported ids."""
+    from conftest import new_pg_board
+
+    from prodboard.storage.store import remove_board
+
+    demo = tmp_path / "demo.db"
+    assert cli("init", "--demo", db=demo)[0] == 0
+    assert cli("comment", 1, "Hello @ben", db=demo)[0] == 0
+    assert cli("inbox", "--read", user="ben", db=demo)[0] == 0
+    first = tmp_path / "first.json"
+    assert cli("export", "--out", first, db=demo)[0] == 0
+    assert cli("init", db=pg_board)[0] == 0
+    code, out, err = cli("import", first, db=pg_board)
+    assert (code, err) == (0, ""), err
+    assert out.startswith("restored the whole board: 8 people, 15 pieces")
+    code, second, _ = cli("export", db=pg_board)
+    assert code == 0
+    assert without_volatile(first.read_text(encoding="utf-8")) == without_volatile(second)
+    last_event = json.loads(second)["events"][-1]["id"]
+    assert cli("comment", 3, "after the restore", db=pg_board)[0] == 0
+    code, out, err = cli("add", "New on the server", db=pg_board)
+    assert (code, out.strip()) == (0, "16"), err
+    s = open_board(pg_board, "ana")
+    try:
+        assert s.queries.last_event_id() == last_event + 2
+    finally:
+        s.close()
+
+    # Merged into a board that already has work: new ids, then the sequence goes on.
+    other = new_pg_board()
+    try:
+        assert cli("init", db=other)[0] == 0
+        assert cli("add", "Already here", db=other)[0] == 0
+        everyone = "ben=ana,chloe=ana,dev=ana,eli=ana,fatima=ana,gus=ana,hana=ana"
+        code, out, err = cli("import", first, "--people", everyone, db=other)
+        assert code == 0, err
+        assert out.strip() == "created 15, updated 0, skipped (unchanged) 0"
+        code, out, err = cli("add", "After the import", db=other)
+        assert (code, out.strip()) == (0, "17"), err
+    finally:
+        remove_board(other)
+
+
+def test_backup_and_restore_on_postgresql_point_at_export(cli: Any, tmp_path: Path,
+                                                         pg_board: str) -> None:
+    assert cli("init", db=pg_board)[0] == 0
+    code, _, err = cli("backup", tmp_path / "b.db", db=pg_board)
+    assert code == 1 and "prodboard export" in one_error_line(err) and "pg_dump" in err
+    assert not (tmp_path / "b.db").exists()
+    local = tmp_path / "local.db"
+    assert cli("init", db=local)[0] == 0
+    assert cli("backup", tmp_path / "b.db", db=local)[0] == 0
+    code, _, err = cli("restore", tmp_path / "b.db", db=pg_board)
+    assert code == 1 and "prodboard import" in one_error_line(err)
+    code, out, err = cli("info", "--json", db=pg_board)
+    assert code == 0, err
+    info = json.loads(out)
+    assert info["board"]["kind"] == "postgresql" and "path" not in info["board"]
+    assert info["board"]["schema"] == 4 and info["live"]["mode"] == "LISTEN/NOTIFY + poll"
+    code, out, _ = cli("info", db=pg_board)
+    assert code == 0 and "on PostgreSQL, board schema" in out
