@@ -422,6 +422,12 @@ def test_export_import_round_trip_on_postgresql(cli: Any, tmp_path: Path, pg_boa
     assert code == 0
     assert without_volatile(first.read_text(encoding="utf-8")) == without_volatile(second)
     last_event = json.loads(second)["events"][-1]["id"]
+    # And back: the server's export restores into an empty board file, row for row.
+    back, from_server = tmp_path / "back.db", tmp_path / "server.json"
+    from_server.write_text(second, encoding="utf-8")
+    assert cli("init", db=back)[0] == 0
+    assert cli("import", from_server, db=back)[0] == 0
+    assert without_volatile(cli("export", db=back)[1]) == without_volatile(second)
     assert cli("comment", 3, "after the restore", db=pg_board)[0] == 0
     code, out, err = cli("add", "New on the server", db=pg_board)
     assert (code, out.strip()) == (0, "16"), err
