@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import sys
 
-from prodboard.cli import calendar, inbox, people, pieces, report, review, tracks  # noqa: F401  (register the commands)
+from prodboard.cli import (  # noqa: F401  (each module registers its commands)
+    calendar,
+    hooks,
+    inbox,
+    people,
+    pieces,
+    report,
+    review,
+    tracks,
+    transfer,
+)
 from prodboard.cli.board import cli
 
 

@@ -88,15 +88,6 @@ def archive(c: Ctx, piece_id: int, reason: str) -> None:
 
 @cli.command()
 @click.argument("piece_id", type=PIECE_ID)
-@pass_ctx
-def restore(c: Ctx, piece_id: int) -> None:
-    """Bring an archived piece back."""
-    c.session().board.restore(piece_id)
-    click.echo(f"#{piece_id} restored")
-
-
-@cli.command()
-@click.argument("piece_id", type=PIECE_ID)
 @click.argument("item")
 @click.option("--undo", is_flag=True, help="Untick instead.")
 @pass_ctx

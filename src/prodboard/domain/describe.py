@@ -122,6 +122,10 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
         return who + describe_review(ev, title)
     if k.startswith("alert."):
         return describe_alert(ev, wf, title)
+    if k == "hook.disabled":
+        d = ev.data
+        return (f"{who}disabled webhook {d.get('hook_id')} ({_short(str(d.get('url', '')), 60)}) "
+                f"after {d.get('failures')} failed deliveries: {_short(str(d.get('error', '')), 60)}")
     return f"{who}{k} {title}".rstrip()
 
 

@@ -36,9 +36,11 @@ reader. A backend guarantees it by making ids increase in commit order:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, text
 
@@ -92,6 +94,21 @@ class StopFlag(Protocol):
     def set(self) -> None: ...
 
 
+# meta keys a backend keeps for itself (PostgreSQL's schema version): never exported,
+# never replaced by a restore
+OWN_META = ("schema_version",)
+
+
+@dataclass(frozen=True)
+class BackupCopy:
+    """A verified copy of a board: where, how big, rows per counted table, schema."""
+
+    path: Path
+    bytes: int
+    counts: dict[str, int]
+    schema: int
+
+
 @runtime_checkable
 class Backend(Protocol):
     """One open board on some database. See the module docstring for the rules."""
@@ -119,6 +136,32 @@ class Backend(Protocol):
     def lost(self, what_next: str) -> str | None:
         """Why the board opened is gone, ending with ``what_next``; None while it is
         still there."""
+        ...
+
+    def details(self) -> dict[str, Any]:
+        """What ``prodboard info`` shows about where the board lives, beyond ``kind``
+        and ``location`` (a file's real path and size; a server's board schema)."""
+        ...
+
+    def backup_to(self, target: Path, *, force: bool = False) -> BackupCopy:
+        """A consistent, verified copy of the open board at ``target``; a backend
+        that cannot make one refuses with one line saying what to use instead."""
+        ...
+
+    def top_id(self, conn: Connection, table: str) -> int:
+        """The highest id ``table`` (piece, comment, event) ever handed out, deleted
+        rows included: an import that sets ids itself starts past it."""
+        ...
+
+    def ids_written(self, conn: Connection, tables: Iterable[str]) -> None:
+        """After rows were inserted with ids set by the caller: the next id the
+        board hands out itself comes after them."""
+        ...
+
+    def clear_events(self, conn: Connection) -> None:
+        """Delete every event inside this write transaction, past the append-only
+        guard, which stands again when the call returns. Only for a full restore
+        into an empty board, whose founding events the export's history replaces."""
         ...
 
     def close(self) -> None: ...

@@ -37,6 +37,11 @@ _CHUNK = 500  # ids or keys per IN (...), well under SQLite's variable limit
 Stored = dict[int, dict[str, RecipientView]]
 
 
+def row_dict(row: Any) -> dict[str, Any]:
+    """A result row as a plain dict (column name -> value)."""
+    return dict(row._mapping)
+
+
 class Queries:
     """Reads of one board; each method is one read transaction."""
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prodboard.storage.backend import Backend, BoardLost, Unreachable, meta_value
+from prodboard.errors import Refused
+from prodboard.storage.backend import OWN_META, Backend, BackupCopy, BoardLost, Unreachable, meta_value
 from prodboard.storage.postgres.address import is_postgres_url
 from prodboard.storage.sqlite.engine import FileLost, lost_message
 from prodboard.storage.sqlite.schema import open_sqlite, remove_file
 
 Store = Backend  # the type services hold: any backend
 
-__all__ = ["Backend", "BoardLost", "FileLost", "Store", "Unreachable", "is_postgres_url",
-           "lost_message", "meta_value", "open_store", "remove_board"]
+__all__ = ["OWN_META", "Backend", "BackupCopy", "BoardLost", "FileLost", "Store", "Unreachable",
+           "is_postgres_url", "lost_message", "meta_value", "open_store", "remove_board",
+           "restore_backup"]
 
 
 def open_store(
@@ -50,3 +52,16 @@ def remove_board(location: str | Path, board: str | None = None) -> None:
         drop_board(str(location), board)
         return
     remove_file(Path(location))
+
+
+def restore_backup(location: Path | str, source: Path, *, force: bool = False,
+                   busy_ms: int = 5000) -> dict[str, int]:
+    """Write a file made by ``backup`` over the board at ``location`` (made if missing),
+    before this process opens it; returns rows per counted table."""
+    if is_postgres_url(location):
+        raise Refused("restore writes a backup file into an SQLite board; a board on a "
+                      "PostgreSQL server is restored from a JSON export (`prodboard import "
+                      "FILE` into an empty board) or with pg_restore")
+    from prodboard.storage.sqlite.backup import restore_file
+
+    return restore_file(Path(location), source, force=force, busy_ms=busy_ms)

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from prodboard.domain.fields import DEFAULT_PRIORITY
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class JSONText(TypeDecorator[Any]):

@@ -24,15 +24,17 @@ SQLite's deferred transactions give.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from prodboard.errors import BadInput, Busy, ProdboardError, StoreError
-from prodboard.storage.backend import BoardLost, Unreachable, WakeSource, meta_value
+from prodboard.errors import BadInput, Busy, ProdboardError, Refused, StoreError
+from prodboard.storage.backend import BackupCopy, BoardLost, Unreachable, WakeSource, meta_value
 from prodboard.storage.postgres.address import Address
 
 LOCK_CLASS = 0x70626F61  # "pboa": the high half of every board's advisory lock key
@@ -128,6 +130,36 @@ class PostgresStore:
             return None
         self._checked = (time.monotonic(), now == self.identity)
         return None if now == self.identity else self._lost_message(now, what_next)
+
+    # -- what info, backup, import and restore need --------------------------------------
+    def details(self) -> dict[str, Any]:
+        return {"host": self.address.host, "database": self.address.database,
+                "board_schema": self.schema, "login": self.login}
+
+    def backup_to(self, target: Path, *, force: bool = False) -> BackupCopy:
+        raise Refused(f"backup copies an SQLite board file; {self.location} is on a PostgreSQL "
+                      "server: use `prodboard export --format json --out FILE` (restored with "
+                      "`prodboard import FILE` into an empty board), or pg_dump for the database")
+
+    def top_id(self, conn: Connection, table: str) -> int:
+        top, used = conn.execute(text(
+            f"SELECT coalesce(max(id), 0), coalesce(pg_sequence_last_value("
+            f"pg_get_serial_sequence('{table}', 'id')::regclass), 0) FROM {table}")).one()
+        return max(int(top), int(used))
+
+    def ids_written(self, conn: Connection, tables: Iterable[str]) -> None:
+        # A sequence does not move when an id is given: set it past the largest one.
+        for table in tables:
+            top = self.top_id(conn, table)
+            if top > 0:
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), :v)"),
+                             {"v": top})
+
+    def clear_events(self, conn: Connection) -> None:
+        # DDL is transactional: the guard is off only inside this transaction.
+        conn.exec_driver_sql("ALTER TABLE event DISABLE TRIGGER event_append_only")
+        conn.exec_driver_sql("DELETE FROM event")
+        conn.exec_driver_sql("ALTER TABLE event ENABLE TRIGGER event_append_only")
 
     def recheck(self) -> None:
         """Forget the last "still there": the next lost() asks the server."""

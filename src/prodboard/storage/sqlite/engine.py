@@ -21,17 +21,17 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool, QueuePool
 
 from prodboard.errors import BadInput, Busy, StoreError
-from prodboard.storage.backend import BoardLost, WakeSource
+from prodboard.storage.backend import BackupCopy, BoardLost, WakeSource
 
 
 def is_read_only(path: Path) -> bool:
@@ -242,6 +242,42 @@ class SQLiteStore:
     def lost(self, what_next: str) -> str | None:
         now = self.file_identity()
         return None if now == self.identity else lost_message(self.path, now, what_next)
+
+    # -- what info, backup, import and restore need --------------------------------------
+    def details(self) -> dict[str, Any]:
+        total = 0
+        for suffix in ("", "-wal", "-shm"):
+            with suppress(FileNotFoundError):
+                total += os.stat(f"{self.real_path}{suffix}").st_size
+        wal = Path(f"{self.real_path}-wal")
+        return {"path": str(self.path), "real_path": str(self.real_path), "bytes": total,
+                "wal_bytes": wal.stat().st_size if wal.exists() else 0}
+
+    def backup_to(self, target: Path, *, force: bool = False) -> BackupCopy:
+        from prodboard.storage.sqlite.backup import backup_file
+
+        return backup_file(self, target, force=force)
+
+    def top_id(self, conn: Connection, table: str) -> int:
+        top = int(conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one())
+        # An AUTOINCREMENT table (event) never reuses an id: sqlite_sequence remembers.
+        seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"),
+                           {"t": table}).scalar()
+        return max(top, int(seq or 0))
+
+    def ids_written(self, conn: Connection, tables: Iterable[str]) -> None:
+        # Nothing to do: SQLite's next id is past the largest in the table, and
+        # AUTOINCREMENT moves sqlite_sequence past an id set by hand.
+        return
+
+    def clear_events(self, conn: Connection) -> None:
+        from prodboard.storage.sqlite.schema import APPEND_ONLY, APPEND_ONLY_TRIGGERS
+
+        for trigger in APPEND_ONLY_TRIGGERS:  # DDL is transactional in SQLite
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+        conn.exec_driver_sql("DELETE FROM event")
+        for stmt in APPEND_ONLY:
+            conn.exec_driver_sql(stmt)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -19,13 +19,15 @@ from sqlmodel import SQLModel
 from prodboard.errors import StoreError
 from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
+from prodboard.storage import transfer_tables  # noqa: F401  (schema 4's tables)
 from prodboard.storage.backend import too_new
 from prodboard.storage.sqlite.engine import SQLiteStore, create_shared_file, is_read_only
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APP_ID = "prodboard"
 
-_APPEND_ONLY = (
+APPEND_ONLY_TRIGGERS = ("event_append_only_u", "event_append_only_d")
+APPEND_ONLY = (
     "CREATE TRIGGER IF NOT EXISTS event_append_only_u BEFORE UPDATE ON event "
     "BEGIN SELECT RAISE(ABORT, 'the event table is append-only'); END",
     "CREATE TRIGGER IF NOT EXISTS event_append_only_d BEFORE DELETE ON event "
@@ -53,9 +55,14 @@ def _migrate_3_to_4(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, checkfirst=True)
 
 
+def _migrate_4_to_5(conn: Connection) -> None:
+    """Version 5 added import sources and webhooks (storage/transfer_tables.py)."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+
+
 # from-version -> step that brings the schema to from-version + 1
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4,
+    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5,
 }
 
 
@@ -142,7 +149,7 @@ def _prepare_schema(store: SQLiteStore, *, created: bool) -> None:
             raise StoreError(f"{store.path} is not a prodboard database")
         with store.write() as conn:
             SQLModel.metadata.create_all(conn)
-            for stmt in _APPEND_ONLY:
+            for stmt in APPEND_ONLY:
                 conn.exec_driver_sql(stmt)
             conn.exec_driver_sql(f"PRAGMA user_version={models.SCHEMA_VERSION}")
         return
@@ -161,6 +168,6 @@ def _prepare_schema(store: SQLiteStore, *, created: bool) -> None:
                 raise StoreError(f"{store.path} is not a prodboard database (schema version {current})")
             for step in range(current, models.SCHEMA_VERSION):
                 MIGRATIONS[step](conn)
-            for stmt in _APPEND_ONLY:
+            for stmt in APPEND_ONLY:
                 conn.exec_driver_sql(stmt)
             conn.exec_driver_sql(f"PRAGMA user_version={models.SCHEMA_VERSION}")

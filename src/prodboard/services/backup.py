@@ -1,0 +1,44 @@
+"""Backups of a board that is always open, and restoring one: what a person is told.
+
+The copying is the backend's (``Backend.backup_to``; for SQLite,
+``storage/sqlite/backup.py``: the online backup API, verified before it is renamed
+into place). A board on PostgreSQL refuses and points at ``prodboard export`` and
+pg_dump (docs/transfer.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from prodboard.storage.store import Store, restore_backup
+
+PLURAL = {"person": "people", "piece": "pieces", "comment": "comments", "event": "events"}
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    bytes: int
+    counts: dict[str, int]
+    schema: int
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{n} {PLURAL[t]}" for t, n in self.counts.items())
+        return f"backed up to {self.path} ({self.bytes:,} bytes; schema {self.schema}; {parts}); verified"
+
+
+def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
+    """A verified, consistent copy of the open board at ``target``."""
+    copy = store.backup_to(target, force=force)
+    return BackupReport(copy.path, copy.bytes, copy.counts, copy.schema)
+
+
+def restore(board: Path | str, source: Path, *, force: bool = False,
+            busy_ms: int = 5000) -> dict[str, int]:
+    """Write the backup at ``source`` over the board at ``board`` (made if missing)."""
+    return restore_backup(board, source, force=force, busy_ms=busy_ms)
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {PLURAL[t]}" for t, n in counts.items())
