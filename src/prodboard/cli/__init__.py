@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from prodboard.cli import calendar, inbox, people, pieces, report, review, tracks  # noqa: F401  (register the commands)
+from prodboard.cli import calendar, inbox, migrate, people, pieces, report, review, tracks  # noqa: F401  (register the commands)
 from prodboard.cli.board import cli
 
 

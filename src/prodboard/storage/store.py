@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Connection, text
+
 from prodboard.storage.backend import Backend, BoardLost, Unreachable, meta_value
 from prodboard.storage.postgres.address import is_postgres_url
 from prodboard.storage.sqlite.engine import FileLost, lost_message
@@ -18,7 +20,8 @@ from prodboard.storage.sqlite.schema import open_sqlite, remove_file
 
 Store = Backend  # the type services hold: any backend
 
-__all__ = ["Backend", "BoardLost", "FileLost", "Store", "Unreachable", "is_postgres_url",
+__all__ = ["Backend", "BoardLost", "FileLost", "Store", "Unreachable", "after_copy",
+           "is_postgres_url",
            "lost_message", "meta_value", "open_store", "remove_board"]
 
 
@@ -50,3 +53,16 @@ def remove_board(location: str | Path, board: str | None = None) -> None:
         drop_board(str(location), board)
         return
     remove_file(Path(location))
+
+
+def after_copy(store: Backend, conn: Connection) -> None:
+    """After rows were inserted with their ids (``prodboard migrate``): a PostgreSQL
+    sequence does not move for explicit ids, so set each past the highest id. SQLite's
+    AUTOINCREMENT follows explicit ids by itself."""
+    if store.kind != "postgresql":
+        return
+    for table in ("piece", "comment", "event"):
+        conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT max(id) FROM {table}), 1), "
+            f"(SELECT max(id) FROM {table}) IS NOT NULL)"))

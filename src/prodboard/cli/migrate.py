@@ -1,0 +1,34 @@
+"""`prodboard migrate --to URL_OR_FILE`: copy the board, whole, to a new place."""
+
+from __future__ import annotations
+
+import click
+
+from prodboard.cli.base import Ctx, pass_ctx
+from prodboard.cli.board import cli
+from prodboard.domain.text import clean
+from prodboard.services.migrate import migrate as copy_board
+
+
+@cli.command()
+@click.option("--to", "target", required=True, metavar="URL_OR_FILE",
+              help="Where the copy goes: a new board file, or postgresql://…[?board=NAME] "
+                   "(a new or empty board).")
+@pass_ctx
+def migrate(c: Ctx, target: str) -> None:
+    """Copy this board (every table, ids kept) to another file or PostgreSQL board.
+
+    Refused when the target already holds a board. The copy's row counts and the
+    checksum of its events are checked against this board's.
+    """
+    source = c.session().store
+
+    def progress(table: str, done: int) -> None:
+        if done >= 10_000 and done % 10_000 == 0:
+            click.echo(f"  {table}: {done} rows…", err=True)
+
+    copied = copy_board(source, target, progress)
+    click.echo(f"Copied {clean(source.location)} to {clean(copied.target)}:")
+    for table, n in copied.counts.items():
+        click.echo(f"  {table:<12} {n:>8}")
+    click.echo(f"  events checksum (sha256) {copied.checksum}")
