@@ -122,3 +122,23 @@ async def test_cut_off_board_says_reconnecting_refuses_writes_and_catches_up(
     finally:
         check.close()
     assert bodies.count("typed offline") == 1
+
+
+async def test_a_dropped_board_is_marked_lost_and_refuses_writes(demo_url: str) -> None:
+    app = make_app(open_board(demo_url, "chloe"), live=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: app.feed is not None)
+        piece = app.current()
+        assert piece is not None
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, CommentForm))
+        await pilot.press(*"kept")
+        await asyncio.to_thread(remove_board, demo_url)  # DROP SCHEMA … CASCADE
+        await until(pilot, lambda: app.lost is not None)
+        assert "BOARD LOST" in notice(app) and "dropped" in str(app.lost)
+        await pilot.press("ctrl+s")
+        form = app.screen
+        await until(pilot, lambda: "dropped" in str(form.query_one("#form-error", Static).render()))
+        assert isinstance(app.screen, CommentForm)
+        assert app.screen.query_one(TextArea).text == "kept"
+    app.session.close()
