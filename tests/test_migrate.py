@@ -113,3 +113,13 @@ def test_a_target_that_cannot_be_made_leaves_nothing(cli: Cli, source: Path, tmp
     code, _, err = cli("migrate", "--to", str(tmp_path / "no" / "such" / "dir" / "b.db"))
     assert code == 2 and err.count("\n") == 1, err
     assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("target", ["", "evil\x1b[31m.db", "new/", "tab\there.db"])
+def test_a_bad_target_is_bad_input_and_makes_nothing(
+    cli: Cli, source: Path, tmp_path: Path, target: str
+) -> None:
+    before = set(tmp_path.iterdir())
+    code, out, err = cli("migrate", "--to", f"{tmp_path}/{target}" if target else "")
+    assert code == 2 and err.count("\n") == 1 and "--to" in err and out == "", err
+    assert set(tmp_path.iterdir()) == before

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from prodboard.cli.base import Ctx, pass_ctx
 from prodboard.cli.board import cli
 from prodboard.domain.text import clean
+from prodboard.errors import BadInput
 from prodboard.services.migrate import migrate as copy_board
+from prodboard.storage.store import is_postgres_url
 
 
 @cli.command()
@@ -21,6 +25,11 @@ def migrate(c: Ctx, target: str) -> None:
     Refused when the target already holds a board. The copy's row counts and the
     checksum of its events are checked against this board's.
     """
+    if clean(target) != target or not target.strip():
+        raise BadInput("--to: the target has control characters or is empty; name a "
+                       "file or a postgresql:// URL")
+    if not is_postgres_url(target) and target.endswith(("/", os.sep)):
+        raise BadInput(f"--to: {target} names a folder; name the new board file in it")
     source = c.session().store
 
     def progress(table: str, done: int) -> None:
