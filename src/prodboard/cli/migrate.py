@@ -25,7 +25,7 @@ def migrate(c: Ctx, target: str) -> None:
     Refused when the target already holds a board. The copy's row counts and the
     checksum of its events are checked against this board's.
     """
-    if clean(target) != target or not target.strip():
+    if not target.strip() or not target.isprintable():
         raise BadInput("--to: the target has control characters or is empty; name a "
                        "file or a postgresql:// URL")
     if not is_postgres_url(target) and target.endswith(("/", os.sep)):
