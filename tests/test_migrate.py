@@ -115,11 +115,13 @@ def test_a_target_that_cannot_be_made_leaves_nothing(cli: Cli, source: Path, tmp
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.parametrize("target", ["", "evil\x1b[31m.db", "new/", "tab\there.db"])
+@pytest.mark.parametrize("target", ["", "evil\x1b[31m.db", "new/", "tab\there.db",
+                                    "postgresql://127.0.0.1:99999/test", "postgresql://h"])
 def test_a_bad_target_is_bad_input_and_makes_nothing(
     cli: Cli, source: Path, tmp_path: Path, target: str
 ) -> None:
     before = set(tmp_path.iterdir())
-    code, out, err = cli("migrate", "--to", f"{tmp_path}/{target}" if target else "")
+    where = target if "://" in target or not target else f"{tmp_path}/{target}"
+    code, out, err = cli("migrate", "--to", where)
     assert code == 2 and err.count("\n") == 1 and "--to" in err and out == "", err
     assert set(tmp_path.iterdir()) == before

@@ -36,7 +36,12 @@ def migrate(c: Ctx, target: str) -> None:
         if done >= 10_000 and done % 10_000 == 0:
             click.echo(f"  {table}: {done} rows…", err=True)
 
-    copied = copy_board(source, target, progress)
+    try:
+        copied = copy_board(source, target, progress)
+    except BadInput as exc:  # the URL checks name --db; here it was the target
+        if exc.message.startswith("--db: "):
+            raise BadInput(f"--to: {exc.message.removeprefix('--db: ')}") from None
+        raise
     click.echo(f"Copied {clean(source.location)} to {clean(copied.target)}:")
     for table, n in copied.counts.items():
         click.echo(f"  {table:<12} {n:>8}")
