@@ -15,6 +15,7 @@ from textual.widgets import Static, TextArea
 
 from prodboard.domain.values import EventView
 from prodboard.services.context import open_board
+from prodboard.services.feed import ChangeFeed
 from prodboard.settings import POLL_INTERVAL
 from prodboard.storage.queries import Stored
 from prodboard.storage.store import remove_board
@@ -142,3 +143,26 @@ async def test_a_dropped_board_is_marked_lost_and_refuses_writes(demo_url: str) 
         assert isinstance(app.screen, CommentForm)
         assert app.screen.query_one(TextArea).text == "kept"
     app.session.close()
+
+
+def test_the_feed_reports_the_outage_and_counts_what_it_caught_up_on(
+    demo_url: str, proxy: Proxy
+) -> None:
+    session = open_board(proxy.url(demo_url), "chloe")
+    feed = ChangeFeed(session.store, session.queries.last_event_id(), use_watcher=False)
+    try:
+        assert feed.poll() == [] and feed.unreachable is None
+        proxy.cut()
+        assert feed.poll() == []
+        assert feed.unreachable is not None and "PostgreSQL server" in feed.unreachable
+        cursor, delivered = feed.cursor, feed.delivered
+        theirs = ben_comments(demo_url, 1, 2)
+        assert feed.poll() == [] and feed.unreachable is not None  # still away
+        proxy.restore()
+        got = [e.id for e in feed.poll()]
+        assert got == theirs and feed.unreachable is None
+        assert feed.delivered - delivered == 2 and feed.cursor == theirs[-1] > cursor
+        assert feed.poll() == []  # nothing twice
+    finally:
+        feed.close()
+        session.close()
