@@ -14,6 +14,7 @@ from prodboard.cli import (  # noqa: F401  (each module registers its commands)
     calendar,
     hooks,
     inbox,
+    migrate,
     people,
     pieces,
     report,

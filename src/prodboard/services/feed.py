@@ -62,6 +62,8 @@ class _Read:
     version: int | None
     events: list[EventView]
     full: bool  # a whole page came back: more may be waiting
+    reached: bool = True  # False: the server was not asked, or could not be reached
+    outage: str | None = None  # why the server could not be reached
 
 
 class ChangeFeed:
@@ -104,6 +106,7 @@ class ChangeFeed:
         self._on_close: list[Callable[[], None]] = []
         self._own_error: str | None = None
         self.unreachable: str | None = None  # why the last read could not reach the server
+        self.delivered = 0  # how many events this feed has delivered (counts a catch-up)
         self._check_lost()
         try:
             self._wake = store.wake_source()
@@ -269,39 +272,45 @@ class ChangeFeed:
         says something was committed or ``force`` (the poll) asks regardless."""
         with self._lock:
             if self._closed.is_set():
-                return _Read(None, [], False)
+                return _Read(None, [], False, reached=False)
             self._check_lost()
             try:
                 version = self._wake.probe()
             except StoreError as exc:
                 self._lost_or(exc)
             if not force and version is not None and version == self._data_version:
-                return _Read(version, [], False)
+                return _Read(version, [], False, reached=False)
             try:
                 events = self._queries.events_since(self._cursor, limit=self.page_size)
             except Busy:
                 # A reader's snapshot saw a checkpoint land mid-read: that checkpoint
                 # wakes the source again, so the next wake (or the poll) reads again.
-                return _Read(None, [], False)
+                return _Read(None, [], False, reached=False)
             except Unreachable as exc:
                 # The server is away: the cursor stays, and the next wake-up (the
                 # source's reconnect) or poll reads everything after it.
-                self.unreachable = exc.message
-                return _Read(None, [], False)
+                return _Read(None, [], False, reached=False, outage=exc.message)
             except StoreError as exc:
                 self._lost_or(exc)
-            self.unreachable = None
             # A board swapped in during the read must not pass for ours.
             self._check_lost()
             return _Read(version, events, len(events) >= self.page_size)
 
     def _accept(self, read: _Read) -> list[EventView]:
         """Deliver a read: advance the cursor past it (dropping anything another
-        check already delivered) and remember the probe token it answered."""
+        check already delivered) and remember the probe token it answered.
+
+        ``unreachable`` changes here, with the cursor, so a subscriber that sees it
+        cleared also sees ``delivered`` count the events caught up on."""
         with self._lock:
+            if read.outage is not None:
+                self.unreachable = read.outage
+            elif read.reached:
+                self.unreachable = None
             fresh = [ev for ev in read.events if ev.id > self._cursor]
             if fresh:
                 self._cursor = fresh[-1].id
+                self.delivered += len(fresh)
             if read.version is not None and not read.full:
                 self._data_version = read.version
             return fresh

@@ -38,7 +38,7 @@ from prodboard.services.context import Workspace, open_board
 from prodboard.services.feed import ChangeFeed, FeedLost
 from prodboard.settings import current as current_settings
 from prodboard.storage.queries import Stored
-from prodboard.storage.store import FileLost
+from prodboard.storage.store import BoardLost, Unreachable
 from prodboard.tui.bindings import hint, shown
 from prodboard.tui.board_state import BoardState, Filter
 from prodboard.tui.keymap import check, registry
@@ -103,6 +103,11 @@ class ProdboardApp(App[None]):
         self.unread_timer: Timer | None = None
         self.checks_timer: Timer | None = None
         self.lost: str | None = None  # why the board file is gone; every write is refused
+        # Why the server cannot be reached (the feed says so); writes are refused
+        # until it is back. ``_outage_from``: the feed's delivered count when it went.
+        self.reconnecting: str | None = None
+        self._outage_from = 0
+        self.connection_timer: Timer | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodboard-write")
 
     # -- layout ------------------------------------------------------------------
@@ -133,7 +138,8 @@ class ProdboardApp(App[None]):
         later = q.stage_counts().get(last, 0) > LAZY_STAGE_SIZE
         self.model.load(q.pieces(exclude_stage=last if later else None))
         self.away = {p.handle for p in q.people() if p.away}
-        self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly)
+        self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly,
+                             server=self.session.store.kind != "sqlite")
         self._size_columns()
         self.paint()
         if self.session.store.readonly and announce:
@@ -266,7 +272,11 @@ class ProdboardApp(App[None]):
 
         async def run() -> None:
             if self.lost is not None:  # the file is gone: nothing may look saved
-                failed = WriteFailed(FileLost(self.lost))
+                failed = WriteFailed(BoardLost(self.lost))
+            elif self.reconnecting is not None:  # refused now rather than after a timeout
+                failed = WriteFailed(Unreachable(
+                    f"the server cannot be reached ({self.reconnecting}); reconnecting… "
+                    "nothing was saved: try again once the notice is gone"))
             else:
                 board = self.session.board  # the reopened board's, if it was reopened
                 try:
@@ -313,7 +323,7 @@ class ProdboardApp(App[None]):
 
     def on_write_failed(self, message: WriteFailed) -> None:
         exc = message.error
-        if isinstance(exc, FileLost):
+        if isinstance(exc, BoardLost):
             self.mark_lost()
         elif isinstance(exc, Conflict) and not self.live:
             # Without the live feed nothing else brings the change that won: read it now.
@@ -366,6 +376,8 @@ class ProdboardApp(App[None]):
         if not self.live:
             return
         self.follow_changes()
+        if self.connection_timer is None:
+            self.connection_timer = self.set_interval(0.2, self.watch_connection)
         if not self.session.store.readonly and self.checks_timer is None:
             self.checks_timer = self.set_interval(current_settings().check_interval, self.run_time_checks)
             self.call_later(self.run_time_checks)
@@ -430,6 +442,26 @@ class ProdboardApp(App[None]):
                         "saving merges your fields unless you both changed the same ones.",
                         title="Changed under you", severity="warning", timeout=10, markup=False)
 
+    def watch_connection(self) -> None:
+        """Show the feed's view of the server: a notice while it cannot be reached,
+        and how many changes the feed caught up on once it is back."""
+        feed = self.feed
+        if feed is None:
+            return
+        if feed.unreachable is not None and self.reconnecting is None:
+            self.reconnecting = feed.unreachable
+            self._outage_from = feed.delivered
+            self.topbar.set_reconnecting(True)
+            self.notify(f"The server cannot be reached: reconnecting… Nothing saves until "
+                        f"it is back ({feed.unreachable}).", title="Reconnecting",
+                        severity="warning", timeout=15, markup=False)
+        elif feed.unreachable is None and self.reconnecting is not None:
+            caught = feed.delivered - self._outage_from
+            self.reconnecting = None
+            self.topbar.set_reconnecting(False)
+            changes = "1 change" if caught == 1 else f"{caught} changes"
+            self.notify(f"Reconnected: caught up on {changes}.", title="Board", markup=False)
+
     # -- the unread count and the inbox ---------------------------------------------------
     def count_unread_soon(self) -> None:
         """Recount the unread alerts once a stream of events settles (the count reads
@@ -482,7 +514,7 @@ class ProdboardApp(App[None]):
     def run_time_checks(self) -> None:
         """Raise overdue / due-soon / review-deadline / at-risk alerts once each, on the
         writer thread; they reach every board, this one too, through the feed."""
-        if self.lost is None:
+        if self.lost is None and self.reconnecting is None:
             self.write(run_checks, show=False)
 
     # -- a lost board file ------------------------------------------------------------
@@ -528,6 +560,7 @@ class ProdboardApp(App[None]):
         self.session, self.wf = new, new.workflow
         self.model = BoardState(new.workflow)
         self.lost = None
+        self.reconnecting = None
         old.close()  # a job still queued on it is refused: its file is not at the path
         self.start_board(announce=False)
         self.clear_notifications()  # the "file lost" toasts no longer hold
