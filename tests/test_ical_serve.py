@@ -145,3 +145,25 @@ def test_a_taken_port_is_one_line_and_exit_1(cli: Any, board: Path, server: Serv
     assert err.startswith(f"prodboard: cannot listen on 127.0.0.1:{server.port}:")
     assert len(err.splitlines()) == 1
     assert server.get("/feed/ana.ics")[0] == 401
+
+
+def test_a_failed_answer_is_one_log_line_without_the_request(tmp_path: Path) -> None:
+    """A client that hangs up mid-answer, or a bug, is one line: no traceback (which
+    would carry the request line, token and all) reaches the log."""
+    from prodboard.services.context import open_board
+    from prodboard.services.ical_feed import FeedServer
+
+    lines: list[str] = []
+    ws = open_board(tmp_path / "b.db", "ana", create=True, demo=True)
+    server = FeedServer(ws, 0, log=lines.append)
+    try:
+        for error in (BrokenPipeError(), ConnectionResetError(), RuntimeError("GET /x?token=secret")):
+            try:
+                raise error
+            except Exception:  # noqa: BLE001  (what socketserver hands to handle_error)
+                server.handle_error(None, ("127.0.0.1", 5555))
+    finally:
+        server.server_close()
+        ws.close()
+    early, bug = "127.0.0.1 closed the connection early", "127.0.0.1 unexpected error: RuntimeError"
+    assert lines == [early, early, bug]

@@ -119,6 +119,14 @@ class FeedServer(ThreadingHTTPServer):
     def port(self) -> int:
         return int(self.server_address[1])
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line, never a traceback (it would carry the request, token and all)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # the client went away mid-answer
+            self.log(f"{client_address[0]} closed the connection early")
+            return
+        self.log(f"{client_address[0]} unexpected error: {type(error).__name__}")
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: FeedServer
