@@ -121,8 +121,9 @@ def report(c: Ctx, since: str | None, until: str | None, weeks: int | None, mont
                   clean_line(channel) if channel else None,
                   clean_line(owner).lower().lstrip("@") if owner else None)
     s = c.session()
-    figures = Figures.open(s)
+    figures = Figures.open(s, replay=False)
     period = choose_period(figures.today(), since, until, weeks, month)
+    figures.load()
     if month:
         check = figures.health(period, scope)
         if as_json:

@@ -5,18 +5,26 @@ One implementation for the CLI's ``report`` and the board's Metrics screen.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from prodboard.config.metrics import MetricsSettings, load_metrics
+from prodboard.domain import replay_state
 from prodboard.domain.health import Health, Kpi, health, kpis
 from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, weeks_to
-from prodboard.domain.replay import Replay
+from prodboard.domain.replay import TRACKED, Replay
 from prodboard.services.context import Workspace
-from prodboard.storage.history import measured_events, people_rows, piece_rows
+from prodboard.storage.history import MEASURED, measured_events, people_rows, piece_rows
+from prodboard.storage.replay_cache import Cached, read_cache, write_cache
 
 REGROUPING = ("piece.edited", "piece.assigned")
+CACHE_KEY = "figures"
+# Rewrite the cache once this many events were replayed past it: replaying a few
+# hundred costs less than writing the whole replay down again.
+CACHE_EVERY = 500
 
 
 @dataclass
@@ -33,17 +41,48 @@ class Figures:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @staticmethod
-    def open(ws: Workspace) -> Figures:
+    def open(ws: Workspace, *, replay: bool = True) -> Figures:
+        """The board's figures; ``replay=False``: only the settings, ``load()`` later
+        (after the caller checked its input, so bad input writes no cache)."""
         figures = Figures(ws, load_metrics(ws.config_path))
-        figures.load()
+        if replay:
+            figures.load()
         return figures
 
-    def load(self) -> None:
-        """Replay the whole history."""
+    def fingerprint(self) -> str:
+        """What a cached replay must have been made with to be this board's replay."""
+        made_with = repr((replay_state.FORMAT, MEASURED, TRACKED, self.ws.workflow,
+                          str(self.settings.timezone)))
+        return hashlib.sha256(made_with.encode()).hexdigest()
+
+    def load(self, *, cache: bool = True) -> None:
+        """The replay of the whole history: the cached one (when it was made the same
+        way) and the events after it; the cache is rewritten when it fell behind."""
         store = self.ws.store
-        replay = Replay(self.ws.workflow)
-        replay.add(measured_events(store), piece_rows(store), people_rows(store))
-        self.replay = replay
+        fingerprint = self.fingerprint()
+        cached = read_cache(store, CACHE_KEY) if cache else None
+        replay = None
+        if cached is not None and cached.fingerprint == fingerprint:
+            try:
+                replay = replay_state.load(self.ws.workflow, json.loads(cached.state))
+            except (ValueError, KeyError, TypeError):
+                replay = None  # unreadable: replay from the start and rewrite it
+        if replay is None:
+            self.replay = Replay(self.ws.workflow)
+            self.replay.add(measured_events(store), piece_rows(store), people_rows(store))
+        else:
+            self.replay = replay
+            replay.add((), {}, people_rows(store))  # people added since, as a full replay has
+        behind = self._refresh() if replay is not None else None
+        if cache and (behind is None or behind >= CACHE_EVERY):
+            self.save()
+
+    def save(self) -> bool:
+        """Write the replay down (False: a read-only board, nothing written)."""
+        assert self.replay is not None
+        state = json.dumps(replay_state.dump(self.replay), separators=(",", ":"))
+        return write_cache(self.ws.store, CACHE_KEY,
+                           Cached(self.replay.cursor, self.fingerprint(), state))
 
     def refresh(self) -> int:
         """Replay what happened since the last replay (only the new events; the rows of
