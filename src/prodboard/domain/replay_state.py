@@ -14,22 +14,29 @@ from typing import Any
 from prodboard.domain.replay import PersonLine, PieceLine, Replay, Visit
 from prodboard.domain.workflow import Workflow
 
-FORMAT = "replay-1"
+FORMAT = "replay-2"
 
 
-def _t(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+class _Times:
+    """Every moment written once: the dump names a moment by its index in ``times``
+    (a history's moments repeat: a stay ends when the next begins)."""
 
+    def __init__(self) -> None:
+        self.index: dict[datetime, int] = {}
+        self.texts: list[str] = []
 
-def _p(text: Any) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(str(text))
-
-
-def _pt(text: Any) -> datetime:
-    return datetime.fromisoformat(str(text))
+    def __call__(self, moment: datetime | None) -> int | None:
+        if moment is None:
+            return None
+        i = self.index.get(moment)
+        if i is None:
+            i = self.index[moment] = len(self.texts)
+            self.texts.append(moment.isoformat())
+        return i
 
 
 def dump(replay: Replay) -> dict[str, Any]:
+    _t = _Times()
     pieces = []
     for line in replay.pieces.values():
         pieces.append([
@@ -48,13 +55,22 @@ def dump(replay: Replay) -> dict[str, Any]:
     people = [[p.handle, p.away_now, [[_t(a), b, c] for a, b, c in p.away_changes]]
               for p in replay.people.values()]
     return {"format": FORMAT, "cursor": replay.cursor, "first_at": _t(replay.first_at),
-            "last_at": _t(replay.last_at), "pieces": pieces, "people": people}
+            "last_at": _t(replay.last_at), "pieces": pieces, "people": people,
+            "times": _t.texts}
 
 
 def load(wf: Workflow, state: dict[str, Any]) -> Replay:
-    """The replay ``dump`` wrote (ValueError/KeyError/TypeError if it is not one)."""
+    """The replay ``dump`` wrote (ValueError/KeyError/TypeError/IndexError if it is
+    not one)."""
     if state.get("format") != FORMAT:
         raise ValueError("another replay format")
+    times = [datetime.fromisoformat(str(x)) for x in state["times"]]
+    # The same moment is the same (immutable) object wherever it appears.
+    _pt = times.__getitem__
+
+    def _p(i: int | None) -> datetime | None:
+        return None if i is None else times[i]
+
     replay = Replay(wf)
     replay.cursor = int(state["cursor"])
     replay.first_at, replay.last_at = _p(state["first_at"]), _p(state["last_at"])

@@ -72,7 +72,7 @@ class Figures:
         if cached is not None and cached.fingerprint == fingerprint:
             try:
                 replay = replay_state.load(self.ws.workflow, json.loads(cached.state))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, IndexError):
                 replay = None  # unreadable: replay from the start and rewrite it
         if replay is None:
             self.replay = Replay(self.ws.workflow)
