@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from prodboard.config.metrics import MetricsSettings, load_metrics
@@ -19,8 +19,15 @@ from prodboard.domain import replay_state
 from prodboard.domain.health import Health, Kpi, health, kpis
 from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, weeks_to
 from prodboard.domain.replay import TRACKED, Replay
+from prodboard.domain.track_metrics import track_review
 from prodboard.services.context import Workspace
-from prodboard.storage.history import MEASURED, measured_events, people_rows, piece_rows
+from prodboard.storage.history import (
+    MEASURED,
+    measured_events,
+    people_rows,
+    piece_rows,
+    track_rows,
+)
 from prodboard.storage.replay_cache import Cached, read_cache, write_cache
 
 REGROUPING = ("piece.edited", "piece.assigned")
@@ -118,8 +125,11 @@ class Figures:
 
     def report(self, period: Period, scope: Scope = EVERYTHING) -> Report:
         assert self.replay is not None
+        tracks = track_rows(self.ws.store)
         with self.lock:
-            return compute(self.replay, period, self.now(), self.settings.timezone, scope)
+            report = compute(self.replay, period, self.now(), self.settings.timezone, scope)
+            per_track = track_review(tracks, self.replay, period, self.settings.timezone, scope)
+        return replace(report, review=replace(report.review, tracks=per_track))
 
     def tiles(self, period: Period, scope: Scope = EVERYTHING) -> tuple[Report, tuple[Kpi, ...]]:
         """The period's report and its KPIs against the period before."""
