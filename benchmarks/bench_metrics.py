@@ -128,7 +128,7 @@ async def main():
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         t0 = time.perf_counter()
-        await pilot.press("d")
+        await pilot.press("r")  # the board's metrics key
         while not (isinstance(app.screen, MetricsScreen) and app.screen.ready):
             await asyncio.sleep(0.002)
         painted = {}

@@ -20,6 +20,7 @@ from prodboard.domain.health import Health, Kpi, health, kpis
 from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, weeks_to
 from prodboard.domain.replay import TRACKED, Replay
 from prodboard.domain.track_metrics import track_review
+from prodboard.errors import Busy, StoreError
 from prodboard.services.context import Workspace
 from prodboard.storage.history import (
     MEASURED,
@@ -89,7 +90,10 @@ class Figures:
             replay.add((), {}, people_rows(store))  # people added since, as a full replay has
         behind = self._refresh() if replay is not None else None
         if cache and (behind is None or behind >= CACHE_EVERY):
-            self.save()
+            # Only a head start for the next run: a board busy past the timeout (or
+            # whose file went meanwhile, which the next read says) does not stop this one.
+            with contextlib.suppress(Busy, StoreError):
+                self.save()
 
     def save(self) -> bool:
         """Write the replay down (False: a read-only board, nothing written)."""
