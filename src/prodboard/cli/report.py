@@ -121,8 +121,9 @@ def report(c: Ctx, since: str | None, until: str | None, weeks: int | None, mont
                   clean_line(channel) if channel else None,
                   clean_line(owner).lower().lstrip("@") if owner else None)
     s = c.session()
-    figures = Figures.open(s)
+    figures = Figures.open(s, replay=False)
     period = choose_period(figures.today(), since, until, weeks, month)
+    figures.load()
     if month:
         check = figures.health(period, scope)
         if as_json:
@@ -172,6 +173,11 @@ def _plain(r: Report, tiles: Any, groups: list[dict[str, Any]]) -> None:
                f"imported without history {r.imported}")
     if r.bottleneck:
         click.echo(f"  bottleneck: {r.bottleneck}")
+    for t in r.review.tracks:
+        wait = "–" if t.wait_hours.p50 is None else f"{t.wait_hours.p50:g} h"
+        click.echo(f"  review track {clean_line(t.role)}: wait p50 {wait} (n {t.wait_hours.n}) · "
+                   f"approved {t.approved} · changes {t.changes} · delegated {t.delegated} · "
+                   f"waiting {t.waiting}")
     for row in groups:
         click.echo("  " + "  ".join(f"{k}={clean(str(v))}" for k, v in row.items()
                                     if v is not None))

@@ -141,12 +141,25 @@ class Slips:
 
 
 @dataclass(frozen=True)
+class TrackReview:
+    """One review track's figures (domain/track_metrics.py)."""
+
+    role: str
+    wait_hours: Spread = Spread()  # tracks decided in the period: opened → decided
+    approved: int = 0  # decisions in the period
+    changes: int = 0
+    delegated: int = 0  # approvals in the period by the reviewer's delegate
+    waiting: int = 0  # waiting on their reviewer now (current cycle, piece in review)
+
+
+@dataclass(frozen=True)
 class Review:
     wait_hours: Spread = Spread()  # finished rounds
     open_rounds: int = 0
     breaches: int = 0  # rounds (finished or open) past the review deadline
     delegated: int = 0
     sla_hours: float = 0.0
+    tracks: tuple[TrackReview, ...] = ()  # per role, from the stored review tracks
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,11 @@ def report_json(r: Report, tiles: Sequence[Kpi] = ()) -> dict[str, Any]:
                   "mean_days": _r(r.slips.mean_days), "max_days": r.slips.max_days},
         "review": {"wait_hours": spread_json(r.review.wait_hours),
                    "open_rounds": r.review.open_rounds, "breaches": r.review.breaches,
-                   "delegated": r.review.delegated, "sla_hours": r.review.sla_hours},
+                   "delegated": r.review.delegated, "sla_hours": r.review.sla_hours,
+                   "tracks": [{"role": t.role, "wait_hours": spread_json(t.wait_hours),
+                               "approved": t.approved, "changes": t.changes,
+                               "delegated": t.delegated, "waiting": t.waiting}
+                              for t in r.review.tracks]},
         "cost": {"total": _r(r.cost.total), "per_piece": _r(r.cost.per_piece),
                  "by_format": {k: _r(v) for k, v in r.cost.by_format.items()}},
         "load": [{"person": x.person, "mean": _r(x.mean), "peak": x.peak,
@@ -145,6 +149,13 @@ def report_markdown(r: Report, tiles: Sequence[Kpi], titles: dict[int, str] | No
         for name, s in (("cycle", r.cycle), ("lead", r.lead), ("first draft", r.first_draft))])
     lines += ["", "## Time in stage", ""]
     lines += _table(STAGE_COLUMNS, [[_fig(v) for v in row.values()] for row in stage_rows(r)])
+    if r.review.tracks:
+        lines += ["", "## Review per track (hours)", ""]
+        lines += _table(("track", "n", "p50", "p85", "max", "approved", "changes", "delegated",
+                         "waiting"), [
+            (t.role, str(t.wait_hours.n), _fig(_r(t.wait_hours.p50)), _fig(_r(t.wait_hours.p85)),
+             _fig(_r(t.wait_hours.max)), str(t.approved), str(t.changes), str(t.delegated),
+             str(t.waiting)) for t in r.review.tracks])
     if groups:
         lines += ["", "## By group", ""]
         cols = tuple(groups[0])

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 
 from sqlalchemy import String, select, type_coerce
 
+from prodboard.domain.clock import parse_utc
 from prodboard.domain.replay import PieceFacts
+from prodboard.domain.track_metrics import TrackFacts
 from prodboard.domain.values import EventView, PersonView, person_from_row
 from prodboard.storage import tables as m
 from prodboard.storage.store import Store
@@ -64,3 +66,14 @@ def piece_rows(store: Store, ids: list[int] | None = None) -> dict[int, PieceFac
 def people_rows(store: Store) -> list[PersonView]:
     with store.read() as conn:
         return [person_from_row(r) for r in conn.execute(select(m.PEOPLE))]
+
+
+def track_rows(store: Store) -> list[TrackFacts]:
+    """Every stored review track (each cycle's), for the per-track review figures."""
+    T = m.TRACKS
+    query = select(T.c.piece_id, T.c.cycle, T.c.role, T.c.state, T.c.opened_at,
+                   T.c.decided_at, T.c.delegated)
+    with store.read() as conn:
+        return [TrackFacts(pid, cycle, role, state, parse_utc(opened) if opened else None,
+                           parse_utc(decided) if decided else None, bool(delegated))
+                for pid, cycle, role, state, opened, decided, delegated in conn.execute(query)]

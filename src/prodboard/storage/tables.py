@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from prodboard.domain.fields import DEFAULT_PRIORITY
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 4 review tracks, 5 import/webhook tables, 6 the replay cache
 
 
 class JSONText(TypeDecorator[Any]):
@@ -191,6 +191,18 @@ class ReviewTrack(SQLModel, table=True):
     note: str = ""
 
 
+class ReplayCache(SQLModel, table=True):
+    """The figures' replay of the history up to ``cursor`` (services/metrics.py), so a
+    report or the Metrics screen replays only the events after it. ``fingerprint``
+    names what the replay was made with (its format, the workflow, the time zone):
+    a cache made with another is ignored and rewritten."""
+
+    key: str = Field(primary_key=True)
+    cursor: int
+    fingerprint: str
+    state: str  # JSON (domain/replay_state.py)
+
+
 # The Core tables, for the commands and queries (which use SQLAlchemy Core, not the ORM).
 PIECES: Any = Piece.__table__  # type: ignore[attr-defined]
 EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
@@ -202,3 +214,4 @@ RAISED: Any = RaisedAlert.__table__  # type: ignore[attr-defined]
 RECIPIENTS: Any = Recipient.__table__  # type: ignore[attr-defined]
 META: Any = Meta.__table__  # type: ignore[attr-defined]
 TRACKS: Any = ReviewTrack.__table__  # type: ignore[attr-defined]
+REPLAY_CACHE: Any = ReplayCache.__table__  # type: ignore[attr-defined]

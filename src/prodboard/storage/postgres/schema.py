@@ -37,9 +37,16 @@ def _migrate_4_to_5(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, checkfirst=True)
 
 
+def _migrate_5_to_6(conn: Connection) -> None:
+    """Version 6 added the figures' replay cache (a new table, filled on first use)."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+
+
 # from-version -> step that brings the schema to from-version + 1 (boards on
 # PostgreSQL start at version 3)
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {3: _migrate_3_to_4, 4: _migrate_4_to_5}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
+}
 
 
 def _triggers(channel: str) -> list[str]:

@@ -60,9 +60,15 @@ def _migrate_4_to_5(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn, checkfirst=True)
 
 
+def _migrate_5_to_6(conn: Connection) -> None:
+    """Version 6 added the figures' replay cache (a new table, filled on first use)."""
+    SQLModel.metadata.create_all(conn, checkfirst=True)
+
+
 # from-version -> step that brings the schema to from-version + 1
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5,
+    5: _migrate_5_to_6,
 }
 
 
