@@ -20,33 +20,16 @@ from sqlmodel import SQLModel
 from prodboard.errors import StoreError
 from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
-from prodboard.storage import transfer_tables  # noqa: F401  (schema 4's tables)
 from prodboard.storage.backend import meta_value, too_new
+from prodboard.storage.migrations import TABLE_STEPS
 from prodboard.storage.postgres.address import parse
 from prodboard.storage.postgres.engine import PostgresStore, can_write, current_user, lock_key
 
 APP_ID = "prodboard"
 
-def _migrate_3_to_4(conn: Connection) -> None:
-    """Version 4 added the review tracks (a new table; existing rows are untouched)."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
-def _migrate_4_to_5(conn: Connection) -> None:
-    """Version 5 added import sources and webhooks (storage/transfer_tables.py)."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
-def _migrate_5_to_6(conn: Connection) -> None:
-    """Version 6 added the figures' replay cache (a new table, filled on first use)."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
 # from-version -> step that brings the schema to from-version + 1 (boards on
 # PostgreSQL start at version 3)
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    3: _migrate_3_to_4, 4: _migrate_4_to_5, 5: _migrate_5_to_6,
-}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {**TABLE_STEPS}
 
 
 def _triggers(channel: str) -> list[str]:

@@ -19,8 +19,8 @@ from sqlmodel import SQLModel
 from prodboard.errors import StoreError
 from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
-from prodboard.storage import transfer_tables  # noqa: F401  (schema 4's tables)
 from prodboard.storage.backend import too_new
+from prodboard.storage.migrations import TABLE_STEPS, add_tables
 from prodboard.storage.sqlite.engine import SQLiteStore, create_shared_file, is_read_only
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -35,40 +35,20 @@ APPEND_ONLY = (
 )
 
 
-def _migrate_1_to_2(conn: Connection) -> None:
-    """Version 2 added watches and the raised-alert ledger."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
 def _migrate_2_to_3(conn: Connection) -> None:
     """Version 3 stores each event's recipients. The rows for existing events need the
     team's workflow (which roles a stage calls), which the store does not know, so
     the migration marks them pending and ``alerts.backfill_recipients`` writes them
     the first time a board opens with its config."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
+    add_tables(conn)
     conn.execute(text("INSERT OR REPLACE INTO meta (key, value) VALUES ('recipients_backfill', "
                       "'pending')"))
 
 
-def _migrate_3_to_4(conn: Connection) -> None:
-    """Version 4 added the review tracks (a new table; existing rows are untouched)."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
-def _migrate_4_to_5(conn: Connection) -> None:
-    """Version 5 added import sources and webhooks (storage/transfer_tables.py)."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
-def _migrate_5_to_6(conn: Connection) -> None:
-    """Version 6 added the figures' replay cache (a new table, filled on first use)."""
-    SQLModel.metadata.create_all(conn, checkfirst=True)
-
-
-# from-version -> step that brings the schema to from-version + 1
+# from-version -> step that brings the schema to from-version + 1 (1 -> 2 added
+# watches and the raised-alert ledger)
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4, 4: _migrate_4_to_5,
-    5: _migrate_5_to_6,
+    1: add_tables, 2: _migrate_2_to_3, **TABLE_STEPS,
 }
 
 
