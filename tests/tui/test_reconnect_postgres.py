@@ -90,7 +90,8 @@ async def test_cut_off_board_says_reconnecting_refuses_writes_and_catches_up(
         proxy.cut()
         await until(pilot, lambda: app.reconnecting is not None)
         assert "reconnecting…" in notice(app)
-        assert any(n.title == "Reconnecting" for n in app._notifications)
+        # The toast is registered when the app handles its Notify message: wait for it.
+        await until(pilot, lambda: any(n.title == "Reconnecting" for n in app._notifications))
 
         await pilot.press("ctrl+s")  # refused: the form stays with what was typed
         form = app.screen
