@@ -56,8 +56,8 @@ def make_session(db_path: Path) -> Iterator[Callable[..., Workspace]]:
 class Cli:
     """Runs ``python -m prodboard`` (the installed entry point) in a subprocess."""
 
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
+    def __init__(self, db_path: Path | str) -> None:
+        self.db_path = db_path  # a board file, or a PostgreSQL board URL
 
     def __call__(
         self,

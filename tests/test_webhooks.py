@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Cli, new_pg_board
 
-from prodboard.services.context import Workspace
+from prodboard.services.context import Workspace, open_board
+from prodboard.storage.store import remove_board
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 DEADLINE_S = 120  # generous: the machine is shared
@@ -95,16 +97,36 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def board(make_session: Callable[..., Workspace]) -> Workspace:
-    s = make_session("ana")
+def where(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """The board's location: the test file, or (``indirect`` "postgres") a fresh schema."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield str(db_path)
+        return
+    url = new_pg_board("hook")
+    yield url
+    remove_board(url)
+
+
+BOTH = pytest.mark.parametrize("where", ["sqlite", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def cli(where: str) -> Cli:
+    return Cli(where)
+
+
+@pytest.fixture
+def board(where: str) -> Iterator[Workspace]:
+    s = open_board(where, "ana", create=True)
     s.board.set_person("ana", roles=["admin", "pm"])
     s.board.add_person("ben", "Ben", ["editor"])
     s.board.add_person("chloe", "Chloé", ["writer"])
-    return s
+    yield s
+    s.close()
 
 
-def deliverer(db: Path, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_USER": "ana"}
+def deliverer(db: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PRODBOARD_DB": db, "PRODBOARD_USER": "ana"}
     return subprocess.Popen([sys.executable, "-m", "prodboard", "hooks", "run", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -116,6 +138,7 @@ def wait_for(check: Callable[[], bool], what: str) -> None:
         time.sleep(0.05)
 
 
+@BOTH
 def test_signed_deliveries_in_order_of_matching_events(cli: Any, board: Workspace,
                                                        receiver: Receiver) -> None:
     code, out, err = cli("hooks", "add", receiver.url, "--events", "moved,piece.approved",
@@ -152,6 +175,7 @@ def test_a_wrong_secret_does_not_verify(cli: Any, board: Workspace, receiver: Re
     assert receiver.received and not any(r["ok"] for r in receiver.received)
 
 
+@BOTH
 def test_retries_after_500s_then_delivers_in_order(cli: Any, board: Workspace,
                                                   receiver: Receiver) -> None:
     cli("hooks", "add", receiver.url, "--secret", SECRET)
@@ -168,13 +192,14 @@ def test_retries_after_500s_then_delivers_in_order(cli: Any, board: Workspace,
         (1, 500, False), (2, 500, False), (3, 500, False), (4, 204, True)]
 
 
+@BOTH
 def test_nothing_lost_when_the_deliverer_is_killed(board: Workspace, cli: Any,
-                                                   receiver: Receiver, db_path: Path) -> None:
+                                                   receiver: Receiver, where: str) -> None:
     cli("hooks", "add", receiver.url, "--secret", SECRET)
     ids = [board.board.create(f"Piece {i}") for i in range(4)]
     events = [e.id for e in board.queries.events_since(0) if e.piece_id in ids]
     receiver.hold = str(events[1])  # the second event's request hangs
-    first = deliverer(db_path, "--timeout", "2", "--interval", "0.05")
+    first = deliverer(where, "--timeout", "2", "--interval", "0.05")
     try:
         assert receiver.holding.wait(DEADLINE_S), "the deliverer never sent the second event"
         first.send_signal(signal.SIGKILL)  # killed mid-delivery
@@ -193,8 +218,8 @@ def test_nothing_lost_when_the_deliverer_is_killed(board: Workspace, cli: Any,
     assert out == "0 attempts; nothing owed\n" and receiver.ids() == got
 
 
-def test_two_deliverers_send_each_event_once(board: Workspace, cli: Any, receiver: Receiver,
-                                             db_path: Path) -> None:
+@BOTH
+def test_two_deliverers_send_each_event_once(board: Workspace, cli: Any, receiver: Receiver) -> None:
     cli("hooks", "add", receiver.url, "--secret", SECRET)
     cli("hooks", "add", receiver.url + "?second", "--secret", SECRET)
     ids = [board.board.create(f"Piece {i}") for i in range(10)]
@@ -207,6 +232,7 @@ def test_two_deliverers_send_each_event_once(board: Workspace, cli: Any, receive
     assert attempts == 20
 
 
+@BOTH
 def test_disabled_after_failures_and_admins_are_told(cli: Any, board: Workspace,
                                                     receiver: Receiver) -> None:
     board.board.set_person("ben", roles=["editor", "admin"])
