@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from inprocess import dump, invoke
+from test_json_contract import check_object
 
 from prodboard.services.context import Workspace, open_board
 
@@ -111,6 +112,8 @@ def test_reviews_prints_the_tracks(run: Callable[..., Any], board: Workspace) ->
     assert lines[2].split()[:5] == ["sme", "sam", "approved", "by", "sam"]
     code, out, _ = run("reviews", pid, "--json")
     tracks = json.loads(out)
+    for i, track in enumerate(tracks):
+        check_object(track, "Track", f"reviews --json[{i}]")  # the shape docs/json.md gives
     assert [(t["role"], t["reviewer"], t["state"]) for t in tracks] == [
         ("editor", "eve", "waiting"), ("sme", "sam", "approved"), ("legal", "lee", "waiting")]
     blog = in_review(board, "blog post")
