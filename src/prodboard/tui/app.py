@@ -52,6 +52,7 @@ from prodboard.tui.messages import (
     ShowFocus,
     WriteFailed,
 )
+from prodboard.tui.notify import Background
 from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
@@ -99,6 +100,7 @@ class ProdboardApp(App[None]):
         self.feed: ChangeFeed | None = None
         self.applied: set[int] = set()
         self.toasts = Toasts(self, self.ui)
+        self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
         self.unread_timer: Timer | None = None
         self.checks_timer: Timer | None = None
@@ -424,6 +426,7 @@ class ProdboardApp(App[None]):
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
             shown_any = shown_any or bool(alerts)
+        self.background.arrived(reads.bursts, reads.alerts)
         if shown_any:
             self.count_unread_soon()
 
