@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from prodboard.config.ui import check_theme
+from prodboard.config.ui import UISettings, check_theme
 from prodboard.domain import reviews, rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
@@ -34,7 +34,7 @@ from prodboard.errors import Conflict, ProdboardError
 from prodboard.services.alerts import load_inbox
 from prodboard.services.checks import run_checks
 from prodboard.services.commands import Commands
-from prodboard.services.context import Workspace, open_board
+from prodboard.services.context import Workspace, open_board, personal_config_path
 from prodboard.services.feed import ChangeFeed, FeedLost
 from prodboard.settings import current as current_settings
 from prodboard.storage.queries import Stored
@@ -61,6 +61,7 @@ from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
+from prodboard.tui.screens.settings import SettingsScreen, ThemeKeeper
 from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
@@ -121,6 +122,7 @@ class ProdboardApp(App[None]):
         self.set_keymap(self.ui.keys)
         if self.ui.theme:
             self.theme = self.ui.theme
+        self.theme_keeper = ThemeKeeper(self, personal_config_path, lambda: self.ui, self._set_ui)
         for warning in self.ui.warnings:
             self.notify(warning, title="Personal config", severity="warning", timeout=20,
                         markup=False)
@@ -783,6 +785,21 @@ class ProdboardApp(App[None]):
 
     def action_metrics(self) -> None:
         self.push_screen(MetricsScreen(self.session))
+
+    def action_settings(self) -> None:
+        me = self.session.queries.person(self.session.user)
+        self.push_screen(SettingsScreen(personal_config_path(), self.ui, self.theme,
+                                        sorted(self.available_themes),
+                                        me.alert_level if me else None, self.session.user))
+
+    def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
+        self._set_ui(message.ui)
+        if message.ui.theme:
+            self.theme = message.ui.theme
+
+    def _set_ui(self, ui: UISettings) -> None:
+        self.ui = ui
+        self.toasts.ui = ui
 
     def action_jump(self) -> None:
         piece = self.toasts.last_piece
