@@ -52,6 +52,7 @@ from prodboard.tui.messages import (
     ShowFocus,
     WriteFailed,
 )
+from prodboard.tui.newcomer import guest_hint
 from prodboard.tui.notify import Background
 from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
@@ -141,7 +142,8 @@ class ProdboardApp(App[None]):
         # usable at once; a small one loads whole (and paints the same every time).
         later = q.stage_counts().get(last, 0) > LAZY_STAGE_SIZE
         self.model.load(q.pieces(exclude_stage=last if later else None))
-        self.away = {p.handle for p in q.people() if p.away}
+        people = q.people()
+        self.away = {p.handle for p in people if p.away}
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly,
                              server=self.session.store.kind != "sqlite")
         self._size_columns()
@@ -151,6 +153,9 @@ class ProdboardApp(App[None]):
                         title="Read-only", severity="warning", timeout=8, markup=False)
         if self.session.note and announce:
             self.notify(self.session.note, title="Demo board", timeout=12, markup=False)
+        guest = guest_hint(self.session.user, people, self.session.store.location)
+        if guest and announce:
+            self.notify(guest, title="Who you are", severity="warning", timeout=30, markup=False)
         self.start_live(cursor, announce)
         if later:
             self.load_last_stage()
