@@ -46,6 +46,9 @@ def test_kinds() -> None:
     assert kind_of(event("alert.overdue"), "ana") == "overdue"
     assert kind_of(event("person.away"), "ana") == "team"
     assert kind_of(event("piece.moved"), "ana") is None
+    moved = EventView(1, "", "ben", "piece.moved", 1, {"changes": {"stage": ["draft", "review"]}})
+    assert kind_of(moved, "ana", review_stage="review") == "review_request"
+    assert kind_of(moved, "ana", review_stage="optimize") is None
 
 
 def test_the_personal_file(tmp_path: Path) -> None:

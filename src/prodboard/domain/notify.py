@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from prodboard.domain.audience import entered_stage
 from prodboard.domain.text import clean_line
 from prodboard.domain.values import EventView
 
@@ -44,15 +45,20 @@ BODY_MAX = 240
 BEL = "\a"
 
 
-def kind_of(event: EventView, me: str, roles: tuple[str, ...] = ()) -> str | None:
+def kind_of(event: EventView, me: str, roles: tuple[str, ...] = (),
+            review_stage: str | None = None) -> str | None:
     """The notification kind of an event that alerts ``me`` (None: none of them).
 
     A comment naming me or one of my roles is a mention, any other a comment; a
-    move into a stage is a review request when the piece names me as a reviewer.
+    piece entering the approval stage (``review_stage``) asks the people it alerts
+    for their review, as a review track routed to them does.
     """
     if event.kind == "comment.added":
         named = {str(m).lower() for m in event.data.get("mentions") or ()}
         return "mention" if named & {me.lower(), *(r.lower() for r in roles)} else "comment"
+    if review_stage is not None and event.kind != "piece.created" \
+            and entered_stage(event) == review_stage:
+        return "review_request"
     if event.kind.startswith("person."):
         return "team"
     if event.kind == "piece.assigned":

@@ -57,9 +57,12 @@ class Background:
         write_to_terminal(self.app, out)
 
     def _kinds(self, alert: Alert, fresh: Mapping[int, EventView]) -> set[str]:
-        me = self.session().user
+        session = self.session()
+        stage = session.workflow.gate_stage("approval")
+        review = stage.key if stage is not None else None
         events = [fresh[i] for i in alert.event_ids if i in fresh]
-        return {kind for ev in events if (kind := kind_of(ev, me, self._my_roles(ev)))}
+        return {kind for ev in events
+                if (kind := kind_of(ev, session.user, self._my_roles(ev), review))}
 
     def _my_roles(self, event: EventView) -> tuple[str, ...]:
         if event.kind != "comment.added":

@@ -51,7 +51,7 @@ class SettingsScreen(FormScreen):
     def __init__(self, path: Path, ui: UISettings, theme: str, themes: list[str],
                  level: str | None, me: str) -> None:
         super().__init__()
-        self.path, self.ui, self.theme, self.themes = path, ui, theme, themes
+        self.path, self.ui, self.current_theme, self.themes = path, ui, theme, themes
         self.level, self.me = level, me  # level None: not on the board, nothing to set
 
     def compose(self) -> ComposeResult:
@@ -61,9 +61,9 @@ class SettingsScreen(FormScreen):
             yield Label(Content(f"Saved to {self.path}"))
             with VerticalScroll():
                 yield Label("Theme")
-                yield Select([(Text(t), t) for t in self.themes], value=self.theme,
+                yield Select([(Text(t), t) for t in self.themes], value=self.current_theme,
                              allow_blank=False, id="s-theme")
-                yield Label("While the terminal is in the background (where it reports focus)")
+                yield Label("In the background (where the terminal reports focus)")
                 yield Checkbox(Content("Ring the bell"), self.ui.notify.bell, id="s-bell")
                 yield Label("Desktop notifications when")
                 yield SelectionList[str](
@@ -86,7 +86,7 @@ class SettingsScreen(FormScreen):
         chosen = set(self.query_one("#s-desktop", SelectionList).selected)
         desktop = [kind for kind in KINDS if kind in chosen]
         out: dict[Change, Any] = {}
-        if theme != self.theme:
+        if theme != self.current_theme:
             out["theme", "name"] = theme
         if bell != self.ui.notify.bell:
             out["notify", "bell"] = bell
@@ -105,7 +105,7 @@ class SettingsScreen(FormScreen):
                             timeout=15, markup=False)
                 return
             self.ui = applied(self.ui, changes)  # a second save writes only what changes then
-            self.theme = self.ui.theme or self.theme
+            self.current_theme = self.ui.theme or self.current_theme
             self.post_message(self.Saved(self.ui))
         level = str(self.query_one("#s-level", Select).value)
         if self.level is not None and level != self.level:
