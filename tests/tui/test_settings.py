@@ -109,3 +109,19 @@ async def test_a_theme_from_the_palette_is_saved(
         await until(pilot, lambda: app.ui.theme == "monokai")
         assert any("monokai saved" in t for t in toasts(app, "Settings"))
     assert mine.read_text() == MINE + '\n[theme]\nname = "monokai"\n'
+
+
+async def test_the_palette_and_help_name_the_settings_key(
+    open_as: Callable[..., Workspace], mine: Path,
+) -> None:
+    app = make_app(open_as("ana"), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert commands["Settings"].help == "key: ,"
+        await commands["Settings"].callback()  # what choosing it in the palette runs
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("escape")  # cancel: nothing written
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen)
+    assert mine.read_text() == MINE
