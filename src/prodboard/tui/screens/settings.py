@@ -58,7 +58,7 @@ class SettingsScreen(FormScreen):
         desktop = set(self.ui.notify.desktop)
         with Vertical(classes="form"):
             yield Label("Settings", classes="form-title")
-            yield Label(Content(f"Saved to {self.path}"))
+            yield Label(Content(f"Saved to {_shown(self.path)}"))
             with VerticalScroll():
                 yield Label("Theme")
                 yield Select([(Text(t), t) for t in self.themes], value=self.current_theme,
@@ -111,13 +111,21 @@ class SettingsScreen(FormScreen):
         if self.level is not None and level != self.level:
             me = self.me
             if changes:
-                self.notify(f"Settings saved to {self.path}.", title="Settings", markup=False)
+                self.notify(f"Settings saved to {_shown(self.path)}.", title="Settings", markup=False)
             # closes once saved; a refusal is shown here, the file part already saved
             self.submit(lambda board: _set_level(board, me, level))
             return
         if changes:
-            self.notify(f"Settings saved to {self.path}.", title="Settings", markup=False)
+            self.notify(f"Settings saved to {_shown(self.path)}.", title="Settings", markup=False)
         self.dismiss(None)
+
+
+def _shown(path: Path) -> str:
+    """The file as a person would type it: ``~/.config/…`` under their home."""
+    try:
+        return f"~/{path.relative_to(Path.home())}"
+    except (ValueError, RuntimeError):  # elsewhere, or no home
+        return str(path)
 
 
 def _set_level(board: Commands, me: str, level: str) -> str:
