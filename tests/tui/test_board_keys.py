@@ -159,7 +159,7 @@ async def test_edit_merges_when_fields_do_not_overlap(
         await go_to(app, pilot, 1)
         await pilot.press("e")
         open_as("ben").board.edit(1, {"tags": "seo, q1"})
-        app.screen.query_one("#f-audience", Input).value = "Ops leads"
+        app.screen.query_one("#f-audience", TextArea).text = "Ops leads"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         piece = open_as().queries.piece(1)

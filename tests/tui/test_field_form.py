@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, TextArea
 
-from prodboard.domain.fields import FORM_INPUTS
+from prodboard.domain.fields import AREA, FORM_INPUTS
 from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.screens.forms import PieceForm
@@ -28,7 +28,7 @@ async def test_the_form_has_an_input_per_field_and_saves_through_the_cleaning(
         assert isinstance(form, PieceForm)
         labels = [str(label.content) for label in form.query(Label)]
         for field in FORM_INPUTS:
-            form.query_one(f"#f-{field.name}", Input)
+            form.query_one(f"#f-{field.name}", TextArea if field.widget == AREA else Input)
             assert field.form_label in labels, field.name
         form.query_one("#f-links", Input).value = "https://x.test/a,\x1b[31mhttps://x.test/b"
         form.query_one("#f-tags", Input).value = "seo, seo, \x1b]52;c;QQ==\x07launch"

@@ -88,3 +88,30 @@ async def test_toasts_notifications_and_the_keymap_on_a_running_app() -> None:
         await pilot.pause()
         assert not private.showing(app, note)
 
+
+
+async def test_writing_to_the_terminal_goes_through_the_driver() -> None:
+    written: list[str] = []
+
+    from textual.drivers.headless_driver import HeadlessDriver
+
+    class Terminal(HeadlessDriver):
+        @property
+        def is_headless(self) -> bool:
+            return False
+
+        def write(self, data: str) -> None:
+            written.append(data)
+
+    app = App[None]()
+    app.driver_class = Terminal
+    async with app.run_test(headless=False):
+        written.clear()
+        try:
+            private.write_to_terminal(app, "\x1b]9;hello\a")
+        except AttributeError as exc:
+            fail(f"App._driver: {exc}")
+        assert written == ["\x1b]9;hello\a"]
+    headless = App[None]()
+    async with headless.run_test():
+        private.write_to_terminal(headless, "nothing")  # headless: written nowhere, no error

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from prodboard.domain.notify import KINDS
+
 # field name -> (lowest, highest, unit): the one list of ranges (messages.py quotes it)
 BOUNDS: dict[str, tuple[float, float, str]] = {
     "review_sla_hours": (0, 8760, " hours"),
@@ -92,9 +94,26 @@ class Theme(Table):
     name: Text | None = None
 
 
+def _notify_kinds(value: list[str]) -> list[str]:
+    unknown = [v for v in value if v not in KINDS]
+    if unknown:
+        raise PydanticCustomError(
+            "notify_kind", "unknown kind {kinds} (kinds: {known})",
+            {"kinds": ", ".join(map(repr, unknown)), "known": ", ".join(KINDS)})
+    return list(dict.fromkeys(value))
+
+
+# the kinds of alerts that ring the bell and reach the desktop while the board is in the
+# background; [] for none
+NotifyKinds = Annotated[list[Text], Field(max_length=4 * len(KINDS)),
+                        AfterValidator(_notify_kinds)]
+
+
 class Notify(Table):
     toasts: bool | None = None
     toast_seconds: Annotated[float, _bounded("toast_seconds")] | None = None
+    bell: bool | None = None
+    desktop: NotifyKinds | None = None
 
 
 class PersonalSections(Table):

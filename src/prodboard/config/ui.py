@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from prodboard.config import schema
 from prodboard.config.source import Source
+from prodboard.domain.notify import DEFAULT_KINDS
 from prodboard.errors import ConfigError
 
 
@@ -23,6 +24,10 @@ class Notify:
 
     toasts: bool = True  # False: alerts go to the inbox and the header count only
     toast_seconds: float = 8.0
+    # In the background (the terminal reports it is not focused): the kinds of alert
+    # that send a desktop notification, and ring the bell too when ``bell``.
+    bell: bool = True
+    desktop: tuple[str, ...] = DEFAULT_KINDS
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,10 @@ def merge_ui(files: Iterable[tuple[Source, schema.PersonalSections]],
             notify = replace(notify, toasts=sections.notify.toasts)
         if sections.notify.toast_seconds is not None:
             notify = replace(notify, toast_seconds=float(sections.notify.toast_seconds))
+        if sections.notify.bell is not None:
+            notify = replace(notify, bell=sections.notify.bell)
+        if sections.notify.desktop is not None:
+            notify = replace(notify, desktop=tuple(sections.notify.desktop))
     return UISettings(keys, theme, notify, origins, warnings)
 
 

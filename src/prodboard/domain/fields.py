@@ -27,8 +27,9 @@ MAX_COST = 1e12
 # What a field holds; the CLI and the form read values of every kind as text.
 LINE, TEXT, LIST, DATE, PRIORITY, NUMBER, CHOICE, PERSON, STAGE, SYSTEM = (
     "line", "text", "list", "date", "priority", "number", "choice", "person", "stage", "system")
-# How the board's piece form shows a field ("" for none: set elsewhere, or read-only).
-INPUT, SELECT = "input", "select"
+# How the board's piece form shows a field ("" for none: set elsewhere, or read-only):
+# a one-line input, a multi-line text area (the brief: its newlines are kept), a select.
+INPUT, AREA, SELECT = "input", "area", "select"
 
 
 def parse_date(value: Any, what: str) -> str | None:
@@ -139,7 +140,8 @@ def _system(name: str, json: str = "") -> PieceField:
 
 def _brief(name: str, help: str) -> PieceField:
     words = name.replace("_", " ")
-    return PieceField(name, TEXT, f"Brief · {words}", "", _text, f"Brief: {help}", brief=True)
+    return PieceField(name, TEXT, f"Brief · {words}", "", _text, f"Brief: {help}", brief=True,
+                      widget=AREA)
 
 
 # In the order people read them: the form, `show` and JSON follow it.
@@ -196,7 +198,7 @@ BY_NAME = {f.name: f for f in FIELDS}
 EDITABLE = tuple(f.name for f in FIELDS if f.settable and f.edit)
 LIST_FIELDS = tuple(f.name for f in FIELDS if f.kind == LIST)
 BRIEF = tuple(f.name for f in FIELDS if f.brief)
-FORM_INPUTS = tuple(f for f in FIELDS if f.widget == INPUT)
+FORM_INPUTS = tuple(f for f in FIELDS if f.widget in (INPUT, AREA))  # typed on the form
 DEFAULTS: dict[str, Any] = {f.name: f.default for f in FIELDS if f.default is not None}
 
 

@@ -58,11 +58,18 @@ def find_config(db: Path | None, explicit: Path | None) -> ConfigFiles:
         team = db.parent / "prodboard.toml"
     personal = settings.user_config_path  # named: a missing file is an error
     if personal is None:
-        mine = Path(user_config_dir("prodboard", appauthor=False)) / "prodboard.toml"
+        mine = personal_config_path()
         personal = mine if mine.is_file() else None
     if personal is not None and team is not None and _same_file(personal, team):
         personal = None
     return ConfigFiles(team, personal)
+
+
+def personal_config_path() -> Path:
+    """Where the person's own file is, or would be: PRODBOARD_USER_CONFIG, else
+    prodboard.toml in the user config dir (what the settings screen writes)."""
+    named = current_settings().user_config_path
+    return named or Path(user_config_dir("prodboard", appauthor=False)) / "prodboard.toml"
 
 
 def _same_file(a: Path, b: Path) -> bool:

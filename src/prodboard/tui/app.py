@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from prodboard.config.ui import check_theme
+from prodboard.config.ui import UISettings, check_theme
 from prodboard.domain import reviews, rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
@@ -34,7 +34,7 @@ from prodboard.errors import Conflict, ProdboardError
 from prodboard.services.alerts import load_inbox
 from prodboard.services.checks import run_checks
 from prodboard.services.commands import Commands
-from prodboard.services.context import Workspace, open_board
+from prodboard.services.context import Workspace, open_board, personal_config_path
 from prodboard.services.feed import ChangeFeed, FeedLost
 from prodboard.settings import current as current_settings
 from prodboard.storage.queries import Stored
@@ -52,6 +52,8 @@ from prodboard.tui.messages import (
     ShowFocus,
     WriteFailed,
 )
+from prodboard.tui.newcomer import guest_hint
+from prodboard.tui.notify import Background
 from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
@@ -60,6 +62,7 @@ from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
+from prodboard.tui.screens.settings import SettingsScreen, ThemeKeeper
 from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
@@ -99,6 +102,7 @@ class ProdboardApp(App[None]):
         self.feed: ChangeFeed | None = None
         self.applied: set[int] = set()
         self.toasts = Toasts(self, self.ui)
+        self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
         self.unread_timer: Timer | None = None
         self.checks_timer: Timer | None = None
@@ -119,6 +123,7 @@ class ProdboardApp(App[None]):
         self.set_keymap(self.ui.keys)
         if self.ui.theme:
             self.theme = self.ui.theme
+        self.theme_keeper = ThemeKeeper(self, personal_config_path, lambda: self.ui, self._set_ui)
         for warning in self.ui.warnings:
             self.notify(warning, title="Personal config", severity="warning", timeout=20,
                         markup=False)
@@ -137,7 +142,8 @@ class ProdboardApp(App[None]):
         # usable at once; a small one loads whole (and paints the same every time).
         later = q.stage_counts().get(last, 0) > LAZY_STAGE_SIZE
         self.model.load(q.pieces(exclude_stage=last if later else None))
-        self.away = {p.handle for p in q.people() if p.away}
+        people = q.people()
+        self.away = {p.handle for p in people if p.away}
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly,
                              server=self.session.store.kind != "sqlite")
         self._size_columns()
@@ -147,6 +153,9 @@ class ProdboardApp(App[None]):
                         title="Read-only", severity="warning", timeout=8, markup=False)
         if self.session.note and announce:
             self.notify(self.session.note, title="Demo board", timeout=12, markup=False)
+        guest = guest_hint(self.session.user, people, self.session.store.location)
+        if guest and announce:
+            self.notify(guest, title="Who you are", severity="warning", timeout=30, markup=False)
         self.start_live(cursor, announce)
         if later:
             self.load_last_stage()
@@ -424,6 +433,7 @@ class ProdboardApp(App[None]):
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
             shown_any = shown_any or bool(alerts)
+        self.background.arrived(reads.bursts, reads.alerts)
         if shown_any:
             self.count_unread_soon()
 
@@ -780,6 +790,21 @@ class ProdboardApp(App[None]):
 
     def action_metrics(self) -> None:
         self.push_screen(MetricsScreen(self.session))
+
+    def action_settings(self) -> None:
+        me = self.session.queries.person(self.session.user)
+        self.push_screen(SettingsScreen(personal_config_path(), self.ui, self.theme,
+                                        sorted(self.available_themes),
+                                        me.alert_level if me else None, self.session.user))
+
+    def on_settings_screen_saved(self, message: SettingsScreen.Saved) -> None:
+        self._set_ui(message.ui)
+        if message.ui.theme:
+            self.theme = message.ui.theme
+
+    def _set_ui(self, ui: UISettings) -> None:
+        self.ui = ui
+        self.toasts.ui = ui
 
     def action_jump(self) -> None:
         piece = self.toasts.last_piece

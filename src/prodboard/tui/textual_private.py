@@ -1,10 +1,10 @@
 """The only place prodboard touches Textual's private API.
 
 Textual has no public way to rewrite a toast already on screen, to drop one without
-a re-layout, to list the notifications shown, or to read a class's merged bindings
-and the keymap back. Each use is one small function here, and
-tests/tui/test_textual_private.py fails with a clear message when an upgrade of
-Textual removes or changes one of them.
+a re-layout, to list the notifications shown, to read a class's merged bindings and
+the keymap back, or to write an escape sequence of its own to the terminal. Each use
+is one small function here, and tests/tui/test_textual_private.py fails with a
+clear message when an upgrade of Textual removes or changes one of them.
 """
 
 from __future__ import annotations
@@ -57,3 +57,12 @@ def keymap(app: App[Any]) -> Mapping[str, str]:
 def normalize_keys(keys: str) -> str:
     """Textual's spelling of a key list ("?" -> question_mark), as the keymap uses."""
     return _normalize_key_list(keys)
+
+
+def write_to_terminal(app: App[Any], data: str) -> None:
+    """Write ``data`` to the terminal as it is, between frames (``App.bell`` does the
+    same with its one byte); nothing when headless or not running."""
+    driver = app._driver
+    if driver is not None and not app.is_headless:
+        driver.write(data)
+        driver.flush()

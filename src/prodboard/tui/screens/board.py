@@ -47,6 +47,7 @@ BOARD_BINDINGS = [
     Binding("d", "app.calendar", "Calendar (dates)", id="calendar", show=False),
     Binding("r", "app.metrics", "Metrics", id="metrics", show=False),
     Binding("g", "app.jump", "Go to last alert", id="jump", show=False),
+    Binding("comma", "app.settings", "Settings", id="settings", show=False),
     Binding("question_mark", "app.help", "Help", id="help"),
     Binding("q", "app.quit", "Quit", id="quit"),
 ]

@@ -20,15 +20,19 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static, Te
 from textual.widgets.option_list import Option
 from textual.widgets.select import NoSelection
 
-from prodboard.domain.fields import DEFAULT_FORMAT, DEFAULTS, FORM_INPUTS
+from prodboard.domain.fields import AREA, DEFAULT_FORMAT, DEFAULTS, FORM_INPUTS
+from prodboard.domain.text import clean, clean_line
 from prodboard.domain.values import PersonView, PieceView
 from prodboard.errors import ProdboardError
 from prodboard.services.commands import Commands
+from prodboard.tui.editor import EditorFailed, edit_text
 from prodboard.tui.host import host
 from prodboard.tui.messages import Job, PieceSaved, SaveRequested, WriteFailed
 
-# The typed inputs, from the field list (format, stage and owner are selects).
+# The typed fields, from the field list (format, stage and owner are selects): a one-line
+# Input, or a TextArea for the brief, whose newlines are kept.
 FIELDS = tuple((f.name, f.form_label) for f in FORM_INPUTS)
+AREAS = frozenset(f.name for f in FORM_INPUTS if f.widget == AREA)
 
 
 def _text(piece: PieceView | None, name: str) -> str:
@@ -48,11 +52,15 @@ def _new_format(formats: list[str]) -> str:
 
 
 class FormScreen(ModalScreen[Any]):
-    """Shared frame: a title, an error line, Save/Cancel, ctrl+s and escape."""
+    """Shared frame: a title, an error line, Save/Cancel, ctrl+s and escape, and ctrl+e
+    to write the focused field in the person's editor."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="form-cancel"),
         Binding("ctrl+s", "save", "Save", id="form-save"),
+        # priority: the text fields' own ctrl+e (end of line) would take it first
+        Binding("ctrl+e", "open_editor", "Edit the field in $VISUAL/$EDITOR", id="form-editor",
+                priority=True),
     ]
 
     def error(self, exc: ProdboardError) -> None:
@@ -76,6 +84,25 @@ class FormScreen(ModalScreen[Any]):
 
     def action_save(self) -> None:
         raise NotImplementedError
+
+    def action_open_editor(self) -> None:
+        """The focused field's text in the person's editor, brought back cleaned; if the
+        editor fails, a toast says why and the field keeps what it held."""
+        field = self.focused
+        if not isinstance(field, Input | TextArea):
+            self.notify("Move to a text field first: its text then opens in your editor.",
+                        title="Editor", severity="warning", markup=False)
+            return
+        try:
+            edited = edit_text(self.app, field.text if isinstance(field, TextArea) else field.value)
+        except EditorFailed as exc:
+            self.notify(exc.message, title="Editor", severity="error", timeout=12, markup=False)
+            return
+        if isinstance(field, TextArea):
+            field.load_text(clean(edited))
+        else:  # one line: the editor's newlines become spaces, as a save would make them
+            field.value = clean_line(edited)
+        field.focus()
 
     def submit(self, job: Job) -> None:
         """Save through the app's writer; close on success, keep the form on failure
@@ -120,7 +147,10 @@ class PieceForm(FormScreen):
                 yield self._owner_select(app.session.queries.people(), app.session.user)
                 for name, label in FIELDS[1:]:
                     yield Label(label)
-                    yield Input(_text(self.piece, name), id=f"f-{name}")
+                    if name in AREAS:
+                        yield TextArea(_text(self.piece, name), id=f"f-{name}", classes="form-brief")
+                    else:
+                        yield Input(_text(self.piece, name), id=f"f-{name}")
             yield from self.buttons()
 
     def _owner_select(self, people: list[PersonView], me: str) -> Select[str]:
@@ -135,7 +165,9 @@ class PieceForm(FormScreen):
         self.query_one("#f-title", Input).focus()
 
     def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {name: self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
+        out: dict[str, Any] = {
+            name: self.query_one(f"#f-{name}", TextArea).text if name in AREAS
+            else self.query_one(f"#f-{name}", Input).value for name, _ in FIELDS}
         out["format"] = self.query_one("#f-format", Select).value
         return out
 
