@@ -109,6 +109,7 @@ def test_the_bare_command_tells_a_guest_to_join_in_one_line(cli: Any, team: Work
     assert code == 2
     line = one_error_line(err)
     assert "'zoe' is not on this board" in line and "'prodboard join'" in line
+    assert "--user HANDLE" in line  # how to act as one of the demo's people
     assert "ana" in line and "ed" in line  # who can add them
     assert "zoe" not in handles(team)
 

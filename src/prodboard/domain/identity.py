@@ -60,8 +60,9 @@ def not_on_board(handle: str, known: Iterable[str], admins: Iterable[str]) -> No
     known = list(known)
     who = ", ".join(sorted(admins)) or "an admin"
     return NotFound(
-        f"{handle!r} is not on this board ({_hint(handle, known)}): join with "
-        f"'prodboard join', or ask {who} to run 'prodboard people add {handle}'"
+        f"{handle!r} is not on this board ({_hint(handle, known)}): act as one of its "
+        f"people with --user HANDLE, join with 'prodboard join', or ask {who} to run "
+        f"'prodboard people add {handle}'"
     )
 
 
