@@ -4,7 +4,10 @@ fixed history at 80x24 and 160x45."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +18,6 @@ from metrics_history import build
 from rich.text import Text
 from textual.widgets import Label
 
-from prodboard.services.commands import Commands
 from prodboard.services.context import open_board
 from prodboard.services.metrics import Figures
 from prodboard.tui.app import ProdboardApp, make_app
@@ -39,10 +41,11 @@ async def _open(app: ProdboardApp, pilot: Any) -> MetricsScreen:
     return app.screen
 
 
-def _history_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> ProdboardApp:
+def _history_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+                 live: bool = False) -> ProdboardApp:
     monkeypatch.setenv("PRODBOARD_NOW", LATER)
     db, _ = build(tmp_path / "hist")
-    return make_app(open_board(db, "ana"), live=False, **kw)
+    return make_app(open_board(db, "ana"), live=live)
 
 
 async def test_opens_on_the_demo_board_and_steps_through_filters(app_as: AppMaker) -> None:
@@ -98,26 +101,33 @@ async def test_a_read_only_board(board_db: Path, app_as: AppMaker) -> None:
         assert screen.report is not None and screen.report.imported == 15
 
 
-async def test_follows_other_peoples_events_without_a_full_replay(
+def _other(db: Path, user: str, body: str) -> None:
+    """Another person's process writing to the same board file (its own Workspace)."""
+    code = ("from pathlib import Path\n"
+            "from prodboard.services.context import open_board\n"
+            f"board = open_board(Path({str(db)!r}), {user!r}).board\n" + body)
+    subprocess.run([sys.executable, "-c", code], env=os.environ.copy(), check=True, timeout=120)
+
+
+async def test_follows_another_process_by_message_without_a_full_replay(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = _history_app(tmp_path, monkeypatch)
+    """No polling: the app's feed tells the open screen, which replays only the new
+    events (the same replay, extended) and shows the new figures."""
+    app = _history_app(tmp_path, monkeypatch, live=True)
+    db = tmp_path / "hist" / "board.db"
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await _open(app, pilot)
         assert screen.figures is not None and screen.report is not None
         replay = screen.figures.replay
         published, paints = screen.report.published, screen.paints
-        ws = app.session
-        dev = Commands(ws.store, ws.workflow, "dev", ws.board.clock)  # another person
-        dev.move(8, "review")
+        await asyncio.to_thread(_other, db, "dev", "board.move(8, 'review')\n")
         await until(pilot, lambda: screen.report is not None
                     and screen.report.stages[2].pieces == 4 and screen.paints > paints)
-        ben = Commands(ws.store, ws.workflow, "ben", ws.board.clock)
-        ben.approve(8)
-        dev.tick(8, "brand_voice")  # not measured: nothing to recompute for it
-        for item in ("seo", "legal", "channels", "analytics"):
-            dev.tick(8, item)
-        dev.move(8, "scheduled")
-        dev.move(8, "published")
+        await asyncio.to_thread(_other, db, "ben", "board.approve(8)\n")
+        await asyncio.to_thread(_other, db, "dev", (
+            "for item in ('brand_voice', 'seo', 'legal', 'channels', 'analytics'):\n"
+            "    board.tick(8, item)  # not measured: nothing to recompute for it\n"
+            "board.move(8, 'scheduled')\nboard.move(8, 'published')\n"))
         await until(pilot, lambda: screen.report is not None
                     and screen.report.published == published + 1)
         assert screen.figures.replay is replay  # extended in place, not replayed again
@@ -176,27 +186,28 @@ async def test_a_bad_target_is_said_on_the_screen(tmp_path: Path) -> None:
     ws.close()
 
 
-async def test_ticks_faster_than_a_recompute_still_show_the_change(
+async def test_events_during_a_recompute_still_show(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A tick never cancels the last one half-way (which once left the new events
-    replayed but never shown)."""
-    app = _history_app(tmp_path, monkeypatch)
+    """Batches arriving while the figures are being recomputed are not dropped: the
+    work under way finishes, then runs again for them (it is never cancelled half-way,
+    which once left new events replayed but never shown)."""
+    app = _history_app(tmp_path, monkeypatch, live=True)
+    db = tmp_path / "hist" / "board.db"
     tiles = Figures.tiles
 
     def slow_tiles(self: Figures, *args: Any) -> Any:
-        time.sleep(0.1)  # the figures of a big board take longer than a tick
+        time.sleep(0.3)  # the figures of a big board take longer than events come
         return tiles(self, *args)
 
     monkeypatch.setattr(Figures, "tiles", slow_tiles)
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause()
-        screen = MetricsScreen(app.session, poll=0.01)
-        app.push_screen(screen)
-        await until(pilot, lambda: screen.ready)
+        screen = await _open(app, pilot)
         assert screen.report is not None
         published = screen.report.published
-        ws = app.session
-        Commands(ws.store, ws.workflow, "ana", ws.board.clock).move(8, "published",
-                                                                    override="Straight out")
+        await asyncio.to_thread(_other, db, "ana", (
+            "import time\n"
+            "for stage in ('review', 'optimize', 'scheduled', 'published'):\n"
+            "    board.move(8, stage, override='Straight out')\n"
+            "    time.sleep(0.1)\n"))
         await until(pilot, lambda: screen.report is not None
                     and screen.report.published == published + 1)

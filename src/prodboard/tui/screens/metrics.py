@@ -1,8 +1,9 @@
 """The Metrics screen: KPI tiles against the period before, and five charts.
 
 The history is replayed once when the screen opens (in a thread); while it is open,
-new events are replayed as they arrive and only the figures are recomputed. At
-160x45 every chart shows; on a smaller terminal one chart at a time (left/right).
+the app tells it when the feed brought events (``board_changed``): it replays only
+those and recomputes only what they touched. At 160x45 every chart shows; on a
+smaller terminal one chart at a time (left/right).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from prodboard.tui.widgets import charts
 PERIODS = ("4 weeks", "12 weeks", "26 weeks", "month")
 CHARTS = ("Cumulative flow", "Weekly throughput", "Cycle time (control chart)",
           "Revision rounds by format", "Load per person")
-POLL_SECONDS = 0.5  # how often new events are looked for while the screen is open
 WIDE = (140, 40)  # from this size on, every chart shows
 
 
@@ -59,10 +59,9 @@ class MetricsScreen(Screen[None]):
         Binding("o", "scope('owner')", "Owner", id="metrics-owner"),
     ]
 
-    def __init__(self, session: Workspace, poll: float = POLL_SECONDS) -> None:
+    def __init__(self, session: Workspace) -> None:
         super().__init__()
         self.session = session
-        self.poll = poll
         self.figures: Figures | None = None
         self.period_index = 1
         self.scope = Scope()
@@ -74,6 +73,7 @@ class MetricsScreen(Screen[None]):
         self.error: str | None = None
         self.shown_cursor = 0  # the last event the figures on screen include
         self._following = False
+        self._stale = False  # events came while the figures were being brought up to date
 
     def compose(self) -> ComposeResult:
         yield Label(Content("Metrics — reading the history…"), id="metrics-title")
@@ -131,8 +131,7 @@ class MetricsScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001  (a bug: said on the screen, not a blank)
             self._failed(f"unexpected error ({type(exc).__name__}: {exc}); please report it")
             return
-        if self.poll > 0:
-            self.set_interval(self.poll, self.follow)
+        self.board_changed()  # what happened while the history was being read
 
     def _failed(self, why: str) -> None:
         self.error = f"The figures cannot be read: {why}"
@@ -175,24 +174,31 @@ class MetricsScreen(Screen[None]):
         self.paints += 1
         self.ready = True
 
-    def follow(self) -> None:
-        """Each tick: replay what others did since (only the new events) and recompute,
-        unless the last tick's work is still running (it is never cancelled half-way)."""
-        if self.figures is not None and not self._following:
-            self._following = True
-            self.run_worker(self._follow(), group="metrics-follow", exit_on_error=False)
+    def board_changed(self) -> None:
+        """The feed brought events: replay them (only the new ones) and recompute. Work
+        already under way is never cancelled half-way: it runs again once it is done."""
+        if self.figures is None:
+            return
+        if self._following:
+            self._stale = True
+            return
+        self._following = True
+        self.run_worker(self._follow(), group="metrics-follow", exit_on_error=False)
 
     async def _follow(self) -> None:
         figures = self.figures
+        assert figures is not None
         try:
-            if figures is None:
-                return
-            try:
-                await asyncio.to_thread(figures.refresh)
-            except ProdboardError:
-                return  # the board shows why (a lost file); the figures stay as they were
-            if figures.replay is not None and figures.replay.cursor != self.shown_cursor:
-                await self.recompute()
+            while True:
+                self._stale = False
+                try:
+                    await asyncio.to_thread(figures.refresh)
+                except ProdboardError:
+                    return  # the board shows why (a lost file); the figures stay as they were
+                if figures.replay is not None and figures.replay.cursor != self.shown_cursor:
+                    await self.recompute()
+                if not self._stale:
+                    return
         finally:
             self._following = False
 
