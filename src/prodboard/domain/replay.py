@@ -99,6 +99,7 @@ class PieceLine:
     # archived]; the last one is open (until None). Kept as the events come.
     segments: list[list[Any]] = field(default_factory=list)
     last_at: datetime | None = None  # its latest event
+    last_id: int = 0  # and that event's id: a line changes only with a new one
 
     @property
     def archived_now(self) -> bool:
@@ -216,7 +217,7 @@ class Replay:
             line.visits.append(Visit(stage, at, placed=imported))
             owner = ev.data.get("owner") if created else row.owner
             line.segments.append([at, None, stage, owner, False])
-            line.last_at = at
+            line.last_at, line.last_id = at, ev.id
             self.pieces[pid] = line
             if created:
                 if ev.data.get("override"):
@@ -225,7 +226,7 @@ class Replay:
         self._apply(line, ev, at)
 
     def _apply(self, line: PieceLine, ev: EventView, at: datetime) -> None:
-        line.last_at = at
+        line.last_at, line.last_id = at, ev.id
         changes = ev.changes
         for name in TRACKED:
             if name in changes:

@@ -14,7 +14,7 @@ from typing import Any
 from prodboard.domain.replay import PersonLine, PieceLine, Replay, Visit
 from prodboard.domain.workflow import Workflow
 
-FORMAT = "replay-2"
+FORMAT = "replay-3"
 
 
 class _Times:
@@ -50,7 +50,7 @@ def dump(replay: Replay) -> dict[str, Any]:
             None if line.checklist_pass is None
             else [_t(line.checklist_pass[0]), line.checklist_pass[1]],
             [[_t(s[0]), _t(s[1]), s[2], s[3], s[4]] for s in line.segments],
-            _t(line.last_at),
+            _t(line.last_at), line.last_id,
         ])
     people = [[p.handle, p.away_now, [[_t(a), b, c] for a, b, c in p.away_changes]]
               for p in replay.people.values()]
@@ -75,7 +75,7 @@ def load(wf: Workflow, state: dict[str, Any]) -> Replay:
     replay.cursor = int(state["cursor"])
     replay.first_at, replay.last_at = _p(state["first_at"]), _p(state["last_at"])
     for (pid, title, created, imported, current, visits, changes, archived, rejections,
-         rounds, overrides, delegated, checklist, segments, last_at) in state["pieces"]:
+         rounds, overrides, delegated, checklist, segments, last_at, last_id) in state["pieces"]:
         current = dict(current)
         current["channels"] = tuple(current.get("channels") or ())
         line = PieceLine(
@@ -88,7 +88,7 @@ def load(wf: Workflow, state: dict[str, Any]) -> Replay:
             [_pt(a) for a in overrides], [_pt(a) for a in delegated],
             None if checklist is None else (_pt(checklist[0]), bool(checklist[1])),
             [[_p(a), _p(b), s, o, arch] for a, b, s, o, arch in segments],
-            _p(last_at),
+            _p(last_at), int(last_id),
         )
         replay.pieces[line.id] = line
     for handle, away_now, changes in state["people"]:

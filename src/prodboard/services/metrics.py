@@ -18,6 +18,7 @@ from prodboard.config.metrics import MetricsSettings, load_metrics
 from prodboard.domain import replay_state
 from prodboard.domain.health import Health, Kpi, health, kpis
 from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, weeks_to
+from prodboard.domain.piece_figures import Memo
 from prodboard.domain.replay import TRACKED, Replay
 from prodboard.domain.track_metrics import track_review
 from prodboard.errors import Busy, StoreError
@@ -48,6 +49,9 @@ class Figures:
     # Reports of periods that ended before today: new events (which happen now) change
     # them only by editing a piece's format, owner, channels or cost.
     past: dict[tuple[Period, Scope], Report] = field(default_factory=dict)
+    # Each piece's share of the periods asked for lately: a refresh works out again
+    # only the shares of the pieces its events touched (domain/piece_figures.py).
+    memo: Memo = field(default_factory=Memo)
     # The screen replays new events in one thread while a key recomputes in another.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -82,6 +86,7 @@ class Figures:
                 replay = replay_state.load(self.ws.workflow, json.loads(cached.state))
             except (ValueError, KeyError, TypeError, IndexError):
                 replay = None  # unreadable: replay from the start and rewrite it
+        self.memo, self.past = Memo(), {}
         if replay is None:
             self.replay = Replay(self.ws.workflow)
             self.replay.add(measured_events(store), piece_rows(store), people_rows(store))
@@ -131,7 +136,8 @@ class Figures:
         assert self.replay is not None
         tracks = track_rows(self.ws.store)
         with self.lock:
-            report = compute(self.replay, period, self.now(), self.settings.timezone, scope)
+            report = compute(self.replay, period, self.now(), self.settings.timezone, scope,
+                             self.memo)
             per_track = track_review(tracks, self.replay, period, self.settings.timezone, scope)
         return replace(report, review=replace(report.review, tracks=per_track))
 

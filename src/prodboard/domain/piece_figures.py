@@ -1,0 +1,238 @@
+"""What one piece adds to a period's figures; domain/metrics.py adds the shares up.
+
+A share is worked out from the piece's timeline (domain/replay.py) and the period.
+It stays right while the piece has no new event and the day does not change, as
+long as the piece's last event is not after now: every comparison of the piece's
+times with now (or with the end of today, which is now) then comes out the same for
+any later now. So a board that hears of one event works out one share again
+(``Memo``); what grows with the clock (an open stay, an open review round) is left
+to the sum, which reads now.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+from prodboard.domain.replay import PieceLine, Roles
+from prodboard.domain.workflow import Workflow
+
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A period as the shares read it."""
+
+    start: datetime  # UTC, the first moment of the period
+    end: datetime  # UTC, the first moment after it
+    now: datetime
+    cap: datetime  # min(end, now): nothing is measured past now
+    marks: tuple[datetime, ...]  # the end of each day so far (today: now)
+    tz: tzinfo
+    roles: Roles
+    wf: Workflow
+
+    def within(self, at: datetime) -> bool:
+        return self.start <= at < self.end
+
+    def day(self, at: datetime) -> date:
+        return at.astimezone(self.tz).date()
+
+
+@dataclass(slots=True, eq=False)  # not frozen: made 10,000 times, its __init__ costs
+class Share:
+    """One piece's part of the figures (docs/metrics.md names each)."""
+
+    id: int
+    stamp: int  # the piece's last event when worked out
+    settled: bool  # its last event was not after now then: it holds for any later now
+    imported: bool
+    # Idle (first or last stage, or archived) since before the period: only its place
+    # in the cumulative flow (the stage, None when archived).
+    quiet: bool
+    quiet_stage: str | None = None
+    created: date | None = None  # its day, when created in the period
+    archived: int = 0  # archivings in the period (not rejections)
+    rejected: int = 0
+    in_progress: bool = False
+    published: datetime | None = None  # its first entry into the last stage, in the period
+    cycle: float | None = None  # with a history only
+    lead: float | None = None
+    first_draft: float | None = None
+    spent: tuple[tuple[str, float], ...] = ()  # seconds in each stage in the period (closed stays)
+    open_stay: tuple[str, datetime] | None = None  # an open stay counting until now, from
+    format: str = ""
+    rounds: int = 0
+    over_limit: bool = False
+    cost: float = 0.0
+    deadline: int = 0  # published with a history: 1 on time, 2 late, 3 no deadline
+    slips: tuple[int, ...] = ()  # days each due or publish date moved later in the period
+    waits: tuple[float, ...] = ()  # review rounds finished in the period, hours
+    breaches: int = 0  # of those, past the review deadline
+    open_round: datetime | None = None  # an open review round (not archived), from
+    delegated: int = 0
+    overrides: int = 0
+    requests: int = 0
+    checklist: bool | None = None  # first forward exit from optimize in the period: passed?
+    departed: tuple[date, ...] = ()  # the days it was archived or rejected in the period
+    segments: tuple[tuple[int, int, str, str | None], ...] = ()  # day span, stage, owner (load)
+    owners: frozenset[str] = frozenset()  # who held it active at some moment
+
+
+def share(ln: PieceLine, f: Frame) -> Share:
+    """``ln``'s share of the figures of ``f``."""
+    roles = f.roles
+    idle = (roles.first, roles.published)
+    settled = ln.last_at is not None and ln.last_at <= f.now
+    if (ln.last_at is not None and ln.last_at < f.start
+            and (ln.archived_now or ln.visits[-1].stage in idle)):
+        _, _, stage, _, archived = ln.segments[-1]
+        return Share(ln.id, ln.last_id, settled, ln.imported, True,
+                     None if archived else stage)
+    within = f.within
+    timed = not ln.imported
+    published = ln.entered(roles.published)
+    if published is not None and not within(published):
+        published = None
+    cycle = lead = None
+    deadline = 0
+    fmt = str(ln.current.get("format"))
+    if published is not None and timed:
+        began = ln.first_entry(roles, roles.brief)
+        if began is not None:
+            cycle = (published - began).total_seconds() / DAY
+        lead = (published - ln.created).total_seconds() / DAY
+        deadline = _deadline(ln, roles, f.day(published))
+    spent: dict[str, float] = {}
+    open_stay = None
+    waits: list[float] = []
+    breaches = 0
+    open_round = None
+    first_draft = None
+    if timed:
+        first_draft = _first_draft(ln, f)
+        open_stay = _stays(ln, f, spent)
+        sla = f.wf.review_sla_hours
+        for v in ln.visits:
+            if v.stage != roles.review or v.placed:
+                continue
+            if v.end is not None and within(v.end):
+                hours = (v.end - v.start).total_seconds() / 3600
+                waits.append(hours)
+                breaches += hours > sla
+            elif v.end is None and not ln.archived_at(f.cap):
+                open_round = v.start  # counted if it began before now (the sum's)
+    archived = 0
+    days = []
+    for a, _ in ln.archived:
+        if a is not None and within(a):
+            days.append(f.day(a))
+            archived += a not in ln.rejections
+    checklist = None
+    if ln.checklist_pass is not None and within(ln.checklist_pass[0]):
+        checklist = ln.checklist_pass[1]
+    segments, owners = _segments(ln, f, idle)
+    return Share(
+        ln.id, ln.last_id, settled, ln.imported, False,
+        created=f.day(ln.created) if within(ln.created) else None, archived=archived,
+        rejected=sum(1 for a in ln.rejections if within(a)),
+        in_progress=ln.visits[-1].stage not in idle and not ln.archived_at(f.cap),
+        published=published, cycle=cycle, lead=lead, first_draft=first_draft,
+        spent=tuple(spent.items()), open_stay=open_stay,
+        format=fmt, rounds=len(ln.rounds), over_limit=len(ln.rounds) > f.wf.revision_limit(fmt),
+        cost=float(ln.current.get("cost") or 0), deadline=deadline, slips=_slips(ln, f),
+        waits=tuple(waits), breaches=breaches, open_round=open_round,
+        delegated=sum(1 for at in ln.delegated if within(at)),
+        overrides=sum(1 for at in ln.overrides if within(at)),
+        requests=sum(1 for at in ln.rounds if within(at)),
+        checklist=checklist, departed=tuple(days), segments=segments, owners=owners,
+    )
+
+
+def _deadline(ln: PieceLine, roles: Roles, published: date) -> int:
+    committed = ln.first_entry(roles, roles.draft) or ln.created
+    deadline = ln.value_at("due", committed) or ln.value_at("publish_date", committed)
+    if not deadline:
+        return 3
+    return 1 if published <= date.fromisoformat(str(deadline)) else 2
+
+
+def _first_draft(ln: PieceLine, f: Frame) -> float | None:
+    draft, review = f.roles.draft, f.roles.review
+    began = ln.entered(draft)
+    done = next((v.end for v in ln.visits
+                 if v.stage == draft and v.left_to == review and v.end), None)
+    if began is None or done is None or not f.within(done):
+        return None
+    return (done - began).total_seconds() / DAY
+
+
+def _stays(ln: PieceLine, f: Frame, spent: dict[str, float]) -> tuple[str, datetime] | None:
+    """Add each closed stay's seconds in the period to ``spent``; the open stay that
+    runs until now (not archived), if any, is returned: its length is the sum's."""
+    idle = (f.roles.first, f.roles.published)
+    open_archive = [a for a, b in ln.archived if a is not None and b is None]
+    stop = open_archive[-1] if open_archive else None
+    for v in ln.visits:
+        if v.stage in idle or v.stage not in f.roles.order:
+            continue
+        a = max(v.start, f.start)
+        end = v.end or stop
+        if end is None:  # open, counting until now
+            return v.stage, a
+        b = min(end, f.cap)
+        if b > a:
+            spent[v.stage] = spent.get(v.stage, 0.0) + (b - a).total_seconds()
+    return None
+
+
+def _slips(ln: PieceLine, f: Frame) -> tuple[int, ...]:
+    moves = []
+    for name in ("due", "publish_date"):
+        for at, before, after in ln.changes.get(name, ()):
+            if before and after and f.within(at) and str(after) > str(before):
+                moves.append((date.fromisoformat(str(after)) - date.fromisoformat(str(before))).days)
+    return tuple(moves)
+
+
+def _segments(ln: PieceLine, f: Frame, idle: tuple[str, str]) -> tuple[
+        tuple[tuple[int, int, str, str | None], ...], frozenset[str]]:
+    """The days whose end each stretch of the piece's life spans, with its stage and
+    the owner it counts for (None: no load), archived stretches left out."""
+    marks, n = f.marks, len(f.marks)
+    out = []
+    owners = set()
+    for a, b, stage, owner, archived in ln.segments:
+        if archived:
+            continue
+        active = bool(owner) and stage not in idle
+        if active:
+            owners.add(str(owner))
+        lo = bisect_left(marks, a)
+        hi = bisect_left(marks, b) if b is not None else n
+        if lo < hi:
+            out.append((lo, hi, stage, str(owner) if active else None))
+    return tuple(out), frozenset(owners)
+
+
+class Memo:
+    """The shares of the last few periods asked for, kept for the pieces unchanged since."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.frames: OrderedDict[Hashable, dict[int, Share]] = OrderedDict()
+        self.made = 0  # shares worked out (the rest were reused)
+
+    def shares(self, key: Hashable) -> dict[int, Share]:
+        found = self.frames.get(key)
+        if found is None:
+            found = self.frames[key] = {}
+            while len(self.frames) > self.size:
+                self.frames.popitem(last=False)
+        else:
+            self.frames.move_to_end(key)
+        return found
