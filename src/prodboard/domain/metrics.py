@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from prodboard.domain.piece_figures import DAY, Frame, Memo, Share, share
+from prodboard.domain.piece_figures import DAY, Frame, Kept, Memo
 from prodboard.domain.replay import PieceLine, Replay
 
 
@@ -278,24 +278,11 @@ class _Sum:
         self.f = f = frame(replay, period, now, tz)
         # The shares hold while the day count and the pieces stay the same (a new day
         # adds a mark, and the day's end then moves from now to midnight).
-        kept = memo.shares((period, str(tz), len(f.marks), scope)) if memo is not None else {}
-        fresh: dict[int, Share] = {}
-        shares: list[Share] = []
-        for ln in replay.pieces.values():
-            if not scope.admits(ln):
-                continue
-            s = kept.get(ln.id)
-            if (s is None or s.stamp != ln.last_id or not s.settled
-                    or ln.last_at is None or ln.last_at > f.now):
-                s = share(ln, f)
-                if memo is not None:
-                    memo.made += 1
-                    if s.settled:
-                        fresh[ln.id] = s
-            shares.append(s)
-        kept.update(fresh)
-        self.shares = shares
-        self.active = [s for s in shares if not s.quiet]
+        kept = (memo.kept((period, str(tz), len(f.marks), scope), f) if memo is not None
+                else Kept(f))
+        kept.update(replay, f, scope.admits)
+        self.kept = kept
+        self.active = list(kept.active.values())
         self.published = [s for s in self.active if s.published is not None]
 
     def day(self, at: datetime) -> date:
@@ -314,7 +301,7 @@ class _Sum:
             created=sum(1 for s in self.active if s.created is not None),
             archived=sum(s.archived for s in self.active),
             rejected=sum(s.rejected for s in self.active),
-            imported=sum(1 for s in self.shares if s.imported),
+            imported=self.kept.imported,
             in_progress=sum(1 for s in self.active if s.in_progress),
             velocity_weekly=weekly, velocity_monthly=monthly, per_week=per_week,
             cycle=Spread.of(s.cycle for s in cycles if s.cycle is not None),
@@ -353,9 +340,8 @@ class _Sum:
     # -- durations -----------------------------------------------------------------
     def stage_times(self) -> tuple[tuple[StageTime, ...], str | None]:
         idle = (self.roles.first, self.roles.published)
-        totals: dict[str, float] = {k: 0.0 for k in self.roles.order if k not in idle}
-        counts: dict[str, int] = dict.fromkeys(totals, 0)
-        stays: dict[str, list[tuple[float, int]]] = {k: [] for k in totals}
+        stays: dict[str, list[tuple[float, int]]] = {
+            k: [] for k in self.roles.order if k not in idle}
         cap = self.f.cap
         for s in self.active:
             if s.open_stay is None:
@@ -367,16 +353,17 @@ class _Sum:
                     more[stage] = more.get(stage, 0.0) + (cap - began).total_seconds()
                 spent = tuple(more.items())
             for stage, secs in spent:
-                totals[stage] += secs
-                counts[stage] += 1
                 stays[stage].append((-secs, s.id))
-        out = tuple(StageTime(k, counts[k], totals[k] / DAY,
-                              totals[k] / DAY / counts[k] if counts[k] else 0.0,
-                              tuple(pid for _, pid in sorted(stays[k])))
-                    for k in totals)
+        out = []
+        for k, these in stays.items():
+            these.sort()
+            # fsum: exact, so the same in any order (the shares come in no set order).
+            total = math.fsum(-secs for secs, _ in these) / DAY
+            out.append(StageTime(k, len(these), total, total / len(these) if these else 0.0,
+                                 tuple(pid for _, pid in these)))
         busy = [s for s in out if s.pieces]
         bottleneck = max(busy, key=lambda s: s.mean_days).stage if busy else None
-        return out, bottleneck
+        return tuple(out), bottleneck
 
     def revisions(self) -> tuple[float | None, tuple[FormatRevisions, ...], float | None]:
         by: dict[str, list[int]] = {}
@@ -430,12 +417,12 @@ class _Sum:
     def cost(self) -> Cost:
         if not self.published:
             return Cost()
-        total = sum(s.cost for s in self.published)
+        total = math.fsum(s.cost for s in self.published)
         by: dict[str, list[float]] = {}
         for s in self.published:
             by.setdefault(s.format, []).append(s.cost)
         return Cost(total, total / len(self.published),
-                    {fmt: sum(v) / len(v) for fmt, v in sorted(by.items())})
+                    {fmt: math.fsum(v) / len(v) for fmt, v in sorted(by.items())})
 
     def errors(self) -> Errors:
         overrides = sum(s.overrides for s in self.active)
@@ -469,28 +456,13 @@ class _Sum:
     # -- day by day: cumulative flow and load ----------------------------------------
     def samples(self) -> tuple[tuple[date, ...], dict[str, tuple[int, ...]], tuple[Load, ...]]:
         """Pieces per stage and active pieces per owner at the end of each day (today:
-        now): each stretch of a piece's life counts on the days whose end it spans."""
+        now): each stretch of a piece's life counts on the days whose end it spans
+        (the shares keep the day by day differences)."""
         marks = list(self.f.marks)
         n = len(marks)
         days = [self.period.since + timedelta(days=i) for i in range(n)]
-        flow = {k: [0] * (n + 1) for k in self.roles.order}
-        load: dict[str, list[int]] = {}
-        if n:
-            for s in self.shares:
-                if s.quiet:  # in one stage (or archived) on every day of the period
-                    if s.quiet_stage in flow:
-                        flow[s.quiet_stage][0] += 1
-                        flow[s.quiet_stage][n] -= 1
-                    continue
-                for lo, hi, stage, owner in s.segments:
-                    if stage in flow:
-                        flow[stage][lo] += 1
-                        flow[stage][hi] -= 1
-                    if owner is not None:
-                        diff = load.setdefault(owner, [0] * (n + 1))
-                        diff[lo] += 1
-                        diff[hi] -= 1
-        series = {k: tuple(_running(v)[:n]) for k, v in flow.items()}
+        series = {k: tuple(_running(v)[:n]) for k, v in self.kept.flow.items()}
+        load = {who: diff for who, diff in self.kept.load.items() if any(diff)}
         return tuple(days), series, self.loads(days, marks, load)
 
     def loads(self, days: list[date], marks: list[datetime],

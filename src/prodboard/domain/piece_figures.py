@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from prodboard.domain.replay import PieceLine, Roles
+from prodboard.domain.replay import PieceLine, Replay, Roles
 from prodboard.domain.workflow import Workflow
 
 DAY = 86400.0
@@ -48,8 +48,8 @@ class Share:
     """One piece's part of the figures (docs/metrics.md names each)."""
 
     id: int
-    stamp: int  # the piece's last event when worked out
-    settled: bool  # its last event was not after now then: it holds for any later now
+    last_at: datetime | None  # the piece's last event when worked out
+    settled: bool  # it was not after now then: the share holds for any later now
     imported: bool
     # Idle (first or last stage, or archived) since before the period: only its place
     # in the cumulative flow (the stage, None when archived).
@@ -91,7 +91,7 @@ def share(ln: PieceLine, f: Frame) -> Share:
     if (ln.last_at is not None and ln.last_at < f.start
             and (ln.archived_now or ln.visits[-1].stage in idle)):
         _, _, stage, _, archived = ln.segments[-1]
-        return Share(ln.id, ln.last_id, settled, ln.imported, True,
+        return Share(ln.id, ln.last_at, settled, ln.imported, True,
                      None if archived else stage)
     within = f.within
     timed = not ln.imported
@@ -137,7 +137,7 @@ def share(ln: PieceLine, f: Frame) -> Share:
         checklist = ln.checklist_pass[1]
     segments, owners = _segments(ln, f, idle)
     return Share(
-        ln.id, ln.last_id, settled, ln.imported, False,
+        ln.id, ln.last_at, settled, ln.imported, False,
         created=f.day(ln.created) if within(ln.created) else None, archived=archived,
         rejected=sum(1 for a in ln.rejections if within(a)),
         in_progress=ln.visits[-1].stage not in idle and not ln.archived_at(f.cap),
@@ -219,18 +219,95 @@ def _segments(ln: PieceLine, f: Frame, idle: tuple[str, str]) -> tuple[
     return tuple(out), frozenset(owners)
 
 
+class Kept:
+    """The shares of one period and scope, brought up to date by working out again
+    only those of the pieces with events since (and those not settled), with the sums
+    that only add up (the cumulative flow, the load per owner) kept alongside."""
+
+    def __init__(self, f: Frame) -> None:
+        self.made = 0
+        self._empty(f)
+
+    def _empty(self, f: Frame) -> None:
+        self.shares: dict[int, Share] = {}
+        self.active: dict[int, Share] = {}  # not quiet, in no particular order
+        self.unsettled: set[int] = set()  # worked out again every time
+        self.latest: datetime | None = None  # the latest last event of a settled share
+        self.replay: object = None  # the replay they are of, and how far into its changes
+        self.position = 0
+        self.n = n = len(f.marks)
+        self.flow = {k: [0] * (n + 1) for k in f.roles.order}  # stage -> day diffs
+        self.load: dict[str, list[int]] = {}  # owner -> day diffs
+        self.imported = 0
+
+    def update(self, replay: Replay, f: Frame, admits: Callable[[PieceLine], bool]) -> None:
+        if (self.replay is not replay or self.position > len(replay.touched)
+                or (self.latest is not None and f.now < self.latest)):
+            # Another replay, or now went back before a share's last event: start over.
+            self._empty(f)
+            self.replay = replay
+            ids: Iterable[int] = replay.pieces
+        else:
+            ids = set(replay.touched[self.position:]) | self.unsettled
+        for pid in ids:
+            ln = replay.pieces.get(pid)
+            self._put(pid, share(ln, f) if ln is not None and admits(ln) else None)
+            self.made += ln is not None
+        self.position = len(replay.touched)
+
+    def _put(self, pid: int, new: Share | None) -> None:
+        old = self.shares.pop(pid, None)
+        if old is not None:
+            self._count(old, -1)
+            self.active.pop(pid, None)
+            self.unsettled.discard(pid)
+        if new is None:
+            return
+        self.shares[pid] = new
+        self._count(new, 1)
+        if not new.quiet:
+            self.active[pid] = new
+        if not new.settled:
+            self.unsettled.add(pid)
+        elif new.last_at is not None and (self.latest is None or new.last_at > self.latest):
+            self.latest = new.last_at
+
+    def _count(self, s: Share, sign: int) -> None:
+        self.imported += sign * s.imported
+        flow, n = self.flow, self.n
+        if not n:
+            return
+        if s.quiet:  # in one stage (or archived) on every day of the period
+            if s.quiet_stage in flow:
+                flow[s.quiet_stage][0] += sign
+                flow[s.quiet_stage][n] -= sign
+            return
+        for lo, hi, stage, owner in s.segments:
+            if stage in flow:
+                flow[stage][lo] += sign
+                flow[stage][hi] -= sign
+            if owner is not None:
+                diff = self.load.setdefault(owner, [0] * (n + 1))
+                diff[lo] += sign
+                diff[hi] -= sign
+
+
 class Memo:
-    """The shares of the last few periods asked for, kept for the pieces unchanged since."""
+    """The shares of the last few periods and scopes asked for."""
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
-        self.frames: OrderedDict[Hashable, dict[int, Share]] = OrderedDict()
-        self.made = 0  # shares worked out (the rest were reused)
+        self.frames: OrderedDict[Hashable, Kept] = OrderedDict()
 
-    def shares(self, key: Hashable) -> dict[int, Share]:
+    @property
+    def made(self) -> int:
+        """Shares worked out so far (the rest were reused)."""
+        return sum(k.made for k in self.frames.values())
+
+    def kept(self, key: Hashable, f: Frame) -> Kept:
         found = self.frames.get(key)
         if found is None:
-            found = self.frames[key] = {}
+            found = self.frames[key] = Kept(f)
             while len(self.frames) > self.size:
                 self.frames.popitem(last=False)
         else:

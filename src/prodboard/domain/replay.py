@@ -156,6 +156,9 @@ class Replay:
         self.pieces: dict[int, PieceLine] = {}
         self.people: dict[str, PersonLine] = {}
         self.cursor = 0  # the last event id replayed
+        # The piece of each event replayed here, in order: what changed since a point
+        # (the figures kept piece by piece read it; a replay read back starts it empty).
+        self.touched: list[int] = []
         self.first_at: datetime | None = None
         self.last_at: datetime | None = None
 
@@ -201,6 +204,7 @@ class Replay:
     # -- pieces -------------------------------------------------------------------
     def _piece(self, ev: EventView, at: datetime, rows: Mapping[int, PieceFacts]) -> None:
         pid = int(ev.piece_id or 0)
+        self.touched.append(pid)
         line = self.pieces.get(pid)
         if ev.kind == "piece.created" or line is None:
             if line is not None:
