@@ -75,6 +75,11 @@ class Figures:
         way) and the events after it; the cache is rewritten when it fell behind."""
         with _no_collection():
             self._load(cache)
+        # The replay's million objects live as long as the figures and are no garbage
+        # (freed by their counts when the replay goes): out of the collector's passes,
+        # which otherwise cost 0.7 s at random moments of a refresh (as the board does
+        # with its pieces).
+        gc.freeze()
 
     def _load(self, cache: bool) -> None:
         store = self.ws.store
