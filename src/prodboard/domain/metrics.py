@@ -148,6 +148,7 @@ class TrackReview:
     changes: int = 0
     delegated: int = 0  # approvals in the period by the reviewer's delegate
     waiting: int = 0  # waiting on their reviewer now (current cycle, piece in review)
+    waits: tuple[tuple[int, float], ...] = ()  # (piece, hours) of each wait, longest first
 
 
 @dataclass(frozen=True)

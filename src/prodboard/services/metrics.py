@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from prodboard.config.metrics import MetricsSettings, load_metrics
@@ -20,7 +20,7 @@ from prodboard.domain.health import Health, Kpi, health, kpis
 from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, weeks_to
 from prodboard.domain.piece_figures import Memo
 from prodboard.domain.replay import TRACKED, Replay
-from prodboard.domain.track_metrics import track_review
+from prodboard.domain.track_metrics import with_tracks
 from prodboard.errors import Busy, StoreError
 from prodboard.services.context import Workspace
 from prodboard.storage.history import (
@@ -143,8 +143,7 @@ class Figures:
         with self.lock, _no_collection():
             report = compute(self.replay, period, self.now(), self.settings.timezone, scope,
                              self.memo)
-            per_track = track_review(tracks, self.replay, period, self.settings.timezone, scope)
-        return replace(report, review=replace(report.review, tracks=per_track))
+            return with_tracks(report, tracks, self.replay, self.settings.timezone)
 
     def tiles(self, period: Period, scope: Scope = EVERYTHING) -> tuple[Report, tuple[Kpi, ...]]:
         """The period's report and its KPIs against the period before."""
@@ -159,9 +158,10 @@ class Figures:
 
     def health(self, month: Period, scope: Scope = EVERYTHING) -> Health:
         assert self.replay is not None
+        tracks = track_rows(self.ws.store)
         with self.lock, _no_collection():
             return health(self.replay, month, self.now(), self.settings.timezone,
-                          self.settings.targets, scope)
+                          self.settings.targets, scope, tracks=tracks, memo=self.memo)
 
     def default_period(self, weeks: int = 12) -> Period:
         return weeks_to(self.today(), weeks)
