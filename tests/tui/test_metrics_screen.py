@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from metrics_history import build
+from fakes import FakeClock
+from metrics_history import BRIEF, build
 from rich.text import Text
 from textual.widgets import Label
 
@@ -211,3 +213,41 @@ async def test_events_during_a_recompute_still_show(
             "    time.sleep(0.1)\n"))
         await until(pilot, lambda: screen.report is not None
                     and screen.report.published == published + 1)
+
+
+async def test_review_tracks_are_shown_under_the_tiles(tmp_path: Path) -> None:
+    """A format with review tracks: one line with each track's wait and what waits on
+    it (hidden on a board without tracks, as in the snapshots above)."""
+    (tmp_path / "prodboard.toml").write_text(
+        '[metrics]\ntimezone = "UTC"\n[formats.whitepaper]\nreviews = ["editor", "sme", "legal"]\n',
+        encoding="utf-8")
+    start = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    clock = FakeClock(start)
+    db = tmp_path / "b.db"
+    pia = open_board(db, "pia", create=True, clock=clock)
+    pia.board.set_person("pia", roles=["pm"])
+    for handle, role in (("wes", "writer"), ("eve", "editor"), ("sam", "sme"), ("lee", "legal")):
+        pia.board.add_person(handle, handle.title(), [role])
+    wes, sam = open_board(db, "wes", clock=clock), open_board(db, "sam", clock=clock)
+    a = wes.board.create("[b]Alpha[/b]", stage="draft", owner="wes", format="whitepaper",
+                         **BRIEF)
+    wes.board.move(a, "review")
+    clock.now = start + timedelta(hours=3)
+    sam.board.approve(a)
+    clock.now = start + timedelta(hours=5)
+    app = make_app(pia, live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot)
+        line = screen.query_one("#metrics-tracks")
+        assert line.display
+        assert _text(line) == ("Review per track (h)  editor waiting 1 · legal waiting 1 · "
+                               "sme p50 3 p85 3 n 1")
+    for ws in (pia, wes, sam):
+        ws.close()
+
+
+async def test_no_review_tracks_no_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _history_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot)
+        assert not screen.query_one("#metrics-tracks").display

@@ -42,6 +42,8 @@ class MetricsScreen(Screen[None]):
     MetricsScreen { layout: vertical; }
     MetricsScreen #metrics-title { height: 1; padding: 0 1; background: $panel; width: 100%; }
     MetricsScreen #metrics-tiles { height: auto; padding: 0 1; }
+    MetricsScreen #metrics-tracks { height: 1; padding: 0 1; display: none; }
+    MetricsScreen #metrics-tracks.-shown { display: block; }
     MetricsScreen #metrics-charts { grid-size: 1; height: 1fr; }
     MetricsScreen.-wide #metrics-charts { grid-size: 2 3; }
     MetricsScreen.-wide #chart-0 { column-span: 2; }
@@ -78,6 +80,7 @@ class MetricsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label(Content("Metrics — reading the history…"), id="metrics-title")
         yield Static(Text(""), id="metrics-tiles")
+        yield Static(Text(""), id="metrics-tracks")  # only for formats with review tracks
         with Grid(id="metrics-charts"):
             for i, (title, draw) in enumerate(zip(CHARTS, self._drawers(), strict=True)):
                 yield charts.Chart(title, draw, id=f"chart-{i}")
@@ -169,6 +172,9 @@ class MetricsScreen(Screen[None]):
         self.query_one("#metrics-title", Label).update(title)
         self.query_one("#metrics-tiles", Static).update(
             charts.tiles(self.kpis, max(19, self.size.width - 2)))
+        tracks = self.query_one("#metrics-tracks", Static)
+        tracks.set_class(bool(r.review.tracks), "-shown")
+        tracks.update(charts.review_tracks(r.review.tracks, self.size.width - 2))
         for chart in self.query(charts.Chart):
             chart.refresh()
         self.paints += 1
