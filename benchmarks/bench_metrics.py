@@ -15,7 +15,10 @@ Prints (medians of --runs):
   as the machine may be shared;
 - screen: the Metrics screen opened on the board (160x45) → every chart painted;
 - refresh: after one new event by another person, replaying it and recomputing the
-  figures (what the open screen does), and commit → repainted on the open screen.
+  figures (what the open screen does: only the touched piece's share is worked out
+  again), and commit → repainted on the open screen (the app's feed tells it);
+- the monthly health check in-process (four months' figures, with the review tracks);
+- the load average before and after, as the machine may be shared.
 """
 
 from __future__ import annotations
@@ -158,6 +161,7 @@ from pathlib import Path
 from prodboard.domain.report_out import report_json
 from prodboard.services.commands import Commands
 from prodboard.services.context import open_board
+from prodboard.domain.metrics import month_of
 from prodboard.services.metrics import Figures
 
 ws = open_board(Path(sys.argv[1]), "ana")
@@ -168,18 +172,23 @@ t1 = time.perf_counter()
 report, tiles = f.tiles(f.default_period())
 text = json.dumps(report_json(report, tiles))
 t2 = time.perf_counter()
+f.health(month_of(f.today()))
+health_s = time.perf_counter() - t2
 other = Commands(ws.store, ws.workflow, "ben", ws.board.clock)
-costs = []
+costs, made = [], []
 for i in range(5):
     pid = next(p.id for p in ws.queries.pieces(stage="ideas"))
     other.move(pid, "brief")
     t3 = time.perf_counter()
+    before = f.memo.made
     assert f.refresh() == 1
     f.tiles(f.default_period())
     costs.append(time.perf_counter() - t3)
+    made.append(f.memo.made - before)
 cpu = time.process_time() - c0
 print(json.dumps({"replay_s": t1 - t0, "figures_s": t2 - t1, "total_s": t2 - t0, "cpu_s": cpu,
-                  "refresh_s": sorted(costs)[2], "events": f.replay.cursor}))
+                  "refresh_s": sorted(costs)[2], "events": f.replay.cursor,
+                  "health_s": health_s, "shares_made": max(made)}))
 '''
 
 
@@ -189,6 +198,7 @@ def main() -> None:
     ap.add_argument("--events-per-piece", type=int, default=30)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "board.db"
         t = time.perf_counter()
@@ -229,9 +239,13 @@ def main() -> None:
               f"{med([x['cpu_s'] for x in inproc]):.3f} s)")
         print(f"screen open -> every chart painted (160x45): {med([x['open_s'] for x in screen]):.3f} s")
         print(f"refresh after one event (replay it + figures): "
-              f"{med([x['refresh_s'] for x in inproc]) * 1000:.1f} ms")
+              f"{med([x['refresh_s'] for x in inproc]) * 1000:.1f} ms (piece shares worked "
+              f"out again: at most {max(x['shares_made'] for x in inproc)})")
         print(f"  commit -> open screen repainted (told by the app's feed): "
               f"{med([x['commit_to_repaint_s'] for x in screen]) * 1000:.0f} ms")
+        print(f"monthly health check in-process (4 months): "
+              f"{med([x['health_s'] for x in inproc]):.3f} s")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
