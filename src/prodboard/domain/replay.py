@@ -66,7 +66,7 @@ class Roles:
         return stage in self.order and self.order.index(stage) >= self.order.index(mark)
 
 
-@dataclass
+@dataclass(slots=True)
 class Visit:
     """A stay in one stage: from ``start`` until ``end`` (None: still there)."""
 
@@ -78,7 +78,7 @@ class Visit:
     placed: bool = False  # put there by an import: not an entry, no time measured
 
 
-@dataclass
+@dataclass(slots=True)
 class PieceLine:
     """One piece's history."""
 

@@ -8,6 +8,7 @@ layout changes, so older caches are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +26,9 @@ class _Times:
         self.index: dict[datetime, int] = {}
         self.texts: list[str] = []
 
-    def __call__(self, moment: datetime | None) -> int | None:
+    def __call__(self, moment: datetime | None) -> int:
         if moment is None:
-            return None
+            return -1  # the reader's list of moments ends with None
         i = self.index.get(moment)
         if i is None:
             i = self.index[moment] = len(self.texts)
@@ -65,11 +66,9 @@ def load(wf: Workflow, state: dict[str, Any]) -> Replay:
     if state.get("format") != FORMAT:
         raise ValueError("another replay format")
     times = [datetime.fromisoformat(str(x)) for x in state["times"]]
-    # The same moment is the same (immutable) object wherever it appears.
+    # The same moment is the same (immutable) object wherever it appears; -1 is none.
     _pt = times.__getitem__
-
-    def _p(i: int | None) -> datetime | None:
-        return None if i is None else times[i]
+    _p: Callable[[int], datetime | None] = [*times, None].__getitem__
 
     replay = Replay(wf)
     replay.cursor = int(state["cursor"])
