@@ -43,6 +43,18 @@ class Frame:
         return at.astimezone(self.tz).date()
 
 
+@dataclass(slots=True, eq=False)
+class Quiet:
+    """A piece idle (first or last stage, or archived) since before the period: its
+    only share is its place in the cumulative flow (most of a long history's pieces)."""
+
+    id: int
+    last_at: datetime | None
+    settled: bool
+    imported: bool
+    stage: str | None  # None: archived
+
+
 @dataclass(slots=True, eq=False)  # not frozen: made 10,000 times, its __init__ costs
 class Share:
     """One piece's part of the figures (docs/metrics.md names each)."""
@@ -51,10 +63,6 @@ class Share:
     last_at: datetime | None  # the piece's last event when worked out
     settled: bool  # it was not after now then: the share holds for any later now
     imported: bool
-    # Idle (first or last stage, or archived) since before the period: only its place
-    # in the cumulative flow (the stage, None when archived).
-    quiet: bool
-    quiet_stage: str | None = None
     created: date | None = None  # its day, when created in the period
     archived: int = 0  # archivings in the period (not rejections)
     rejected: int = 0
@@ -83,7 +91,7 @@ class Share:
     owners: frozenset[str] = frozenset()  # who held it active at some moment
 
 
-def share(ln: PieceLine, f: Frame) -> Share:
+def share(ln: PieceLine, f: Frame) -> Share | Quiet:
     """``ln``'s share of the figures of ``f``."""
     roles = f.roles
     idle = (roles.first, roles.published)
@@ -91,8 +99,7 @@ def share(ln: PieceLine, f: Frame) -> Share:
     if (ln.last_at is not None and ln.last_at < f.start
             and (ln.archived_now or ln.visits[-1].stage in idle)):
         _, _, stage, _, archived = ln.segments[-1]
-        return Share(ln.id, ln.last_at, settled, ln.imported, True,
-                     None if archived else stage)
+        return Quiet(ln.id, ln.last_at, settled, ln.imported, None if archived else stage)
     within = f.within
     timed = not ln.imported
     published = ln.entered(roles.published)
@@ -137,7 +144,7 @@ def share(ln: PieceLine, f: Frame) -> Share:
         checklist = ln.checklist_pass[1]
     segments, owners = _segments(ln, f, idle)
     return Share(
-        ln.id, ln.last_at, settled, ln.imported, False,
+        ln.id, ln.last_at, settled, ln.imported,
         created=f.day(ln.created) if within(ln.created) else None, archived=archived,
         rejected=sum(1 for a in ln.rejections if within(a)),
         in_progress=ln.visits[-1].stage not in idle and not ln.archived_at(f.cap),
@@ -229,7 +236,7 @@ class Kept:
         self._empty(f)
 
     def _empty(self, f: Frame) -> None:
-        self.shares: dict[int, Share] = {}
+        self.shares: dict[int, Share | Quiet] = {}
         self.active: dict[int, Share] = {}  # not quiet, in no particular order
         self.unsettled: set[int] = set()  # worked out again every time
         self.latest: datetime | None = None  # the latest last event of a settled share
@@ -255,7 +262,7 @@ class Kept:
             self.made += ln is not None
         self.position = len(replay.touched)
 
-    def _put(self, pid: int, new: Share | None) -> None:
+    def _put(self, pid: int, new: Share | Quiet | None) -> None:
         old = self.shares.pop(pid, None)
         if old is not None:
             self._count(old, -1)
@@ -265,22 +272,22 @@ class Kept:
             return
         self.shares[pid] = new
         self._count(new, 1)
-        if not new.quiet:
+        if isinstance(new, Share):
             self.active[pid] = new
         if not new.settled:
             self.unsettled.add(pid)
         elif new.last_at is not None and (self.latest is None or new.last_at > self.latest):
             self.latest = new.last_at
 
-    def _count(self, s: Share, sign: int) -> None:
+    def _count(self, s: Share | Quiet, sign: int) -> None:
         self.imported += sign * s.imported
         flow, n = self.flow, self.n
         if not n:
             return
-        if s.quiet:  # in one stage (or archived) on every day of the period
-            if s.quiet_stage in flow:
-                flow[s.quiet_stage][0] += sign
-                flow[s.quiet_stage][n] -= sign
+        if isinstance(s, Quiet):  # in one stage (or archived) on every day of the period
+            if s.stage is not None and s.stage in flow:
+                flow[s.stage][0] += sign
+                flow[s.stage][n] -= sign
             return
         for lo, hi, stage, owner in s.segments:
             if stage in flow:
