@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from metrics_history import build
@@ -20,6 +21,7 @@ from prodboard.domain.values import EventView, PersonView
 from prodboard.domain.workflow import Workflow
 from prodboard.services.commands import Commands
 from prodboard.services.context import open_board
+from prodboard.services.metrics import Figures
 from prodboard.storage.history import measured_events, people_rows, piece_rows
 
 PERIODS = (Period(date(2026, 11, 1), date(2026, 11, 30)),
@@ -110,3 +112,32 @@ def test_only_the_touched_pieces_are_worked_out_again(history: History) -> None:
     assert memo.made == first + len(touched)
     compute(replay, PERIODS[1], now + timedelta(hours=1), UTC, EVERYTHING, memo)
     assert memo.made == first + len(touched)  # later the same day: nothing worked out again
+
+
+def test_a_board_kept_up_to_date_reads_like_a_fresh_one(tmp_path: Path) -> None:
+    """The service: figures opened once and refreshed after each write give what a
+    board opened afresh gives (the current period and the one before, every KPI)."""
+    db, clock = build(tmp_path / "board")
+    ws = open_board(db, "ana", clock=clock)
+    dev, ben = (open_board(db, who, clock=clock) for who in ("dev", "ben"))  # others
+    other = dev.board
+    try:
+        kept = Figures.open(ws)
+        writes: list[tuple[datetime, Callable[[], object]]] = [
+            (at(1), lambda: other.move(8, "review")),
+            (at(2), lambda: ws.board.edit(8, {"format": "video", "cost": 700})),
+            (at(3), lambda: ws.board.restore(6)),
+            (at(3, 12), lambda: ws.board.set_away("dev", True, "Ill")),
+            (at(4), lambda: ben.board.approve(8)),
+        ]
+        for moment, write in writes:
+            clock.now = moment
+            write()
+            assert kept.refresh() == 1
+            for period in (kept.default_period(4), Period(date(2026, 12, 1), date(2026, 12, 31))):
+                for scope in (EVERYTHING, Scope(owner="dev"), Scope(format="video")):
+                    fresh = Figures.open(ws)
+                    assert kept.tiles(period, scope) == fresh.tiles(period, scope), (moment, scope)
+    finally:
+        for opened in (ws, dev, ben):
+            opened.close()
