@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from prodboard.domain.clock import parse_utc
@@ -23,6 +23,7 @@ from prodboard.domain.values import EventView, PersonView
 from prodboard.domain.workflow import Workflow
 
 TRACKED = ("due", "publish_date", "owner", "format", "cost")
+ZERO = timedelta(0)
 
 
 class PieceFacts(NamedTuple):
@@ -178,7 +179,7 @@ class Replay:
                 continue
             self.cursor = ev.id
             at = parse(ev.at)  # stored times are UTC with their offset (clock.iso)
-            if at.utcoffset() is None or at.utcoffset():
+            if at.utcoffset() != ZERO:  # none, or another offset
                 at = parse_utc(ev.at)
             self.first_at = self.first_at or at
             self.last_at = at
