@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -251,3 +252,16 @@ async def test_no_review_tracks_no_line(tmp_path: Path, monkeypatch: pytest.Monk
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await _open(app, pilot)
         assert not screen.query_one("#metrics-tracks").display
+
+
+async def test_the_replay_goes_with_the_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen keeps its replay out of the collector's passes; closing it frees the
+    replay all the same (nothing of it is left behind by each opening)."""
+    app = _history_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot)
+        assert screen.figures is not None and screen.figures.replay is not None
+        replay = weakref.ref(screen.figures.replay)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, MetricsScreen))
+        await until(pilot, lambda: replay() is None)

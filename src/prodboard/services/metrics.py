@@ -73,13 +73,8 @@ class Figures:
     def load(self, *, cache: bool = True) -> None:
         """The replay of the whole history: the cached one (when it was made the same
         way) and the events after it; the cache is rewritten when it fell behind."""
-        with _no_collection():
+        with no_collection():
             self._load(cache)
-        # The replay's million objects live as long as the figures and are no garbage
-        # (freed by their counts when the replay goes): out of the collector's passes,
-        # which otherwise cost 0.7 s at random moments of a refresh (as the board does
-        # with its pieces).
-        gc.freeze()
 
     def _load(self, cache: bool) -> None:
         store = self.ws.store
@@ -140,7 +135,7 @@ class Figures:
     def report(self, period: Period, scope: Scope = EVERYTHING) -> Report:
         assert self.replay is not None
         tracks = track_rows(self.ws.store)
-        with self.lock, _no_collection():
+        with self.lock, no_collection():
             report = compute(self.replay, period, self.now(), self.settings.timezone, scope,
                              self.memo)
             return with_tracks(report, tracks, self.replay, self.settings.timezone)
@@ -159,7 +154,7 @@ class Figures:
     def health(self, month: Period, scope: Scope = EVERYTHING) -> Health:
         assert self.replay is not None
         tracks = track_rows(self.ws.store)
-        with self.lock, _no_collection():
+        with self.lock, no_collection():
             return health(self.replay, month, self.now(), self.settings.timezone,
                           self.settings.targets, scope, tracks=tracks, memo=self.memo)
 
@@ -168,7 +163,7 @@ class Figures:
 
 
 @contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
+def no_collection() -> Iterator[None]:
     """The cyclic collector off while a replay is built or its figures worked out: they
     make some 100,000 objects, none of them garbage, and the collector's passes over
     them (and the replay's million) cost half the time."""
