@@ -255,6 +255,8 @@ def compute(replay: Replay, period: Period, now: datetime, tz: tzinfo,
 
 
 def frame(replay: Replay, period: Period, now: datetime, tz: tzinfo) -> Frame:
+    """``period`` as the shares read it: its bounds in UTC, now, and the end of each
+    day so far (today's: now)."""
     start = _at(period.since, tz)
     end = _at(period.until + timedelta(days=1), tz)
     now = now.astimezone(UTC)
