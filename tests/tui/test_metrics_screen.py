@@ -4,18 +4,23 @@ fixed history at 80x24 and 160x45."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
+import sys
 import time
+import weakref
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from metrics_history import build
+from fakes import FakeClock
+from metrics_history import BRIEF, build
 from rich.text import Text
 from textual.widgets import Label
 
-from prodboard.services.commands import Commands
 from prodboard.services.context import open_board
 from prodboard.services.metrics import Figures
 from prodboard.tui.app import ProdboardApp, make_app
@@ -39,10 +44,11 @@ async def _open(app: ProdboardApp, pilot: Any) -> MetricsScreen:
     return app.screen
 
 
-def _history_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> ProdboardApp:
+def _history_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+                 live: bool = False) -> ProdboardApp:
     monkeypatch.setenv("PRODBOARD_NOW", LATER)
     db, _ = build(tmp_path / "hist")
-    return make_app(open_board(db, "ana"), live=False, **kw)
+    return make_app(open_board(db, "ana"), live=live)
 
 
 async def test_opens_on_the_demo_board_and_steps_through_filters(app_as: AppMaker) -> None:
@@ -98,26 +104,33 @@ async def test_a_read_only_board(board_db: Path, app_as: AppMaker) -> None:
         assert screen.report is not None and screen.report.imported == 15
 
 
-async def test_follows_other_peoples_events_without_a_full_replay(
+def _other(db: Path, user: str, body: str) -> None:
+    """Another person's process writing to the same board file (its own Workspace)."""
+    code = ("from pathlib import Path\n"
+            "from prodboard.services.context import open_board\n"
+            f"board = open_board(Path({str(db)!r}), {user!r}).board\n" + body)
+    subprocess.run([sys.executable, "-c", code], env=os.environ.copy(), check=True, timeout=120)
+
+
+async def test_follows_another_process_by_message_without_a_full_replay(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = _history_app(tmp_path, monkeypatch)
+    """No polling: the app's feed tells the open screen, which replays only the new
+    events (the same replay, extended) and shows the new figures."""
+    app = _history_app(tmp_path, monkeypatch, live=True)
+    db = tmp_path / "hist" / "board.db"
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await _open(app, pilot)
         assert screen.figures is not None and screen.report is not None
         replay = screen.figures.replay
         published, paints = screen.report.published, screen.paints
-        ws = app.session
-        dev = Commands(ws.store, ws.workflow, "dev", ws.board.clock)  # another person
-        dev.move(8, "review")
+        await asyncio.to_thread(_other, db, "dev", "board.move(8, 'review')\n")
         await until(pilot, lambda: screen.report is not None
                     and screen.report.stages[2].pieces == 4 and screen.paints > paints)
-        ben = Commands(ws.store, ws.workflow, "ben", ws.board.clock)
-        ben.approve(8)
-        dev.tick(8, "brand_voice")  # not measured: nothing to recompute for it
-        for item in ("seo", "legal", "channels", "analytics"):
-            dev.tick(8, item)
-        dev.move(8, "scheduled")
-        dev.move(8, "published")
+        await asyncio.to_thread(_other, db, "ben", "board.approve(8)\n")
+        await asyncio.to_thread(_other, db, "dev", (
+            "for item in ('brand_voice', 'seo', 'legal', 'channels', 'analytics'):\n"
+            "    board.tick(8, item)  # not measured: nothing to recompute for it\n"
+            "board.move(8, 'scheduled')\nboard.move(8, 'published')\n"))
         await until(pilot, lambda: screen.report is not None
                     and screen.report.published == published + 1)
         assert screen.figures.replay is replay  # extended in place, not replayed again
@@ -176,27 +189,79 @@ async def test_a_bad_target_is_said_on_the_screen(tmp_path: Path) -> None:
     ws.close()
 
 
-async def test_ticks_faster_than_a_recompute_still_show_the_change(
+async def test_events_during_a_recompute_still_show(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A tick never cancels the last one half-way (which once left the new events
-    replayed but never shown)."""
-    app = _history_app(tmp_path, monkeypatch)
+    """Batches arriving while the figures are being recomputed are not dropped: the
+    work under way finishes, then runs again for them (it is never cancelled half-way,
+    which once left new events replayed but never shown)."""
+    app = _history_app(tmp_path, monkeypatch, live=True)
+    db = tmp_path / "hist" / "board.db"
     tiles = Figures.tiles
 
     def slow_tiles(self: Figures, *args: Any) -> Any:
-        time.sleep(0.1)  # the figures of a big board take longer than a tick
+        time.sleep(0.3)  # the figures of a big board take longer than events come
         return tiles(self, *args)
 
     monkeypatch.setattr(Figures, "tiles", slow_tiles)
     async with app.run_test(size=(160, 45)) as pilot:
-        await pilot.pause()
-        screen = MetricsScreen(app.session, poll=0.01)
-        app.push_screen(screen)
-        await until(pilot, lambda: screen.ready)
+        screen = await _open(app, pilot)
         assert screen.report is not None
         published = screen.report.published
-        ws = app.session
-        Commands(ws.store, ws.workflow, "ana", ws.board.clock).move(8, "published",
-                                                                    override="Straight out")
+        await asyncio.to_thread(_other, db, "ana", (
+            "import time\n"
+            "for stage in ('review', 'optimize', 'scheduled', 'published'):\n"
+            "    board.move(8, stage, override='Straight out')\n"
+            "    time.sleep(0.1)\n"))
         await until(pilot, lambda: screen.report is not None
                     and screen.report.published == published + 1)
+
+
+async def test_review_tracks_are_shown_under_the_tiles(tmp_path: Path) -> None:
+    """A format with review tracks: one line with each track's wait and what waits on
+    it (hidden on a board without tracks, as in the snapshots above)."""
+    (tmp_path / "prodboard.toml").write_text(
+        '[metrics]\ntimezone = "UTC"\n[formats.whitepaper]\nreviews = ["editor", "sme", "legal"]\n',
+        encoding="utf-8")
+    start = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    clock = FakeClock(start)
+    db = tmp_path / "b.db"
+    pia = open_board(db, "pia", create=True, clock=clock)
+    pia.board.set_person("pia", roles=["pm"])
+    for handle, role in (("wes", "writer"), ("eve", "editor"), ("sam", "sme"), ("lee", "legal")):
+        pia.board.add_person(handle, handle.title(), [role])
+    wes, sam = open_board(db, "wes", clock=clock), open_board(db, "sam", clock=clock)
+    a = wes.board.create("[b]Alpha[/b]", stage="draft", owner="wes", format="whitepaper",
+                         **BRIEF)
+    wes.board.move(a, "review")
+    clock.now = start + timedelta(hours=3)
+    sam.board.approve(a)
+    clock.now = start + timedelta(hours=5)
+    app = make_app(pia, live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot)
+        line = screen.query_one("#metrics-tracks")
+        assert line.display
+        assert _text(line) == ("Review per track (h)  editor waiting 1 · legal waiting 1 · "
+                               "sme p50 3 p85 3 n 1")
+    for ws in (pia, wes, sam):
+        ws.close()
+
+
+async def test_no_review_tracks_no_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _history_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot)
+        assert not screen.query_one("#metrics-tracks").display
+
+
+async def test_the_replay_goes_with_the_screen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen keeps its replay out of the collector's passes; closing it frees the
+    replay all the same (nothing of it is left behind by each opening)."""
+    app = _history_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot)
+        assert screen.figures is not None and screen.figures.replay is not None
+        replay = weakref.ref(screen.figures.replay)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, MetricsScreen))
+        await until(pilot, lambda: replay() is None)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, month_of
+from prodboard.domain.piece_figures import Memo
 from prodboard.domain.replay import Replay
+from prodboard.domain.track_metrics import TrackFacts, with_tracks
 
 # key -> (label, unit, which way is better)
 KPIS: dict[str, tuple[str, str, str]] = {
@@ -28,6 +30,7 @@ KPIS: dict[str, tuple[str, str, str]] = {
 }
 DEFAULT_TARGETS: dict[str, float] = {"on_time": 0.9, "cycle_days": 14.0}
 CYCLE_CREEP = 0.15  # cycle time up more than this against the three-month average
+TRACK_CREEP = 0.15  # a review track's wait p85 up more than this on last month
 
 
 def kpi_values(r: Report) -> dict[str, float | None]:
@@ -133,14 +136,20 @@ class Health:
 
 
 def health(replay: Replay, month: Period, now: datetime, tz: tzinfo,
-           targets: Mapping[str, float], scope: Scope = EVERYTHING) -> Health:
-    """This month against last month and the three-month average, and what got worse."""
-    this = compute(replay, month, now, tz, scope)
+           targets: Mapping[str, float], scope: Scope = EVERYTHING, *,
+           tracks: Sequence[TrackFacts] = (), memo: Memo | None = None) -> Health:
+    """This month against last month and the three-month average, and what got worse.
+    ``tracks``: the stored review tracks, for the per-track review figures."""
+
+    def month_report(p: Period) -> Report:
+        return with_tracks(compute(replay, p, now, tz, scope, memo), tracks, replay, tz)
+
+    this = month_report(month)
     before: list[Report] = []
     p = month
     for _ in range(3):
         p = p.previous()
-        before.append(compute(replay, p, now, tz, scope))
+        before.append(month_report(p))
     values = kpi_values(this)
     past = [kpi_values(r) for r in before]
     rows = []
@@ -177,11 +186,27 @@ def _flags(this: Report, before: Sequence[Report], targets: Mapping[str, float])
         stay = next(s for s in this.stages if s.stage == this.bottleneck)
         out.append(Flag("bottleneck", f"the bottleneck moved from {was} to {this.bottleneck} "
                         f"({stay.mean_days:.1f} d a piece)", stay.longest))
+    out += _track_flags(this, before[0] if before else None)
     for load in this.load:
         if load.days_over:
             out.append(Flag("overloaded", f"{load.person} was over the WIP limit of {load.limit} "
                             f"on {load.days_over} day(s) (peak {load.peak})", load.peak_pieces))
     return tuple(out)
+
+
+def _track_flags(this: Report, last: Report | None) -> list[Flag]:
+    """A role whose review wait p85 rose more than TRACK_CREEP on last month's, with
+    the pieces whose wait on it was longer than last month's p85, longest first."""
+    was = {t.role: t.wait_hours.p85 for t in last.review.tracks} if last else {}
+    out = []
+    for t in this.review.tracks:
+        before, now = was.get(t.role), t.wait_hours.p85
+        if now is None or not before or now <= before * (1 + TRACK_CREEP):
+            continue
+        slow = tuple(pid for pid, hours in t.waits if hours > before)
+        out.append(Flag("review_track", f"{t.role} review wait p85 {now:g} h is up "
+                        f"{(now / before - 1) * 100:.0f}% on last month's {before:g} h", slow))
+    return out
 
 
 __all__ = ["Flag", "Health", "HealthRow", "Kpi", "health", "kpis", "month_of", "show_value"]

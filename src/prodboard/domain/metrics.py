@@ -8,14 +8,12 @@ hours); days, weeks and months are the team's time zone's.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from prodboard.domain.piece_figures import DAY, Frame, Kept, Memo
 from prodboard.domain.replay import PieceLine, Replay
-
-DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -150,6 +148,7 @@ class TrackReview:
     changes: int = 0
     delegated: int = 0  # approvals in the period by the reviewer's delegate
     waiting: int = 0  # waiting on their reviewer now (current cycle, piece in review)
+    waits: tuple[tuple[int, float], ...] = ()  # (piece, hours) of each wait, longest first
 
 
 @dataclass(frozen=True)
@@ -248,79 +247,80 @@ class Report:
 
 
 def compute(replay: Replay, period: Period, now: datetime, tz: tzinfo,
-            scope: Scope = EVERYTHING) -> Report:
-    """The figures of ``period`` for the pieces in ``scope``, as of ``now``."""
-    return _Compute(replay, period, now, tz, scope).report()
+            scope: Scope = EVERYTHING, memo: Memo | None = None) -> Report:
+    """The figures of ``period`` for the pieces in ``scope``, as of ``now``. With a
+    ``memo``, each piece's share is worked out again only if it may have changed
+    (domain/piece_figures.py); the figures are the same either way."""
+    return _Sum(replay, period, now, tz, scope, memo).report()
 
 
-class _Compute:
+def frame(replay: Replay, period: Period, now: datetime, tz: tzinfo) -> Frame:
+    """``period`` as the shares read it: its bounds in UTC, now, and the end of each
+    day so far (today's: now)."""
+    start = _at(period.since, tz)
+    end = _at(period.until + timedelta(days=1), tz)
+    now = now.astimezone(UTC)
+    marks: list[datetime] = []
+    d = period.since
+    while d <= period.until:
+        mark = min(_at(d + timedelta(days=1), tz), now)
+        if mark < _at(d, tz):
+            break  # a day still to come
+        marks.append(mark)
+        d += timedelta(days=1)
+    return Frame(start, end, now, min(end, now), tuple(marks), tz, replay.roles, replay.wf)
+
+
+class _Sum:
+    """The pieces' shares (worked out or reused), added up into the report."""
+
     def __init__(self, replay: Replay, period: Period, now: datetime, tz: tzinfo,
-                 scope: Scope) -> None:
+                 scope: Scope, memo: Memo | None) -> None:
         self.r, self.roles, self.wf = replay, replay.roles, replay.wf
         self.period, self.tz, self.scope = period, tz, scope
-        self.start = _at(period.since, tz)
-        self.end = _at(period.until + timedelta(days=1), tz)
-        self.now = now.astimezone(UTC)
-        self.cap = min(self.end, self.now)  # nothing is measured past now
-        # A piece idle (first or last stage, or archived) since before the period adds
-        # nothing to it but its place in the cumulative flow: most of a board with years
-        # of history, left out of every other loop.
-        idle = (self.roles.first, self.roles.published)
-        self.lines: list[PieceLine] = []
-        self.quiet: list[PieceLine] = []
-        self.imported = 0
-        for ln in replay.pieces.values():
-            if not scope.admits(ln):
-                continue
-            self.imported += ln.imported
-            if (ln.last_at is not None and ln.last_at < self.start
-                    and (ln.archived_now or ln.visits[-1].stage in idle)):
-                self.quiet.append(ln)
-            else:
-                self.lines.append(ln)
-        self.timed = [ln for ln in self.lines if not ln.imported]
-        pub = self.roles.published
-        self.published = [(ln, at) for ln in self.lines
-                          if (at := ln.entered(pub)) is not None and self.within(at)]
-
-    def within(self, at: datetime) -> bool:
-        return self.start <= at < self.end
+        self.f = f = frame(replay, period, now, tz)
+        # The shares hold while the day count and the pieces stay the same (a new day
+        # adds a mark, and the day's end then moves from now to midnight).
+        kept = (memo.kept((period, str(tz), len(f.marks), scope), f) if memo is not None
+                else Kept(f))
+        kept.update(replay, f, scope.admits)
+        self.kept = kept
+        self.active = list(kept.active.values())
+        self.published = [s for s in self.active if s.published is not None]
 
     def day(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
 
     def report(self) -> Report:
-        weekly, monthly, per_week = self.velocity()
+        pub = self.published
+        cycles = [s for s in pub if s.cycle is not None]
+        rev_mean, revisions, over_share = self.revisions()
         days, flow, loads = self.samples()
         stages, bottleneck = self.stage_times()
-        rev_mean, revisions, over_share = self.revisions()
-        limit = self.wf.revision_limit
+        weekly, monthly, per_week = self.velocity()
         return Report(
             period=self.period, scope=self.scope, timezone=str(self.tz),
-            published=len(self.published),
-            created=sum(1 for ln in self.lines if self.within(ln.created)),
-            archived=sum(1 for ln in self.lines for a, _ in ln.archived
-                         if a is not None and self.within(a) and a not in ln.rejections),
-            rejected=sum(1 for ln in self.lines for a in ln.rejections if self.within(a)),
-            imported=self.imported,
-            in_progress=self.in_progress(),
+            published=len(pub),
+            created=sum(1 for s in self.active if s.created is not None),
+            archived=sum(s.archived for s in self.active),
+            rejected=sum(s.rejected for s in self.active),
+            imported=self.kept.imported,
+            in_progress=sum(1 for s in self.active if s.in_progress),
             velocity_weekly=weekly, velocity_monthly=monthly, per_week=per_week,
-            cycle=Spread.of(d for _, d in self.cycles()),
-            lead=Spread.of((at - ln.created).total_seconds() / DAY
-                           for ln, at in self.published if not ln.imported),
-            first_draft=self.first_draft(),
+            cycle=Spread.of(s.cycle for s in cycles if s.cycle is not None),
+            lead=Spread.of(s.lead for s in pub if s.lead is not None),
+            first_draft=Spread.of(s.first_draft for s in self.active if s.first_draft is not None),
             stages=stages, bottleneck=bottleneck,
             revisions_mean=rev_mean, revisions=revisions, over_limit_share=over_share,
-            over_limit=tuple(sorted(ln.id for ln, _ in self.published
-                                    if len(ln.rounds) > limit(str(ln.current.get("format"))))),
-            revised=tuple(sorted(ln.id for ln, _ in self.published if ln.rounds)),
+            over_limit=tuple(sorted(s.id for s in pub if s.over_limit)),
+            revised=tuple(sorted(s.id for s in pub if s.rounds)),
             on_time=self.on_time(), slips=self.slips(), review=self.review(),
             cost=self.cost(), load=loads, errors=self.errors(),
             days=days, flow=flow, weeks=self.weeks(),
-            points=tuple(sorted((Point(ln.id, self.day(at), d)
-                                 for (ln, at), d in self.cycles_with_lines()),
+            points=tuple(sorted((Point(s.id, self.day(s.published), s.cycle)
+                                 for s in cycles if s.published and s.cycle is not None),
                                 key=lambda p: (p.day, p.piece))),
-            lines={ln.id: ln.title for ln in self.lines},
+            lines={s.id: self.r.pieces[s.id].title for s in self.active},
         )
 
     # -- counts --------------------------------------------------------------------
@@ -332,78 +332,46 @@ class _Compute:
             weeks.setdefault(_iso_week(d), 0)
             months.setdefault(d.strftime("%Y-%m"), 0)
             d += timedelta(days=1)
-        for _, at in self.published:
-            day = self.day(at)
+        for s in self.published:
+            assert s.published is not None
+            day = self.day(s.published)
             weeks[_iso_week(day)] += 1
             months[day.strftime("%Y-%m")] += 1
         per_week = len(self.published) * 7 / self.period.days
         return tuple(weeks.items()), tuple(months.items()), per_week
 
-    def in_progress(self) -> int:
-        idle = (self.roles.first, self.roles.published)
-        return sum(1 for ln in self.lines
-                   if ln.visits[-1].stage not in idle and not ln.archived_at(self.cap))
-
     # -- durations -----------------------------------------------------------------
-    def cycles_with_lines(self) -> list[tuple[tuple[PieceLine, datetime], float]]:
-        out = []
-        for ln, at in self.published:
-            if ln.imported:
-                continue
-            began = ln.first_entry(self.roles, self.roles.brief)
-            if began is not None:
-                out.append(((ln, at), (at - began).total_seconds() / DAY))
-        return out
-
-    def cycles(self) -> list[tuple[PieceLine, float]]:
-        return [(pair[0], d) for pair, d in self.cycles_with_lines()]
-
-    def first_draft(self) -> Spread:
-        values = []
-        draft, review = self.roles.draft, self.roles.review
-        for ln in self.timed:
-            began = ln.entered(draft)
-            done = next((v.end for v in ln.visits
-                         if v.stage == draft and v.left_to == review and v.end), None)
-            if began is not None and done is not None and self.within(done):
-                values.append((done - began).total_seconds() / DAY)
-        return Spread.of(values)
-
     def stage_times(self) -> tuple[tuple[StageTime, ...], str | None]:
         idle = (self.roles.first, self.roles.published)
-        totals: dict[str, float] = {k: 0.0 for k in self.roles.order if k not in idle}
-        counts: dict[str, int] = dict.fromkeys(totals, 0)
-        stays: dict[str, list[tuple[float, int]]] = {k: [] for k in totals}
-        for ln in self.timed:
-            spent: dict[str, float] = {}
-            for v in ln.visits:
-                if v.stage not in totals:
-                    continue
-                end = v.end or self._stop(ln)
-                a, b = max(v.start, self.start), min(end, self.cap)
-                if b > a:
-                    spent[v.stage] = spent.get(v.stage, 0.0) + (b - a).total_seconds()
-            for stage, secs in spent.items():
-                totals[stage] += secs
-                counts[stage] += 1
-                stays[stage].append((-secs, ln.id))
-        out = tuple(StageTime(k, counts[k], totals[k] / DAY,
-                              totals[k] / DAY / counts[k] if counts[k] else 0.0,
-                              tuple(pid for _, pid in sorted(stays[k])))
-                    for k in totals)
+        stays: dict[str, list[tuple[float, int]]] = {
+            k: [] for k in self.roles.order if k not in idle}
+        cap = self.f.cap
+        for s in self.active:
+            if s.open_stay is None:
+                spent = s.spent
+            else:  # the open stay adds its time until now
+                stage, began = s.open_stay
+                more = dict(s.spent)
+                if cap > began:
+                    more[stage] = more.get(stage, 0.0) + (cap - began).total_seconds()
+                spent = tuple(more.items())
+            for stage, secs in spent:
+                stays[stage].append((-secs, s.id))
+        out = []
+        for k, these in stays.items():
+            these.sort()
+            # fsum: exact, so the same in any order (the shares come in no set order).
+            total = math.fsum(-secs for secs, _ in these) / DAY
+            out.append(StageTime(k, len(these), total, total / len(these) if these else 0.0,
+                                 tuple(pid for _, pid in these)))
         busy = [s for s in out if s.pieces]
         bottleneck = max(busy, key=lambda s: s.mean_days).stage if busy else None
-        return out, bottleneck
-
-    def _stop(self, ln: PieceLine) -> datetime:
-        """When an open stay ends for the clocks: its archiving, or now."""
-        open_archive = [a for a, b in ln.archived if a is not None and b is None]
-        return open_archive[-1] if open_archive else self.now
+        return tuple(out), bottleneck
 
     def revisions(self) -> tuple[float | None, tuple[FormatRevisions, ...], float | None]:
         by: dict[str, list[int]] = {}
-        for ln, _ in self.published:
-            by.setdefault(str(ln.current.get("format")), []).append(len(ln.rounds))
+        for s in self.published:
+            by.setdefault(s.format, []).append(s.rounds)
         out = []
         over_total = 0
         for fmt in sorted(by):
@@ -417,80 +385,55 @@ class _Compute:
             out.append(FormatRevisions(fmt, len(rounds), sum(rounds) / len(rounds), limit, over,
                                        dist))
         n = len(self.published)
-        mean = sum(len(ln.rounds) for ln, _ in self.published) / n if n else None
+        mean = sum(s.rounds for s in self.published) / n if n else None
         return mean, tuple(out), over_total / n if n else None
 
     def on_time(self) -> OnTime:
-        with_deadline = on_time = none = 0
-        late: list[int] = []
-        for ln, at in self.published:
-            if ln.imported:
-                continue
-            committed = ln.first_entry(self.roles, self.roles.draft) or ln.created
-            deadline = ln.value_at("due", committed) or ln.value_at("publish_date", committed)
-            if not deadline:
-                none += 1
-                continue
-            with_deadline += 1
-            if self.day(at) <= date.fromisoformat(str(deadline)):
-                on_time += 1
-            else:
-                late.append(ln.id)
+        counted = [s for s in self.published if s.deadline]
+        late = tuple(sorted(s.id for s in counted if s.deadline == 2))
+        none = sum(1 for s in counted if s.deadline == 3)
+        with_deadline = len(counted) - none
+        on_time = with_deadline - len(late)
         rate = on_time / with_deadline if with_deadline else None
-        return OnTime(with_deadline, on_time, none, rate, tuple(sorted(late)))
+        return OnTime(with_deadline, on_time, none, rate, late)
 
     def slips(self) -> Slips:
-        moves: list[int] = []
-        pieces = set()
-        for ln in self.lines:
-            for name in ("due", "publish_date"):
-                for at, before, after in ln.changes.get(name, ()):
-                    if before and after and self.within(at) and str(after) > str(before):
-                        moves.append((date.fromisoformat(str(after))
-                                      - date.fromisoformat(str(before))).days)
-                        pieces.add(ln.id)
+        moves = [m for s in self.active for m in s.slips]
         if not moves:
             return Slips()
-        return Slips(len(moves), len(pieces), sum(moves) / len(moves), max(moves))
+        pieces = sum(1 for s in self.active if s.slips)
+        return Slips(len(moves), pieces, sum(moves) / len(moves), max(moves))
 
     def review(self) -> Review:
         sla = self.wf.review_sla_hours
         if self.roles.review is None:
             return Review(sla_hours=sla)
-        waits: list[float] = []
-        open_rounds = breaches = 0
-        for ln in self.timed:
-            for v in ln.visits:
-                if v.stage != self.roles.review or v.placed:
-                    continue
-                if v.end is not None and self.within(v.end):
-                    hours = (v.end - v.start).total_seconds() / 3600
-                    waits.append(hours)
-                    breaches += hours > sla
-                elif v.end is None and v.start < self.cap and not ln.archived_at(self.cap):
-                    open_rounds += 1
-                    breaches += (self.cap - v.start).total_seconds() / 3600 > sla
-        delegated = sum(1 for ln in self.lines for at in ln.delegated if self.within(at))
-        return Review(Spread.of(waits), open_rounds, breaches, delegated, sla)
+        cap = self.f.cap
+        waits = [w for s in self.active for w in s.waits]
+        breaches = sum(s.breaches for s in self.active)
+        opened = [s.open_round for s in self.active
+                  if s.open_round is not None and s.open_round < cap]
+        breaches += sum(1 for at in opened if (cap - at).total_seconds() / 3600 > sla)
+        delegated = sum(s.delegated for s in self.active)
+        return Review(Spread.of(waits), len(opened), breaches, delegated, sla)
 
     def cost(self) -> Cost:
         if not self.published:
             return Cost()
-        total = sum(float(ln.current.get("cost") or 0) for ln, _ in self.published)
+        total = math.fsum(s.cost for s in self.published)
         by: dict[str, list[float]] = {}
-        for ln, _ in self.published:
-            by.setdefault(str(ln.current.get("format")), []).append(float(ln.current.get("cost") or 0))
+        for s in self.published:
+            by.setdefault(s.format, []).append(s.cost)
         return Cost(total, total / len(self.published),
-                    {fmt: sum(v) / len(v) for fmt, v in sorted(by.items())})
+                    {fmt: math.fsum(v) / len(v) for fmt, v in sorted(by.items())})
 
     def errors(self) -> Errors:
-        overrides = sum(1 for ln in self.lines for at in ln.overrides if self.within(at))
-        rejections = sum(1 for ln in self.lines for at in ln.rejections if self.within(at))
-        requests = sum(1 for ln in self.lines for at in ln.rounds if self.within(at))
+        overrides = sum(s.overrides for s in self.active)
+        rejections = sum(s.rejected for s in self.active)
+        requests = sum(s.requests for s in self.active)
         n = len(self.published)
-        tries = [ln.checklist_pass for ln in self.lines
-                 if ln.checklist_pass is not None and self.within(ln.checklist_pass[0])]
-        passed = sum(1 for t in tries if t[1])
+        tries = [s.checklist for s in self.active if s.checklist is not None]
+        passed = sum(1 for t in tries if t)
         return Errors(overrides, rejections, requests,
                       (overrides + rejections + requests) / n if n else None,
                       len(tries), passed, passed / len(tries) if tries else None)
@@ -501,14 +444,14 @@ class _Compute:
         while d <= self.period.until:
             rows.setdefault(_iso_week(d), [0, 0, 0])
             d += timedelta(days=1)
-        for ln in self.lines:
-            if self.within(ln.created):
-                rows[_iso_week(self.day(ln.created))][0] += 1
-            for a, _ in ln.archived:
-                if a is not None and self.within(a):
-                    rows[_iso_week(self.day(a))][1] += 1
-        for _, at in self.published:
-            week = _iso_week(self.day(at))
+        for s in self.active:
+            if s.created is not None:
+                rows[_iso_week(s.created)][0] += 1
+            for day in s.departed:
+                rows[_iso_week(day)][1] += 1
+        for s in self.published:
+            assert s.published is not None
+            week = _iso_week(self.day(s.published))
             rows[week][1] += 1
             rows[week][2] += 1
         return tuple(Week(w, *v) for w, v in rows.items())
@@ -516,41 +459,13 @@ class _Compute:
     # -- day by day: cumulative flow and load ----------------------------------------
     def samples(self) -> tuple[tuple[date, ...], dict[str, tuple[int, ...]], tuple[Load, ...]]:
         """Pieces per stage and active pieces per owner at the end of each day (today:
-        now). Each piece's life is cut where its stage, owner or archiving changes, and
-        each piece of it counts on the days whose end it spans."""
-        days: list[date] = []
-        marks: list[datetime] = []
-        d = self.period.since
-        while d <= self.period.until:
-            mark = min(_at(d + timedelta(days=1), self.tz), self.now)
-            if mark < _at(d, self.tz):
-                break  # a day still to come
-            days.append(d)
-            marks.append(mark)
-            d += timedelta(days=1)
+        now): each stretch of a piece's life counts on the days whose end it spans
+        (the shares keep the day by day differences)."""
+        marks = list(self.f.marks)
         n = len(marks)
-        flow = {k: [0] * (n + 1) for k in self.roles.order}
-        load: dict[str, list[int]] = {}
-        idle = (self.roles.first, self.roles.published)
-        for ln in self.quiet:  # in one stage (or archived) on every day of the period
-            _, _, stage, _, archived = ln.segments[-1]
-            if not archived and stage in flow and n:
-                flow[stage][0] += 1
-                flow[stage][n] -= 1
-        for ln in self.lines:
-            for a, b, stage, owner, archived in ln.segments:
-                lo = bisect_left(marks, a)
-                hi = bisect_left(marks, b) if b is not None else n
-                if lo >= hi or archived:
-                    continue
-                if stage in flow:
-                    flow[stage][lo] += 1
-                    flow[stage][hi] -= 1
-                if owner and stage not in idle:
-                    diff = load.setdefault(str(owner), [0] * (n + 1))
-                    diff[lo] += 1
-                    diff[hi] -= 1
-        series = {k: tuple(_running(v)[:n]) for k, v in flow.items()}
+        days = [self.period.since + timedelta(days=i) for i in range(n)]
+        series = {k: tuple(_running(v)[:n]) for k, v in self.kept.flow.items()}
+        load = {who: diff for who, diff in self.kept.load.items() if any(diff)}
         return tuple(days), series, self.loads(days, marks, load)
 
     def loads(self, days: list[date], marks: list[datetime],
@@ -576,8 +491,8 @@ class _Compute:
         """The active pieces ``handle`` owned at ``mark``."""
         idle = (self.roles.first, self.roles.published)
         return tuple(sorted(
-            ln.id for ln in self.lines
-            for a, b, stage, owner, archived in ln.segments
+            s.id for s in self.active if handle in s.owners
+            for a, b, stage, owner, archived in self.r.pieces[s.id].segments
             if owner == handle and stage not in idle and not archived
             and a <= mark and (b is None or mark < b)))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from prodboard.domain.clock import parse_utc
@@ -23,6 +23,7 @@ from prodboard.domain.values import EventView, PersonView
 from prodboard.domain.workflow import Workflow
 
 TRACKED = ("due", "publish_date", "owner", "format", "cost")
+ZERO = timedelta(0)
 
 
 class PieceFacts(NamedTuple):
@@ -66,7 +67,7 @@ class Roles:
         return stage in self.order and self.order.index(stage) >= self.order.index(mark)
 
 
-@dataclass
+@dataclass(slots=True)
 class Visit:
     """A stay in one stage: from ``start`` until ``end`` (None: still there)."""
 
@@ -78,7 +79,7 @@ class Visit:
     placed: bool = False  # put there by an import: not an entry, no time measured
 
 
-@dataclass
+@dataclass(slots=True)
 class PieceLine:
     """One piece's history."""
 
@@ -99,6 +100,7 @@ class PieceLine:
     # archived]; the last one is open (until None). Kept as the events come.
     segments: list[list[Any]] = field(default_factory=list)
     last_at: datetime | None = None  # its latest event
+    last_id: int = 0  # and that event's id: a line changes only with a new one
 
     @property
     def archived_now(self) -> bool:
@@ -155,6 +157,9 @@ class Replay:
         self.pieces: dict[int, PieceLine] = {}
         self.people: dict[str, PersonLine] = {}
         self.cursor = 0  # the last event id replayed
+        # The piece of each event replayed here, in order: what changed since a point
+        # (the figures kept piece by piece read it; a replay read back starts it empty).
+        self.touched: list[int] = []
         self.first_at: datetime | None = None
         self.last_at: datetime | None = None
 
@@ -174,7 +179,7 @@ class Replay:
                 continue
             self.cursor = ev.id
             at = parse(ev.at)  # stored times are UTC with their offset (clock.iso)
-            if at.utcoffset() is None or at.utcoffset():
+            if at.utcoffset() != ZERO:  # none, or another offset
                 at = parse_utc(ev.at)
             self.first_at = self.first_at or at
             self.last_at = at
@@ -200,6 +205,7 @@ class Replay:
     # -- pieces -------------------------------------------------------------------
     def _piece(self, ev: EventView, at: datetime, rows: Mapping[int, PieceFacts]) -> None:
         pid = int(ev.piece_id or 0)
+        self.touched.append(pid)
         line = self.pieces.get(pid)
         if ev.kind == "piece.created" or line is None:
             if line is not None:
@@ -216,7 +222,7 @@ class Replay:
             line.visits.append(Visit(stage, at, placed=imported))
             owner = ev.data.get("owner") if created else row.owner
             line.segments.append([at, None, stage, owner, False])
-            line.last_at = at
+            line.last_at, line.last_id = at, ev.id
             self.pieces[pid] = line
             if created:
                 if ev.data.get("override"):
@@ -225,7 +231,7 @@ class Replay:
         self._apply(line, ev, at)
 
     def _apply(self, line: PieceLine, ev: EventView, at: datetime) -> None:
-        line.last_at = at
+        line.last_at, line.last_id = at, ev.id
         changes = ev.changes
         for name in TRACKED:
             if name in changes:

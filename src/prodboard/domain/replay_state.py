@@ -8,13 +8,14 @@ layout changes, so older caches are ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from prodboard.domain.replay import PersonLine, PieceLine, Replay, Visit
 from prodboard.domain.workflow import Workflow
 
-FORMAT = "replay-2"
+FORMAT = "replay-3"
 
 
 class _Times:
@@ -25,9 +26,9 @@ class _Times:
         self.index: dict[datetime, int] = {}
         self.texts: list[str] = []
 
-    def __call__(self, moment: datetime | None) -> int | None:
+    def __call__(self, moment: datetime | None) -> int:
         if moment is None:
-            return None
+            return -1  # the reader's list of moments ends with None
         i = self.index.get(moment)
         if i is None:
             i = self.index[moment] = len(self.texts)
@@ -50,7 +51,7 @@ def dump(replay: Replay) -> dict[str, Any]:
             None if line.checklist_pass is None
             else [_t(line.checklist_pass[0]), line.checklist_pass[1]],
             [[_t(s[0]), _t(s[1]), s[2], s[3], s[4]] for s in line.segments],
-            _t(line.last_at),
+            _t(line.last_at), line.last_id,
         ])
     people = [[p.handle, p.away_now, [[_t(a), b, c] for a, b, c in p.away_changes]]
               for p in replay.people.values()]
@@ -65,17 +66,15 @@ def load(wf: Workflow, state: dict[str, Any]) -> Replay:
     if state.get("format") != FORMAT:
         raise ValueError("another replay format")
     times = [datetime.fromisoformat(str(x)) for x in state["times"]]
-    # The same moment is the same (immutable) object wherever it appears.
+    # The same moment is the same (immutable) object wherever it appears; -1 is none.
     _pt = times.__getitem__
-
-    def _p(i: int | None) -> datetime | None:
-        return None if i is None else times[i]
+    _p: Callable[[int], datetime | None] = [*times, None].__getitem__
 
     replay = Replay(wf)
     replay.cursor = int(state["cursor"])
     replay.first_at, replay.last_at = _p(state["first_at"]), _p(state["last_at"])
     for (pid, title, created, imported, current, visits, changes, archived, rejections,
-         rounds, overrides, delegated, checklist, segments, last_at) in state["pieces"]:
+         rounds, overrides, delegated, checklist, segments, last_at, last_id) in state["pieces"]:
         current = dict(current)
         current["channels"] = tuple(current.get("channels") or ())
         line = PieceLine(
@@ -88,7 +87,7 @@ def load(wf: Workflow, state: dict[str, Any]) -> Replay:
             [_pt(a) for a in overrides], [_pt(a) for a in delegated],
             None if checklist is None else (_pt(checklist[0]), bool(checklist[1])),
             [[_p(a), _p(b), s, o, arch] for a, b, s, o, arch in segments],
-            _p(last_at),
+            _p(last_at), int(last_id),
         )
         replay.pieces[line.id] = line
     for handle, away_now, changes in state["people"]:

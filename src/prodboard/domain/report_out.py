@@ -184,6 +184,15 @@ def health_markdown(h: Health) -> str:
          show_value(None, x.three_month, x.unit),
          show_value(None, x.target, x.unit) if x.target is not None else "", x.status)
         for x in h.rows])
+    tracks = h.report.review.tracks
+    if tracks:
+        was = {t.role: t.wait_hours.p85 for t in h.before[0].review.tracks} if h.before else {}
+        lines += ["", "## Review per track (hours)", ""]
+        lines += _table(("track", "n", "p50", "p85", "last month p85", "approved", "changes",
+                         "delegated", "waiting"), [
+            (t.role, str(t.wait_hours.n), _fig(_r(t.wait_hours.p50)), _fig(_r(t.wait_hours.p85)),
+             _fig(_r(was.get(t.role))), str(t.approved), str(t.changes), str(t.delegated),
+             str(t.waiting)) for t in tracks])
     lines += ["", "## Flags", ""]
     if not h.flags:
         lines.append("Nothing got worse.")

@@ -8,11 +8,11 @@ reviewer; a sequential track only from its turn) to ``decided_at``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from prodboard.domain.metrics import Period, Scope, Spread, TrackReview
+from prodboard.domain.metrics import Period, Report, Scope, Spread, TrackReview
 from prodboard.domain.replay import Replay
 
 
@@ -41,7 +41,7 @@ def track_review(tracks: Iterable[TrackFacts], replay: Replay, period: Period, t
     for t in rows:
         latest[t.piece_id] = max(latest.get(t.piece_id, 0), t.cycle)
     review = replay.roles.review
-    waits: dict[str, list[float]] = {}
+    waits: dict[str, list[tuple[float, int]]] = {}
     counts: dict[str, list[int]] = {}  # role -> [approved, changes, delegated, waiting]
     for t in rows:
         ln = replay.pieces[t.piece_id]
@@ -52,11 +52,29 @@ def track_review(tracks: Iterable[TrackFacts], replay: Replay, period: Period, t
             c[0 if t.state == "approved" else 1] += 1
             c[2] += t.state == "approved" and t.delegated
             if t.opened_at is not None and t.decided_at is not None and not ln.imported:
-                waits[t.role].append((t.decided_at - t.opened_at).total_seconds() / 3600)
+                waits[t.role].append(((t.decided_at - t.opened_at).total_seconds() / 3600,
+                                      t.piece_id))
         elif (t.state == "waiting" and t.opened_at is not None and t.cycle == latest[t.piece_id]
               and ln.visits[-1].stage == review and not ln.archived_now):
             c[3] += 1
-    return tuple(TrackReview(role, Spread.of(waits[role]), *counts[role]) for role in sorted(counts))
+    out = []
+    for role in sorted(counts):
+        approved, changes, delegated, waiting = counts[role]
+        out.append(TrackReview(role, Spread.of(h for h, _ in waits[role]), approved, changes,
+                               delegated, waiting,
+                               tuple((pid, h) for h, pid in sorted(waits[role], key=_longest))))
+    return tuple(out)
+
+
+def _longest(wait: tuple[float, int]) -> tuple[float, int]:
+    return -wait[0], wait[1]
+
+
+def with_tracks(report: Report, tracks: Sequence[TrackFacts], replay: Replay,
+                tz: tzinfo) -> Report:
+    """``report`` (of ``replay``, in ``tz``) with its per-track review figures."""
+    per_track = track_review(tracks, replay, report.period, tz, report.scope)
+    return replace(report, review=replace(report.review, tracks=per_track))
 
 
 def _at(day: date, tz: tzinfo) -> datetime:

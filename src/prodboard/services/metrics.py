@@ -11,15 +11,16 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from prodboard.config.metrics import MetricsSettings, load_metrics
 from prodboard.domain import replay_state
 from prodboard.domain.health import Health, Kpi, health, kpis
 from prodboard.domain.metrics import EVERYTHING, Period, Report, Scope, compute, weeks_to
+from prodboard.domain.piece_figures import Memo
 from prodboard.domain.replay import TRACKED, Replay
-from prodboard.domain.track_metrics import track_review
+from prodboard.domain.track_metrics import with_tracks
 from prodboard.errors import Busy, StoreError
 from prodboard.services.context import Workspace
 from prodboard.storage.history import (
@@ -48,6 +49,9 @@ class Figures:
     # Reports of periods that ended before today: new events (which happen now) change
     # them only by editing a piece's format, owner, channels or cost.
     past: dict[tuple[Period, Scope], Report] = field(default_factory=dict)
+    # Each piece's share of the periods asked for lately: a refresh works out again
+    # only the shares of the pieces its events touched (domain/piece_figures.py).
+    memo: Memo = field(default_factory=Memo)
     # The screen replays new events in one thread while a key recomputes in another.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -69,7 +73,7 @@ class Figures:
     def load(self, *, cache: bool = True) -> None:
         """The replay of the whole history: the cached one (when it was made the same
         way) and the events after it; the cache is rewritten when it fell behind."""
-        with _no_collection():
+        with no_collection():
             self._load(cache)
 
     def _load(self, cache: bool) -> None:
@@ -82,6 +86,7 @@ class Figures:
                 replay = replay_state.load(self.ws.workflow, json.loads(cached.state))
             except (ValueError, KeyError, TypeError, IndexError):
                 replay = None  # unreadable: replay from the start and rewrite it
+        self.memo, self.past = Memo(), {}
         if replay is None:
             self.replay = Replay(self.ws.workflow)
             self.replay.add(measured_events(store), piece_rows(store), people_rows(store))
@@ -130,10 +135,10 @@ class Figures:
     def report(self, period: Period, scope: Scope = EVERYTHING) -> Report:
         assert self.replay is not None
         tracks = track_rows(self.ws.store)
-        with self.lock:
-            report = compute(self.replay, period, self.now(), self.settings.timezone, scope)
-            per_track = track_review(tracks, self.replay, period, self.settings.timezone, scope)
-        return replace(report, review=replace(report.review, tracks=per_track))
+        with self.lock, no_collection():
+            report = compute(self.replay, period, self.now(), self.settings.timezone, scope,
+                             self.memo)
+            return with_tracks(report, tracks, self.replay, self.settings.timezone)
 
     def tiles(self, period: Period, scope: Scope = EVERYTHING) -> tuple[Report, tuple[Kpi, ...]]:
         """The period's report and its KPIs against the period before."""
@@ -148,18 +153,20 @@ class Figures:
 
     def health(self, month: Period, scope: Scope = EVERYTHING) -> Health:
         assert self.replay is not None
-        with self.lock:
+        tracks = track_rows(self.ws.store)
+        with self.lock, no_collection():
             return health(self.replay, month, self.now(), self.settings.timezone,
-                          self.settings.targets, scope)
+                          self.settings.targets, scope, tracks=tracks, memo=self.memo)
 
     def default_period(self, weeks: int = 12) -> Period:
         return weeks_to(self.today(), weeks)
 
 
 @contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """The cyclic collector off while a replay is built: it makes some 100,000 objects,
-    none of them garbage, and the collector's passes over them cost half the time."""
+def no_collection() -> Iterator[None]:
+    """The cyclic collector off while a replay is built or its figures worked out: they
+    make some 100,000 objects, none of them garbage, and the collector's passes over
+    them (and the replay's million) cost half the time."""
     was = gc.isenabled()
     gc.disable()
     try:

@@ -440,7 +440,9 @@ class ProdboardApp(App[None]):
     def _tell_open_screens(self, events: list[EventView]) -> None:
         mine = self.session.user
         for screen in self.screen_stack:
-            if isinstance(screen, PieceScreen):
+            if isinstance(screen, MetricsScreen):
+                screen.board_changed()
+            elif isinstance(screen, PieceScreen):
                 if any(e.piece_id == screen.piece_id for e in events):
                     screen.reload()
             elif isinstance(screen, PieceForm) and screen.piece is not None:

@@ -1,13 +1,15 @@
 """The Metrics screen: KPI tiles against the period before, and five charts.
 
 The history is replayed once when the screen opens (in a thread); while it is open,
-new events are replayed as they arrive and only the figures are recomputed. At
-160x45 every chart shows; on a smaller terminal one chart at a time (left/right).
+the app tells it when the feed brought events (``board_changed``): it replays only
+those and recomputes only what they touched. At 160x45 every chart shows; on a
+smaller terminal one chart at a time (left/right).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -31,7 +33,6 @@ from prodboard.tui.widgets import charts
 PERIODS = ("4 weeks", "12 weeks", "26 weeks", "month")
 CHARTS = ("Cumulative flow", "Weekly throughput", "Cycle time (control chart)",
           "Revision rounds by format", "Load per person")
-POLL_SECONDS = 0.5  # how often new events are looked for while the screen is open
 WIDE = (140, 40)  # from this size on, every chart shows
 
 
@@ -42,6 +43,8 @@ class MetricsScreen(Screen[None]):
     MetricsScreen { layout: vertical; }
     MetricsScreen #metrics-title { height: 1; padding: 0 1; background: $panel; width: 100%; }
     MetricsScreen #metrics-tiles { height: auto; padding: 0 1; }
+    MetricsScreen #metrics-tracks { height: 1; padding: 0 1; display: none; }
+    MetricsScreen #metrics-tracks.-shown { display: block; }
     MetricsScreen #metrics-charts { grid-size: 1; height: 1fr; }
     MetricsScreen.-wide #metrics-charts { grid-size: 2 3; }
     MetricsScreen.-wide #chart-0 { column-span: 2; }
@@ -59,10 +62,9 @@ class MetricsScreen(Screen[None]):
         Binding("o", "scope('owner')", "Owner", id="metrics-owner"),
     ]
 
-    def __init__(self, session: Workspace, poll: float = POLL_SECONDS) -> None:
+    def __init__(self, session: Workspace) -> None:
         super().__init__()
         self.session = session
-        self.poll = poll
         self.figures: Figures | None = None
         self.period_index = 1
         self.scope = Scope()
@@ -74,10 +76,12 @@ class MetricsScreen(Screen[None]):
         self.error: str | None = None
         self.shown_cursor = 0  # the last event the figures on screen include
         self._following = False
+        self._stale = False  # events came while the figures were being brought up to date
 
     def compose(self) -> ComposeResult:
         yield Label(Content("Metrics — reading the history…"), id="metrics-title")
         yield Static(Text(""), id="metrics-tiles")
+        yield Static(Text(""), id="metrics-tracks")  # only for formats with review tracks
         with Grid(id="metrics-charts"):
             for i, (title, draw) in enumerate(zip(CHARTS, self._drawers(), strict=True)):
                 yield charts.Chart(title, draw, id=f"chart-{i}")
@@ -113,6 +117,9 @@ class MetricsScreen(Screen[None]):
     def on_resize(self) -> None:
         self._layout()
 
+    def on_unmount(self) -> None:
+        self.figures = None  # the replay goes with the screen
+
     def _layout(self) -> None:
         wide = self.size.width >= WIDE[0] and self.size.height >= WIDE[1]
         self.set_class(wide, "-wide")
@@ -124,6 +131,10 @@ class MetricsScreen(Screen[None]):
     async def load(self) -> None:
         try:
             self.figures = await asyncio.to_thread(Figures.open, self.session)
+            # The replay's million objects are no garbage: out of the collector's passes
+            # (a full one cost 0.7 s in the middle of a refresh), as the board does with
+            # its pieces. They are freed by their counts when the screen goes.
+            gc.freeze()
             await self.recompute()
         except ProdboardError as exc:
             self._failed(exc.message)
@@ -131,8 +142,7 @@ class MetricsScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001  (a bug: said on the screen, not a blank)
             self._failed(f"unexpected error ({type(exc).__name__}: {exc}); please report it")
             return
-        if self.poll > 0:
-            self.set_interval(self.poll, self.follow)
+        self.board_changed()  # what happened while the history was being read
 
     def _failed(self, why: str) -> None:
         self.error = f"The figures cannot be read: {why}"
@@ -170,29 +180,39 @@ class MetricsScreen(Screen[None]):
         self.query_one("#metrics-title", Label).update(title)
         self.query_one("#metrics-tiles", Static).update(
             charts.tiles(self.kpis, max(19, self.size.width - 2)))
+        tracks = self.query_one("#metrics-tracks", Static)
+        tracks.set_class(bool(r.review.tracks), "-shown")
+        tracks.update(charts.review_tracks(r.review.tracks, self.size.width - 2))
         for chart in self.query(charts.Chart):
             chart.refresh()
         self.paints += 1
         self.ready = True
 
-    def follow(self) -> None:
-        """Each tick: replay what others did since (only the new events) and recompute,
-        unless the last tick's work is still running (it is never cancelled half-way)."""
-        if self.figures is not None and not self._following:
-            self._following = True
-            self.run_worker(self._follow(), group="metrics-follow", exit_on_error=False)
+    def board_changed(self) -> None:
+        """The feed brought events: replay them (only the new ones) and recompute. Work
+        already under way is never cancelled half-way: it runs again once it is done."""
+        if self.figures is None:
+            return
+        if self._following:
+            self._stale = True
+            return
+        self._following = True
+        self.run_worker(self._follow(), group="metrics-follow", exit_on_error=False)
 
     async def _follow(self) -> None:
         figures = self.figures
+        assert figures is not None
         try:
-            if figures is None:
-                return
-            try:
-                await asyncio.to_thread(figures.refresh)
-            except ProdboardError:
-                return  # the board shows why (a lost file); the figures stay as they were
-            if figures.replay is not None and figures.replay.cursor != self.shown_cursor:
-                await self.recompute()
+            while True:
+                self._stale = False
+                try:
+                    await asyncio.to_thread(figures.refresh)
+                except ProdboardError:
+                    return  # the board shows why (a lost file); the figures stay as they were
+                if figures.replay is not None and figures.replay.cursor != self.shown_cursor:
+                    await self.recompute()
+                if not self._stale:
+                    return
         finally:
             self._following = False
 

@@ -13,7 +13,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from prodboard.domain.health import Kpi, show_value
-from prodboard.domain.metrics import Report
+from prodboard.domain.metrics import Report, TrackReview
+from prodboard.domain.text import clean_line
 
 STAGE_COLOURS = ("grey50", "magenta", "blue", "yellow", "cyan", "green", "bright_green",
                  "red", "bright_blue", "bright_magenta")
@@ -195,6 +196,25 @@ def tiles(kpis: Sequence[Kpi], width: int) -> Text:
             out.append(" " * max(1, tile_w - used))
         out.append("\n")
     out.rstrip()
+    return out
+
+
+def review_tracks(tracks: Sequence[TrackReview], width: int) -> Text:
+    """One line: each review track's wait (p50, p85 and how many, in hours), what waits
+    on it now and its delegated approvals."""
+    out = Text("Review per track (h)  ", style="dim")
+    for i, t in enumerate(tracks):
+        if i:
+            out.append(" · ", style="dim")
+        out.append(clean_line(t.role), style="bold")
+        s = t.wait_hours
+        parts = [] if s.p50 is None or s.p85 is None else [f"p50 {s.p50:g} p85 {s.p85:g} n {s.n}"]
+        if t.waiting:
+            parts.append(f"waiting {t.waiting}")
+        if t.delegated:
+            parts.append(f"delegated {t.delegated}")
+        out.append(" " + (", ".join(parts) or "–"))
+    out.truncate(max(1, width), overflow="ellipsis")
     return out
 
 
