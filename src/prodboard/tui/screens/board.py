@@ -44,7 +44,7 @@ BOARD_BINDINGS = [
     Binding("w", "app.watch", "Watch/unwatch", id="watch", show=False),
     Binding("slash", "app.filter", "Filter", id="filter"),
     Binding("escape", "app.clear_filter", "Clear filter", id="clear-filter", show=False),
-    Binding("m", "app.my_work", "My work", id="my-work"),
+    Binding("u", "app.my_work", "My work", id="my-work"),
     Binding("i", "app.inbox", "Inbox", id="inbox"),
     Binding("d", "app.calendar", "Calendar (dates)", id="calendar", show=False),
     Binding("r", "app.metrics", "Metrics", id="metrics", show=False),
