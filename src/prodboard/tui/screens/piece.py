@@ -29,22 +29,23 @@ TABS = {"tab-details": "Details", "tab-checklist": "Checklist", "tab-comments": 
 class PieceScreen(Screen[None]):
     """One piece, whole."""
 
+    # Footer order: what is always there, then the decisions (shown only while they
+    # apply, check_action), so that at 80 columns only Watch is left to the help.
     BINDINGS = [
         Binding("escape", "close", "Back", id="piece-back"),
+        Binding("question_mark", "app.help('piece screen')", "Help", id="piece-help"),
         Binding("c", "comment", "Comment", id="piece-comment"),
         Binding("e", "edit", "Edit", id="piece-edit"),
         Binding("t,space", "tick", "Tick item", id="piece-tick"),
-        Binding("w", "watch", "Watch", id="piece-watch"),
-        # Shown in the footer only while they apply to the piece (check_action).
         Binding("y", "approve", "Approve", id="piece-approve"),
         Binding("x", "request_changes", "Request changes", id="piece-request-changes"),
         Binding("o", "override", "Override gate", id="piece-override"),
+        Binding("w", "watch", "Watch", id="piece-watch"),
         Binding("a", "assign", "Assign", id="piece-assign", show=False),
         Binding("A", "assign_me", "Assign to me", id="piece-assign-me", show=False),
         Binding("r", "reassign", "Reassign review", id="piece-reassign", show=False),
         *(Binding(str(n), f"show_tab('{tab}')", f"{label} tab", id=f"piece-tab-{tab[4:]}",
                   show=False) for n, (tab, label) in enumerate(TABS.items(), 1)),
-        Binding("question_mark", "app.help('piece screen')", "Help", id="piece-help"),
     ]
 
     def __init__(self, piece_id: int) -> None:
@@ -67,7 +68,7 @@ class PieceScreen(Screen[None]):
                 yield Static(id="piece-comments")
             with TabPane(label["tab-history"], id="tab-history"):
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="history")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Keys go to the tab's table at once (↓ then t ticks the second item)."""
@@ -128,7 +129,7 @@ class PieceScreen(Screen[None]):
         state = rules.due_state(p, wf, now)
         zone = self._app.zone
         due = f"{p.due}  ({timefmt.due_in(p.due, now, zone)})" if p.due else ""
-        row("Due", due + (f"  {state.replace('_', ' ')}" if state else ""),
+        row("Due", due + ("  due soon" if state == "due_soon" else ""),
             "bold red" if state == "overdue" else "")
         row("Publish date", p.publish_date or "")
         row("Priority", str(p.priority))
