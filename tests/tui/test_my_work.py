@@ -15,7 +15,8 @@ from prodboard.services.context import Workspace
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.screens.forms import AssignForm
 from prodboard.tui.screens.piece import PieceScreen
-from tests.tui.screen_text import HOSTILE, screen_lines
+
+from .screen_text import HOSTILE, screen_lines
 
 AppMaker = Callable[..., ProdboardApp]
 SIZES = [(80, 24), (160, 45)]

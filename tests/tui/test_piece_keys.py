@@ -19,7 +19,8 @@ from prodboard.tui.screens.forms import ReasonForm
 from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.piece import PieceScreen
 from prodboard.tui.widgets.cards import card_lines
-from tests.tui.screen_text import screen_lines
+
+from .screen_text import screen_lines
 
 AppMaker = Callable[..., ProdboardApp]
 SIZES = [(80, 24), (160, 45)]
