@@ -137,9 +137,9 @@ async def test_assign_to_me_on_the_piece_screen(
         assert isinstance(screen, PieceScreen)
         await pilot.press("A")
         await settle(app, pilot)
-        assert app.screen is screen
         assert open_as().queries.piece(7).owner == "hana"  # type: ignore[union-attr]
         assert screen.piece is not None and screen.piece.owner == "hana"  # reloaded
+        assert app.screen is screen
 
 
 async def test_assign_to_me_refused_on_a_read_only_board(
