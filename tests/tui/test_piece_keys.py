@@ -183,3 +183,24 @@ async def test_narrow_cards_keep_the_signals_at_80x24(
     wide = card_lines(piece, app.wf, now, "at-risk", styles, 60)
     assert "· chloe (away)" in wide[1].plain  # room enough: the usual order
     assert wide[2].plain.index("due") < wide[2].plain.index("⚠ risk")
+
+
+@pytest.mark.parametrize(("zone", "shown"), [("Asia/Kolkata", "14:30 IST"),
+                                              ("America/New_York", "04:00 EST")])
+async def test_piece_screen_times_in_the_zone(
+    app_as: AppMaker, monkeypatch: pytest.MonkeyPatch, zone: str, shown: str
+) -> None:
+    """The demo's events are at 09:00 UTC, the pinned now too."""
+    monkeypatch.setenv("TZ", zone)
+    app = app_as("ana")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await open_piece(app, pilot, 10)
+        text = "\n".join(screen_lines(app))
+        assert "2026-11-19  (1 day overdue)" in text
+        await pilot.press("4")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert shown in text and "UTC" not in text
+        await pilot.press("3")
+        await pilot.pause()
+        assert f"{shown} (just now)" in "\n".join(screen_lines(app))
