@@ -30,13 +30,13 @@ class PieceScreen(Screen[None]):
     """One piece, whole."""
 
     # Footer order: what is always there, then the decisions (shown only while they
-    # apply, check_action), so that at 80 columns only Watch is left to the help.
+    # apply, check_action); short enough for 80 columns (edit and watch: help, palette).
     BINDINGS = [
         Binding("escape", "close", "Back", id="piece-back"),
         Binding("question_mark", "app.help('piece screen')", "Help", id="piece-help"),
         Binding("c", "comment", "Comment", id="piece-comment"),
-        Binding("e", "edit", "Edit", id="piece-edit"),
-        Binding("t,space", "tick", "Tick item", id="piece-tick"),
+        Binding("e", "edit", "Edit", id="piece-edit", show=False),
+        Binding("t,space", "tick", "Tick", id="piece-tick"),
         Binding("y", "approve", "Approve", id="piece-approve"),
         Binding("x", "request_changes", "Request changes", id="piece-request-changes"),
         Binding("o", "override", "Override gate", id="piece-override"),
@@ -68,7 +68,7 @@ class PieceScreen(Screen[None]):
                 yield Static(id="piece-comments")
             with TabPane(label["tab-history"], id="tab-history"):
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="history")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Keys go to the tab's table at once (↓ then t ticks the second item)."""
