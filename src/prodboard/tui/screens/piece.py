@@ -151,7 +151,7 @@ class PieceScreen(Screen[None]):
             row(BY_NAME[f].describe.capitalize(), getattr(p, f))
         out.append("\n")
         if p.tracks:
-            out.append_text(tracks_text(p, wf, now))
+            out.append_text(tracks_text(p, wf, now, zone))
             out.append("\n")
         out.append_text(self._gate_text(p))
         return out
