@@ -121,3 +121,17 @@ def test_show_uses_the_team_zone(cli: Any, make_session: Any, tmp_path: Path) ->
                                            "PRODBOARD_CONFIG": str(team)})
     assert (code, err) == (0, "")
     assert "17:30 IST" in out and "EST" not in out
+
+
+def test_a_bad_team_zone_or_target_does_not_stop_showing_times(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Both are the figures' errors (report names the line); times fall back to the
+    machine's zone, named on each time."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    team = tmp_path / "prodboard.toml"
+    team.write_text('[metrics]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
+    assert display_zone(team) == KOLKATA
+    team.write_text('[metrics]\ntimezone = "Europe/Paris"\n\n[targets]\non_time = 5\n',
+                    encoding="utf-8")
+    assert display_zone(team) == ZoneInfo("Europe/Paris")

@@ -1,6 +1,10 @@
 """The one zone times are shown in, by the CLI's text output and the board: the team's
 ``[metrics] timezone`` when the team file sets one (days are counted in it too), else
 this machine's zone (``TZ``, else the system's), with its daylight-saving rules.
+
+A zone the team file names wrongly is the figures' error (``report`` and the Metrics
+screen say it in one line); times are then shown in the machine's zone, which every
+time names, rather than refusing to show a piece.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from prodboard.config.metrics import load_metrics
+from prodboard.config.metrics import team_zone
+from prodboard.errors import ConfigError
 
 _LOCALTIME = Path("/etc/localtime")
 
@@ -18,8 +23,11 @@ _LOCALTIME = Path("/etc/localtime")
 def display_zone(team: Path | None) -> tzinfo:
     """The team's configured zone, else the machine's."""
     if team is not None:
-        configured = load_metrics(team).timezone
-        if isinstance(configured, ZoneInfo):  # set in [metrics]; else load_metrics's default
+        try:
+            configured = team_zone(team)
+        except ConfigError:
+            configured = None
+        if configured is not None:
             return configured
     return machine_zone()
 
