@@ -23,6 +23,7 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("TZ", "UTC")  # times are shown in the machine's zone (config/zone.py)
     for name in ("PRODBOARD_DB", "PRODBOARD_BOARD", "PRODBOARD_USER", "PRODBOARD_CONFIG",
                  "PRODBOARD_BUSY_TIMEOUT_MS",
                  "PRODBOARD_NOW", "PRODBOARD_USER_CONFIG"):

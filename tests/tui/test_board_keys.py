@@ -212,6 +212,9 @@ async def test_open_piece_screen_tick_comment_and_history(
         await pilot.press("enter")
         assert isinstance(app.screen, PieceScreen)
         screen = app.screen
+        await pilot.press("t")  # on Details: shows the checklist, ticks nothing
+        await settle(app, pilot)
+        assert "brand_voice" in open_as().queries.piece(12).checklist  # type: ignore[union-attr]
         await pilot.press("t")  # the cursor is on the first item, already ticked: untick
         await settle(app, pilot)
         assert "brand_voice" not in open_as().queries.piece(12).checklist  # type: ignore[union-attr]

@@ -134,7 +134,7 @@ async def test_help_palette_and_footer_show_the_remapped_keys(
         assert app.focus_piece(12)
         await pilot.press("enter")
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
-        assert commands["Tick item"].help == "key: T"
+        assert commands["Tick"].help == "key: T"
         app.call_later(commands["Comment"].callback)  # as the palette runs it
         await pilot.pause()
         assert isinstance(app.screen, CommentForm)

@@ -82,7 +82,7 @@ async def test_the_second_board_sees_the_first_approval_on_the_card(
         await until(eli_pilot, lambda: isinstance(eli.screen, PieceScreen))
         details = str(eli.screen.query_one("#piece-details").render())
         assert "Review tracks (in parallel)" in details
-        assert "approved by ben" in details and "waiting 0 h, left 2 d" in details
+        assert "approved by ben at 09:00 UTC" in details and "waiting 0 h, left 2 d" in details
         await eli_pilot.press("y")
         await until(eli_pilot, lambda: stage_of(open_as(), whitepaper) == "optimize")
 

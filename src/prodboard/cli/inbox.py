@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from datetime import tzinfo
 
 import click
 
 from prodboard.cli.base import EVENT_ID, PIECE_ID, Ctx, emit_json, pass_ctx
 from prodboard.cli.board import cli
+from prodboard.config.zone import display_zone
 from prodboard.domain.describe import describe_event
 from prodboard.domain.text import clean
+from prodboard.domain.timefmt import clock_time
 from prodboard.domain.values import EventView
 from prodboard.services.context import Workspace
 
@@ -24,11 +27,11 @@ def watch(c: Ctx, piece_id: int, off: bool) -> None:
     click.echo(f"#{piece_id} {'unwatched' if off else 'watched'}")
 
 
-def _print_event(ev: EventView, s: Workspace, as_json: bool) -> None:
+def _print_event(ev: EventView, s: Workspace, as_json: bool, zone: tzinfo) -> None:
     if as_json:
         emit_json(ev.to_json())
     else:
-        click.echo(f"{ev.id:>6} {ev.at[:19]} {describe_event(ev, s.workflow)}")
+        click.echo(f"{ev.id:>6} {clock_time(ev.at, zone)} {describe_event(ev, s.workflow)}")
 
 
 @cli.command()
@@ -39,9 +42,10 @@ def _print_event(ev: EventView, s: Workspace, as_json: bool) -> None:
 def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
     """The event stream, oldest first."""
     s = c.session()
+    zone = display_zone(s.config_path)
     cursor = since
     for ev in s.queries.events_since(cursor):
-        _print_event(ev, s, as_json)
+        _print_event(ev, s, as_json, zone)
         cursor = ev.id
     if follow:
         from prodboard.services.feed import follow_events
@@ -49,7 +53,7 @@ def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
         sys.stdout.flush()  # the backlog shows before the first new event
         for batch in follow_events(s.store, cursor):
             for ev in batch:
-                _print_event(ev, s, as_json)
+                _print_event(ev, s, as_json, zone)
             sys.stdout.flush()
 
 

@@ -10,8 +10,10 @@ from prodboard.cli.base import PIECE_ID, VERSION, Ctx, emit_json, pass_ctx, read
 from prodboard.cli.board import cli
 from prodboard.cli.fields import field_options, given
 from prodboard.cli.tracks import awaiting_me as waiting_on
+from prodboard.config.zone import display_zone
 from prodboard.domain.describe import change_requests, describe_event, piece_lines
 from prodboard.domain.text import clean, clean_line
+from prodboard.domain.timefmt import clock_time
 from prodboard.domain.values import PieceView
 from prodboard.errors import NotFound
 
@@ -60,8 +62,10 @@ def move(c: Ctx, piece_id: int, stage: str, override: str | None, base_version: 
 @click.argument("user")
 @pass_ctx
 def assign(c: Ctx, piece_id: int, user: str) -> None:
-    """Give a piece to USER ('-' for nobody)."""
-    piece = c.session().board.assign(piece_id, None if user in ("-", "none") else user)
+    """Give a piece to USER ('me' for yourself, '-' for nobody)."""
+    board = c.session().board
+    who = None if user in ("-", "none") else board.actor if user.lower() == "me" else user
+    piece = board.assign(piece_id, who)
     click.echo(f"#{piece.id} → {piece.owner or 'nobody'}")
 
 
@@ -114,18 +118,20 @@ def show(c: Ctx, piece_id: int, as_json: bool) -> None:
         emit_json({**piece.to_json(), "comments": [x.to_json() for x in comments],
                    "history": [e.to_json() for e in history], "change_requests": requests})
         return
-    for line in piece_lines(piece, s.workflow):
+    zone, now = display_zone(s.config_path), s.board.clock()
+    for line in piece_lines(piece, s.workflow, zone, now):
         click.echo(line)
     if requests:
         click.echo("\nChanges requested:")
     for r in requests:
-        click.echo(f"  {r['at'][:16]} {r['by']} (revision {r['revision']}): {clean(r['note'])}")
+        click.echo(f"  {clock_time(r['at'], zone, now)} {r['by']} (revision {r['revision']}): "
+                   f"{clean(r['note'])}")
     click.echo("\nComments:" if comments else "\nNo comments.")
     for cm in comments:
-        click.echo(f"  {cm.created_at[:16]} {cm.author}: {clean(cm.body)}")
+        click.echo(f"  {clock_time(cm.created_at, zone, now)} {cm.author}: {clean(cm.body)}")
     click.echo("\nHistory:")
     for ev in history:
-        click.echo(f"  {ev.at[:16]} {describe_event(ev, s.workflow)}")
+        click.echo(f"  {clock_time(ev.at, zone, now)} {describe_event(ev, s.workflow)}")
 
 
 @cli.command("ls")
@@ -133,15 +139,22 @@ def show(c: Ctx, piece_id: int, as_json: bool) -> None:
 @click.option("--owner", default=None)
 @click.option("--archived", is_flag=True, help="List archived pieces instead.")
 @click.option("--awaiting-me", is_flag=True, help="Only the pieces whose review waits on you.")
+@click.option("--mine", is_flag=True,
+              help="My work: the pieces you own and the ones waiting on your review.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaiting_me: bool,
-           as_json: bool) -> None:
-    """List pieces in board order."""
+           mine: bool, as_json: bool) -> None:
+    """List pieces in board order (--owner me: yours)."""
     s = c.session()
+    if owner is not None and owner.lower() == "me":
+        owner = s.user
     pieces = s.queries.pieces(stage=stage, owner=owner, archived=archived)
     if awaiting_me:
         pieces = waiting_on(s, pieces)
+    if mine:
+        waiting = {p.id for p in waiting_on(s, pieces)}
+        pieces = [p for p in pieces if p.owner == s.user or p.id in waiting]
     if as_json:
         emit_json([p.to_json() for p in pieces])
         return

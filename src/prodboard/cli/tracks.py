@@ -7,8 +7,10 @@ import click
 
 from prodboard.cli.base import PIECE_ID, Ctx, emit_json, fail, pass_ctx
 from prodboard.cli.board import cli
+from prodboard.config.zone import display_zone
 from prodboard.domain import reviews as rv
 from prodboard.domain.text import clean
+from prodboard.domain.timefmt import clock_time
 from prodboard.domain.values import PieceView
 from prodboard.services.context import Workspace
 
@@ -35,7 +37,7 @@ def awaiting_me(s: Workspace, pieces: list[PieceView]) -> list[PieceView]:
 
 def track_lines(piece: PieceView, s: Workspace) -> list[str]:
     wf = s.workflow
-    now = s.board.clock()
+    now, zone = s.board.clock(), display_zone(s.config_path)
     seq = wf.sequential(piece.format)
     opened = {t.role for t in rv.open_tracks(piece.tracks, seq)}
     lines = [f"#{piece.id} {clean(piece.title)}: {'sequential' if seq else 'parallel'} review, "
@@ -49,7 +51,8 @@ def track_lines(piece: PieceView, s: Workspace) -> list[str]:
         else:
             word = "approved" if t.state == rv.APPROVED else "changes requested"
             proxy = " (delegated)" if t.delegated else ""
-            state = f"{word} by {t.decided_by}{proxy} at {(t.decided_at or '')[:16]}"
+            at = clock_time(t.decided_at, zone, now) if t.decided_at else "-"
+            state = f"{word} by {t.decided_by}{proxy} at {at}"
             timing = ""
         lines.append(f"  {t.role:<12} {(t.reviewer or 'nobody'):<12} {state}{timing}")
         if t.note:

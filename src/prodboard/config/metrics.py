@@ -59,6 +59,16 @@ def load_metrics(team: Path | None) -> MetricsSettings:
     return MetricsSettings(zone or local_zone(), targets)
 
 
+def team_zone(team: Path) -> tzinfo | None:
+    """Only the ``[metrics] timezone`` the team file sets (None when it sets none), so
+    that showing a time does not depend on the targets being right."""
+    src = Source(team)
+    section = src.data.get("metrics", {})
+    if not isinstance(section, dict) or "timezone" not in section:
+        return None
+    return _zone(section["timezone"], lambda why: src.fail(("metrics", "timezone"), why))
+
+
 def _zone(value: Any, fail: Any) -> tzinfo:
     if not isinstance(value, str) or not value.strip():
         raise fail("expected a time zone name such as \"Europe/Paris\" or \"UTC\"")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
+from prodboard.domain import timefmt
 from prodboard.domain.fields import BRIEF, BY_NAME, describe_name
 from prodboard.domain.text import clean
 from prodboard.domain.values import EventView, PieceView
@@ -217,13 +219,14 @@ def change_requests(history: list[EventView]) -> list[dict[str, Any]]:
     ]
 
 
-def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
-    """The piece as readable lines for `prodboard show`."""
+def piece_lines(p: PieceView, wf: Workflow, zone: tzinfo, now: datetime) -> list[str]:
+    """The piece as readable lines for `prodboard show`, times in ``zone``."""
     stage = _stage_name(wf, p.stage)
+    due = f"{p.due} ({timefmt.due_in(p.due, now, zone)})" if p.due else "-"
     lines = [
         f"#{p.id} {clean(p.title)}",
         f"  stage: {stage}   format: {p.format}   owner: {p.owner or '-'}   version: {p.version}",
-        f"  due: {p.due or '-'}   publish: {p.publish_date or '-'}   priority: {p.priority}"
+        f"  due: {due}   publish: {p.publish_date or '-'}   priority: {p.priority}"
         f"   revision rounds: {p.revision_rounds}   cost: {p.cost:g}",
         f"  reviewers: {', '.join(p.reviewers) or '-'}   channels: {', '.join(p.channels) or '-'}"
         f"   tags: {', '.join(p.tags) or '-'}",
@@ -232,7 +235,8 @@ def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
         lines.append(f"  ARCHIVED {('— ' + clean(p.archive_reason)) if p.archive_reason else ''}")
     if p.approved_by:
         how = " (delegated)" if p.approval_delegated else ""
-        lines.append(f"  approved by {p.approved_by}{how} at {p.approved_at}")
+        lines.append(f"  approved by {p.approved_by}{how} at "
+                     + (timefmt.when(p.approved_at, zone, now) if p.approved_at else "-"))
     if p.tracks:  # who signs off what: prodboard reviews ID has the detail
         lines.append("  review tracks: " + ", ".join(
             f"{t.role} {t.reviewer or 'nobody'} {t.state}" for t in p.tracks))
@@ -242,6 +246,6 @@ def piece_lines(p: PieceView, wf: Workflow) -> list[str]:
     lines.append("\nChecklist:")
     for item in wf.checklist_for(p.format):
         tick = p.checklist.get(item)
-        mark = f"[x] by {tick['by']} at {tick['at'][:16]}" if tick else "[ ]"
+        mark = f"[x] by {tick['by']} at {timefmt.clock_time(tick['at'], zone, now)}" if tick else "[ ]"
         lines.append(f"  {mark} {wf.label(item)}")
     return lines

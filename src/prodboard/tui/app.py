@@ -16,6 +16,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import tzinfo
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -27,6 +28,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from prodboard.config.ui import UISettings, check_theme
+from prodboard.config.zone import display_zone
 from prodboard.domain import reviews, rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
@@ -40,7 +42,7 @@ from prodboard.settings import current as current_settings
 from prodboard.storage.queries import Stored
 from prodboard.storage.store import BoardLost, Unreachable
 from prodboard.tui.bindings import hint, shown
-from prodboard.tui.board_state import BoardState, Filter
+from prodboard.tui.board_state import MINE, BoardState, Filter
 from prodboard.tui.keymap import check, registry
 from prodboard.tui.messages import (
     DecisionRequested,
@@ -57,7 +59,14 @@ from prodboard.tui.notify import Background
 from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
-from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, PieceForm, ReasonForm
+from prodboard.tui.screens.forms import (
+    AssignForm,
+    CommentForm,
+    FilterForm,
+    PieceForm,
+    ReasonForm,
+    assign_to_me,
+)
 from prodboard.tui.screens.help import HelpScreen
 from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
@@ -89,6 +98,7 @@ class ProdboardApp(App[None]):
         self.session: Workspace = session  # replaced when a lost board file is reopened
         self.wf: Workflow = session.workflow
         self.ui = session.ui
+        self.zone: tzinfo = display_zone(session.config_path)  # times are shown in it
         self.model: BoardState = BoardState(session.workflow)
         self.live = live
         self.focus_col = 0
@@ -570,6 +580,7 @@ class ProdboardApp(App[None]):
         if self.feed is not None:
             self.feed.close()
         self.session, self.wf = new, new.workflow
+        self.zone = display_zone(new.config_path)
         self.model = BoardState(new.workflow)
         self.lost = None
         self.reconnecting = None
@@ -580,11 +591,19 @@ class ProdboardApp(App[None]):
 
     # -- actions: focus ------------------------------------------------------------
     def action_focus_column(self, delta: int) -> None:
+        """Move to the next stage keeping the row: the card at the same index there
+        (its last one when it has fewer), never the card it had the focus on before."""
         new = max(0, min(len(self.wf.stages) - 1, self.focus_col + delta))
         if new == self.focus_col:
             return
         old = self.focus_stage
+        row = self.model.index_of(old, self.focus_ids[old])
         self.focus_col = new
+        pieces = self.model.columns[self.focus_stage]
+        if row is not None and pieces:
+            index = min(row, len(pieces) - 1)
+            self.focus_ids[self.focus_stage] = pieces[index].id
+            self.focus_rows[self.focus_stage] = index
         self.paint({old, self.focus_stage})
         self._show_focus()
 
@@ -680,6 +699,15 @@ class ProdboardApp(App[None]):
         piece = self._need_piece()
         if piece is not None:
             self.push_screen(AssignForm(piece, self.session.queries.people()))
+
+    def action_assign_me(self) -> None:
+        piece = self._need_piece()
+        if piece is None:
+            return
+        if piece.owner == self.session.user:
+            self.notify(f"#{piece.id} is yours already.", markup=False)
+            return
+        self.write(assign_to_me(piece), note=f"#{piece.id} is assigned to you.")
 
     def action_approve(self) -> None:
         piece = self._need_piece()
@@ -784,8 +812,17 @@ class ProdboardApp(App[None]):
         if self.model.filter.active:
             self._set_filter("")
 
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen(registry()))
+    def action_my_work(self) -> None:
+        """Add ``mine`` to the filter (pieces I own, pieces waiting on my review), or
+        take it out; the filter's other terms stay."""
+        words = self.model.filter.describe().split()
+        self._set_filter(" ".join([w for w in words if w != MINE] if MINE in words
+                                  else [*words, MINE]))
+
+    def action_help(self, first: str = "") -> None:
+        """Every screen's keys; ``first``: the screen it was asked from comes first."""
+        sections = registry()
+        self.push_screen(HelpScreen(sorted(sections, key=lambda s: s.title != first)))
 
     def action_calendar(self) -> None:
         self.push_screen(CalendarScreen())

@@ -20,12 +20,14 @@ def _order(p: PieceView) -> tuple[float, int]:
 
 
 FILTER_KEYS = ("owner", "format", "tag", "channel", "review")
+MINE = "mine"  # the word for "my work": pieces I own and pieces waiting on my review
 
 
 @dataclass(frozen=True)
 class Filter:
     """Free text plus ``owner:``, ``format:``, ``tag:``, ``channel:`` and ``review:``
-    terms (``review:me``: what waits on my review; ``me`` is the person at the board)."""
+    terms, and the word ``mine``. ``me`` is the person at the board: ``owner:me`` is
+    what they own, ``review:me`` what waits on their review, ``mine`` either."""
 
     text: str = ""
     owner: str = ""
@@ -33,6 +35,7 @@ class Filter:
     tag: str = ""
     channel: str = ""
     review: str = ""
+    mine: bool = False
     me: str = ""
     review_stage: str = ""
 
@@ -41,32 +44,41 @@ class Filter:
         """Read a query; an unknown ``key:value`` term is BadInput (it would match nothing)."""
         terms: dict[str, str] = {}
         words: list[str] = []
+        mine = False
         for word in query.split():
             key, sep, value = word.partition(":")
-            if sep and key.lower() in FILTER_KEYS and value:
+            if word.lower() == MINE:
+                mine = True
+            elif sep and key.lower() in FILTER_KEYS and value:
                 terms[key.lower()] = value.lower().lstrip("@")
             elif sep and key.isalpha() and key.lower() not in FILTER_KEYS:
                 raise BadInput(f"unknown filter key {key + ':'!r} (keys: "
                                + ", ".join(k + ":" for k in FILTER_KEYS) + ")")
             else:
                 words.append(word)
-        return cls(text=" ".join(words).lower(), me=me, review_stage=review_stage, **terms)
+        return cls(text=" ".join(words).lower(), mine=mine, me=me, review_stage=review_stage,
+                   **terms)
 
     @property
     def active(self) -> bool:
-        return any((self.text, self.owner, self.format, self.tag, self.channel, self.review))
+        return any((self.text, self.owner, self.format, self.tag, self.channel, self.review,
+                    self.mine))
 
     def describe(self) -> str:
         parts = [self.text] if self.text else []
+        if self.mine:
+            parts.append(MINE)
         for key in FILTER_KEYS:
             if getattr(self, key):
                 parts.append(f"{key}:{getattr(self, key)}")
         return " ".join(parts)
 
-    def awaits(self, p: PieceView) -> bool:
-        """An open review track of ``p`` is the ``review:`` person's (for a piece
-        without tracks: they are a named reviewer and it is not yet approved)."""
-        who = self.me if self.review == "me" else self.review
+    def _who(self, value: str) -> str:
+        return self.me if value == "me" else value
+
+    def awaits(self, p: PieceView, who: str) -> bool:
+        """An open review track of ``p`` is ``who``'s (for a piece without tracks:
+        they are a named reviewer and it is not yet approved)."""
         if not who or p.owner == who:
             return False
         if p.tracks:
@@ -75,9 +87,11 @@ class Filter:
         return p.stage == self.review_stage and who in p.reviewers and not p.approved_by
 
     def matches(self, p: PieceView) -> bool:
-        if self.review and not self.awaits(p):
+        if self.mine and not (self.me and (p.owner == self.me or self.awaits(p, self.me))):
             return False
-        if self.owner and (p.owner or "") != self.owner:
+        if self.review and not self.awaits(p, self._who(self.review)):
+            return False
+        if self.owner and (p.owner or "") != self._who(self.owner):
             return False
         if self.format and self.format not in p.format.lower():
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Protocol, runtime_checkable
 
 from textual.dom import DOMNode
@@ -19,6 +20,7 @@ class Host(Protocol):
     session: Workspace  # replaced when a lost board file is reopened: read it when needed
     wf: Workflow
     ui: UISettings
+    zone: tzinfo  # the zone times are shown in (config/zone.py)
     model: BoardState  # the pieces the board holds, and its filter (the calendar shows them too)
 
     def writable(self) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -264,8 +264,16 @@ class ReasonForm(FormScreen):
         self.submit(lambda board: self.job(board, reason))
 
 
+def assign_to_me(piece: PieceView) -> Job:
+    """Give ``piece`` to whoever acts (one command, one event; refused for a guest),
+    unless someone changed its owner since it was shown."""
+    pid, version = piece.id, piece.version
+    return lambda board: board.assign(pid, board.actor, base_version=version)
+
+
 class AssignForm(FormScreen):
-    """Pick who owns the piece."""
+    """Pick who owns the piece: typing narrows the list (handle, name or role), the
+    arrows move in it, enter assigns the highlighted one."""
 
     def __init__(self, piece: PieceView, people: list[PersonView]) -> None:
         super().__init__()
@@ -274,22 +282,44 @@ class AssignForm(FormScreen):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form form-small"):
             yield Label(Content(f"Assign #{self.piece.id} {self.piece.title}"), classes="form-title")
-            options = [Option(Content("nobody"), id="-")]
-            for p in self.people:
-                away = " — away" if p.away else ""
-                mark = "● " if p.handle == self.piece.owner else "  "
-                label = f"{mark}{p.display_name} (@{p.handle}) {', '.join(p.roles)}{away}"
-                options.append(Option(Content(label), id=p.handle))
-            yield OptionList(*options, id="people")
+            yield Input(placeholder="type to narrow: handle, name or role", id="people-search")
+            yield OptionList(*self._options(""), id="people")
             yield from self.buttons()
 
+    def _options(self, query: str) -> list[Option]:
+        words = query.lower().split()
+        options = [] if words else [Option(Content("nobody"), id="-")]
+        for p in self.people:
+            hay = " ".join((p.handle, p.display_name, *p.roles)).lower()
+            if not all(w.lstrip("@") in hay for w in words):
+                continue
+            away = " — away" if p.away else ""
+            mark = "● " if p.handle == self.piece.owner else "  "
+            label = f"{mark}{p.display_name} (@{p.handle}) {', '.join(p.roles)}{away}"
+            options.append(Option(Content(label), id=p.handle))
+        return options
+
     def on_mount(self) -> None:
-        olist = self.query_one(OptionList)
-        olist.focus()
+        self.query_one("#people-search", Input).focus()
         handles = [p.handle for p in self.people]
         if self.piece.owner in handles:
-            olist.highlighted = handles.index(self.piece.owner) + 1
+            self.query_one(OptionList).highlighted = handles.index(self.piece.owner) + 1
 
+    @on(Input.Changed, "#people-search")
+    def _narrow(self, event: Input.Changed) -> None:
+        olist = self.query_one(OptionList)
+        olist.clear_options()
+        olist.add_options(self._options(event.value))
+        olist.highlighted = 0 if olist.option_count else None
+
+    def on_key(self, event: events.Key) -> None:
+        """The arrows move in the list while the search field has the focus."""
+        if event.key in ("up", "down") and isinstance(self.focused, Input):
+            olist = self.query_one(OptionList)
+            olist.action_cursor_down() if event.key == "down" else olist.action_cursor_up()
+            event.stop()
+
+    @on(Input.Submitted, "#people-search")
     @on(OptionList.OptionSelected)
     def _picked(self) -> None:
         self.action_save()
@@ -297,6 +327,7 @@ class AssignForm(FormScreen):
     def action_save(self) -> None:
         olist = self.query_one(OptionList)
         if olist.highlighted is None:
+            self.query_one("#form-error", Static).update(Content("Nobody matches: change the search."))
             return
         handle = olist.get_option_at_index(olist.highlighted).id
         who = None if handle == "-" else handle
@@ -316,7 +347,8 @@ class FilterForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form form-small"):
             yield Label("Filter the board", classes="form-title")
-            yield Label("words, owner:ana format:video tag:seo channel:email review:me — empty clears")
+            yield Label("words, mine, owner:me format:video tag:seo channel:email review:me "
+                        "— empty clears")
             yield Input(self.current, id="filter-input")
 
     @on(Input.Submitted)

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
-from prodboard.domain import rules
+from prodboard.domain import rules, timefmt
 from prodboard.domain.describe import describe_event
 from prodboard.domain.fields import BRIEF, BY_NAME
 from prodboard.domain.values import PieceView
@@ -18,25 +18,34 @@ from prodboard.services.commands import Commands
 from prodboard.tui.bindings import hint
 from prodboard.tui.host import Host, host
 from prodboard.tui.messages import Decision, DecisionRequested, SaveRequested
-from prodboard.tui.screens.forms import AssignForm, CommentForm, PieceForm
+from prodboard.tui.screens.forms import AssignForm, CommentForm, PieceForm, assign_to_me
 from prodboard.tui.screens.reassign import ReassignForm
 from prodboard.tui.widgets.tracks import tracks_text
+
+TABS = {"tab-details": "Details", "tab-checklist": "Checklist", "tab-comments": "Comments",
+        "tab-history": "History"}
 
 
 class PieceScreen(Screen[None]):
     """One piece, whole."""
 
+    # Footer order: what is always there, then the decisions (shown only while they
+    # apply, check_action); short enough for 80 columns (edit and watch: help, palette).
     BINDINGS = [
         Binding("escape", "close", "Back", id="piece-back"),
+        Binding("question_mark", "app.help('piece screen')", "Help", id="piece-help"),
         Binding("c", "comment", "Comment", id="piece-comment"),
-        Binding("e", "edit", "Edit", id="piece-edit"),
-        Binding("t,space", "tick", "Tick item", id="piece-tick"),
+        Binding("e", "edit", "Edit", id="piece-edit", show=False),
+        Binding("t,space", "tick", "Tick", id="piece-tick"),
+        Binding("y", "approve", "Approve", id="piece-approve"),
+        Binding("x", "request_changes", "Request changes", id="piece-request-changes"),
+        Binding("o", "override", "Override gate", id="piece-override"),
         Binding("w", "watch", "Watch", id="piece-watch"),
-        Binding("y", "approve", "Approve", id="piece-approve", show=False),
-        Binding("x", "request_changes", "Request changes", id="piece-request-changes", show=False),
-        Binding("o", "override", "Override gate", id="piece-override", show=False),
         Binding("a", "assign", "Assign", id="piece-assign", show=False),
+        Binding("A", "assign_me", "Assign to me", id="piece-assign-me", show=False),
         Binding("r", "reassign", "Reassign review", id="piece-reassign", show=False),
+        *(Binding(str(n), f"show_tab('{tab}')", f"{label} tab", id=f"piece-tab-{tab[4:]}",
+                  show=False) for n, (tab, label) in enumerate(TABS.items(), 1)),
     ]
 
     def __init__(self, piece_id: int) -> None:
@@ -46,17 +55,20 @@ class PieceScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="piece-title")
+        label = TABS.copy()
+        for n, tab in enumerate(TABS, 1):  # the tab's key, as mapped now
+            label[tab] = f"{label[tab]} ({hint(self.app, f'piece-tab-{tab[4:]}', str(n))})"
         with TabbedContent(id="piece-tabs"):
-            with TabPane("Details", id="tab-details"), VerticalScroll():
+            with TabPane(label["tab-details"], id="tab-details"), VerticalScroll():
                 yield Static(id="piece-details")
-            with TabPane("Checklist", id="tab-checklist"):
+            with TabPane(label["tab-checklist"], id="tab-checklist"):
                 yield Static(id="piece-gate")
                 yield DataTable(cursor_type="row", id="checklist")
-            with TabPane("Comments", id="tab-comments"), VerticalScroll():
+            with TabPane(label["tab-comments"], id="tab-comments"), VerticalScroll():
                 yield Static(id="piece-comments")
-            with TabPane("History", id="tab-history"):
+            with TabPane(label["tab-history"], id="tab-history"):
                 yield DataTable(cursor_type="row", zebra_stripes=True, id="history")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Keys go to the tab's table at once (↓ then t ticks the second item)."""
@@ -65,7 +77,7 @@ class PieceScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#checklist", DataTable).add_columns("Item", "Ticked by", "When")
-        self.query_one("#history", DataTable).add_columns("When (UTC)", "Who", "What")
+        self.query_one("#history", DataTable).add_columns("When", "Who", "What")
         self.reload()
 
     @property
@@ -80,6 +92,7 @@ class PieceScreen(Screen[None]):
             self.dismiss()
             return
         self.piece = piece
+        self.refresh_bindings()  # y / x / o show while they apply
         wf = self._app.wf
         watching = self._app.session.user in q.watchers(piece.id)
         title = Text.assemble((f"#{piece.id} ", "bold"), (piece.title, "bold"))
@@ -94,8 +107,9 @@ class PieceScreen(Screen[None]):
         self.query_one("#piece-comments", Static).update(self._comments(piece))
         history = self.query_one("#history", DataTable)
         history.clear()
+        zone, now = self._app.zone, self._app.session.board.clock()
         for ev in q.history(piece.id):
-            history.add_row(Text(ev.at[:16].replace("T", " ")), Text(ev.actor),
+            history.add_row(Text(timefmt.clock_time(ev.at, zone, now)), Text(ev.actor),
                             Text(describe_event(ev, wf, with_actor=False)))
         history.move_cursor(row=history.row_count - 1)
 
@@ -113,7 +127,9 @@ class PieceScreen(Screen[None]):
         row("Reviewers", ", ".join(p.reviewers))
         now = self._app.session.board.clock()
         state = rules.due_state(p, wf, now)
-        row("Due", (p.due or "") + (f"  ({state.replace('_', ' ')})" if state else ""),
+        zone = self._app.zone
+        due = f"{p.due}  ({timefmt.due_in(p.due, now, zone)})" if p.due else ""
+        row("Due", due + ("  due soon" if state == "due_soon" else ""),
             "bold red" if state == "overdue" else "")
         row("Publish date", p.publish_date or "")
         row("Priority", str(p.priority))
@@ -126,7 +142,8 @@ class PieceScreen(Screen[None]):
         row("Links", ", ".join(p.links))
         if p.approved_by:
             how = " (delegated)" if p.approval_delegated else ""
-            row("Approved", f"by {p.approved_by}{how} at {(p.approved_at or '')[:16]}")
+            at = timefmt.when(p.approved_at, zone, now) if p.approved_at else "—"
+            row("Approved", f"by {p.approved_by}{how} at {at}")
         if p.archived:
             row("Archived", p.archive_reason)
         out.append("\nBrief\n", "bold underline")
@@ -134,7 +151,7 @@ class PieceScreen(Screen[None]):
             row(BY_NAME[f].describe.capitalize(), getattr(p, f))
         out.append("\n")
         if p.tracks:
-            out.append_text(tracks_text(p, wf, now))
+            out.append_text(tracks_text(p, wf, now, zone))
             out.append("\n")
         out.append_text(self._gate_text(p))
         return out
@@ -154,12 +171,13 @@ class PieceScreen(Screen[None]):
         table = self.query_one("#checklist", DataTable)
         row = table.cursor_row
         table.clear()
+        zone, now = self._app.zone, self._app.session.board.clock()
         self.items = list(wf.checklist_for(p.format))
         for item in self.items:
             tick = p.checklist.get(item)
             mark = "[x] " if tick else "[ ] "
             table.add_row(Text(mark + wf.label(item)), Text(tick["by"] if tick else ""),
-                          Text(tick["at"][:16].replace("T", " ") if tick else ""))
+                          Text(timefmt.clock_time(tick["at"], zone, now) if tick else ""))
         if self.items:
             table.move_cursor(row=min(row, len(self.items) - 1))
         self.query_one("#piece-gate", Static).update(self._gate_text(p))
@@ -170,9 +188,10 @@ class PieceScreen(Screen[None]):
             key = hint(self.app, "piece-comment", "c")
             return Text(f"No comments yet. Press {key} to add one.", "dim")
         out = Text()
+        zone, now = self._app.zone, self._app.session.board.clock()
         for c in comments:
             out.append(f"{c.author}", "bold")
-            out.append(f"  {c.created_at[:16].replace('T', ' ')}\n", "dim")
+            out.append(f"  {timefmt.when(c.created_at, zone, now)}\n", "dim")
             out.append(c.body + "\n\n")
         return out
 
@@ -199,6 +218,29 @@ class PieceScreen(Screen[None]):
         if piece := self._changeable():
             self.app.push_screen(AssignForm(piece, self._app.session.queries.people()))
 
+    def action_assign_me(self) -> None:
+        if piece := self._changeable():
+            me = self._app.session.user
+            if piece.owner == me:
+                self.notify(f"#{piece.id} is yours already.", markup=False)
+                return
+            self.post_message(SaveRequested(assign_to_me(piece),
+                                            note=f"#{piece.id} is assigned to you."))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The decisions only while they can apply to this piece: approve and request
+        changes in the approval stage, override when a gate blocks the next stage."""
+        piece = self.piece
+        if piece is None or action not in ("approve", "request_changes", "override"):
+            return True
+        wf = self._app.wf
+        if action == "override":
+            index = wf.index(piece.stage) + 1
+            return index < len(wf.stages) and bool(
+                rules.gate_checks(piece, wf, wf.stages[index].key))
+        review = wf.gate_stage("approval")
+        return review is not None and piece.stage == review.key and not piece.archived
+
     def action_reassign(self) -> None:
         piece = self._changeable()
         if piece is None:
@@ -208,13 +250,24 @@ class PieceScreen(Screen[None]):
             return
         self.app.push_screen(ReassignForm(piece, self._app.session.queries.people()))
 
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#piece-tabs", TabbedContent).active = tab
+
     def action_tick(self) -> None:
+        """Tick the checklist's highlighted item; from another tab, show the checklist
+        first (the item to tick is picked there, never guessed)."""
         piece = self._changeable()
         if piece is None:
             return
-        self.query_one("#piece-tabs", TabbedContent).active = "tab-checklist"
+        tabs = self.query_one("#piece-tabs", TabbedContent)
+        if tabs.active != "tab-checklist":
+            tabs.active = "tab-checklist"
+            key = hint(self.app, "piece-tick", "t")
+            self.notify(f"Pick an item and press {key} to tick it.", markup=False)
+            return
         table = self.query_one("#checklist", DataTable)
         if not self.items:
+            self.notify(f"{piece.format} has no checklist.", markup=False)
             return
         item = self.items[table.cursor_row]
         done = item not in piece.checklist

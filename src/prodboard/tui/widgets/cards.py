@@ -33,6 +33,10 @@ def _short_date(value: str, today: date) -> str:
     return d.strftime("%b %d") if d.year == today.year else d.isoformat()
 
 
+def _width(parts: list[str], gap: int) -> int:
+    return sum(Text(part).cell_len for part in parts) + gap * max(len(parts) - 1, 0)
+
+
 def card_lines(
     p: PieceView, wf: Workflow, now: datetime, state: str, styles: dict[str, Style], width: int
 ) -> list[Text]:
@@ -41,32 +45,37 @@ def card_lines(
     bar = Text("▌", style=styles.get(f"bar-{state}" if state else "bar", Style()))
     title = Text(clean_line(p.title), style=styles["title"], no_wrap=True, overflow="ellipsis")
     title.truncate(inner, overflow="ellipsis")
-    meta_bits = [p.format]
-    meta_bits.append((p.owner or "unassigned") + (" (away)" if state == "at-risk" else ""))
+    owner = clean_line(p.owner or "unassigned")
+    meta_bits = [p.format, owner + (" (away)" if state == "at-risk" else "")]
+    if state == "at-risk" and _width(meta_bits, 3) > inner:
+        meta_bits = [f"(away) {owner}", p.format]  # short of space: the signal first
     meta = Text(" · ".join(clean_line(b) for b in meta_bits), style=styles["meta"], no_wrap=True)
     meta.truncate(inner, overflow="ellipsis")
-    bits: list[tuple[str, Style]] = []
+    # (text, style, rank): the rank orders the signals when they do not all fit
+    bits: list[tuple[str, Style, int]] = []
     if p.due:
         label = "overdue" if state == "overdue" else "due"
         bits.append((f"{label} {_short_date(p.due, now.date())}",
-                     styles.get(f"due-{state}", styles["meta"])))
+                     styles.get(f"due-{state}", styles["meta"]), 3))
     if state == "at-risk":
-        bits.append(("⚠ risk", styles["bar-at-risk"]))
+        bits.append(("⚠ risk", styles["bar-at-risk"], 0))
     if p.comments:
-        bits.append((f"✉{p.comments}", styles["meta"]))
+        bits.append((f"✉{p.comments}", styles["meta"], 5))
     if p.revision_rounds:
         over = p.revision_rounds > wf.revision_limit(p.format)
-        bits.append((f"↺{p.revision_rounds}", styles["warn"] if over else styles["meta"]))
+        bits.append((f"↺{p.revision_rounds}", styles["warn"] if over else styles["meta"], 4))
     stage = wf.stage(p.stage)
     missing = rules.gate_missing(p, wf, stage.gate) if stage.gate else ()
     if p.tracks:  # review tracks first, what a piece in review waits on: ✓editor · sme
         bits.insert(0, (reviews.compact(p.tracks, inner),
-                        styles["gate"] if missing else styles["meta"]))
+                        styles["gate"] if missing else styles["meta"], 2))
     elif missing:
         what = f"{len(missing)} checks" if stage.gate == "checklist" else stage.gate
-        bits.append((f"⊘ {what}", styles["gate"]))
+        bits.append((f"⊘ {what}", styles["gate"], 1))
+    if _width([b[0] for b in bits], 2) > inner:
+        bits.sort(key=lambda b: b[2])  # short of space: warnings before counts
     badges = Text(no_wrap=True)
-    for i, (bit, style) in enumerate(bits):
+    for i, (bit, style, _) in enumerate(bits):
         if i:
             badges.append("  ")
         badges.append(bit, style)

@@ -3,17 +3,19 @@ handles go in as plain ``Text``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from rich.text import Text
 
 from prodboard.domain import reviews as rv
+from prodboard.domain import timefmt
 from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import Workflow
 
 
-def tracks_text(p: PieceView, wf: Workflow, now: datetime) -> Text:
-    """One line per track: role, reviewer, decision, time waited and time left."""
+def tracks_text(p: PieceView, wf: Workflow, now: datetime, zone: tzinfo) -> Text:
+    """One line per track: role, reviewer, decision (its time in ``zone``), time waited
+    and time left."""
     seq = wf.sequential(p.format)
     out = Text()
     out.append(f"Review tracks ({'one after another' if seq else 'in parallel'})\n",
@@ -24,8 +26,8 @@ def tracks_text(p: PieceView, wf: Workflow, now: datetime) -> Text:
         out.append(f"{(t.reviewer or 'nobody'):<12}")
         if t.state == rv.APPROVED:
             proxy = " (delegated)" if t.delegated else ""
-            out.append(f"approved by {t.decided_by}{proxy} at {(t.decided_at or '')[:16]}",
-                       "green")
+            at = timefmt.clock_time(t.decided_at, zone, now) if t.decided_at else "—"
+            out.append(f"approved by {t.decided_by}{proxy} at {at}", "green")
         elif t.state == rv.CHANGES:
             out.append(f"changes requested by {t.decided_by}", "yellow")
         elif t.role in opened:
