@@ -1,20 +1,30 @@
-"""What every command module shares: the root group class (the ONE error handler),
-the lazily opened board, id types, stdin and JSON output."""
+"""What every command module shares: the root group class (the ONE error handler,
+and commands imported only when used), the lazily opened board, id types, stdin
+and JSON output.
+
+Nothing here imports the board's services or storage at import time: ``--help``,
+``--version`` and tab completion run on this module, click and the command table.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click.shell_completion import CompletionItem
 
+from prodboard.cli.command_table import COMMANDS
 from prodboard.domain.text import clean, has_surrogates, one_line
 from prodboard.errors import BadInput, ProdboardError
-from prodboard.services.context import Workspace, open_board
 from prodboard.settings import undecodable as undecodable_setting
+
+if TYPE_CHECKING:
+    from prodboard.services.context import Workspace
 
 INT64_MAX = 2**63 - 1  # SQLite's INTEGER: a larger id cannot be looked up at all
 
@@ -44,7 +54,45 @@ class ProdboardGroup(click.Group):
     code; Ctrl-C: 130 with nothing printed; a closed pipe: a quiet 0), before click
     would print its own text. ``run`` catches what click raises while parsing the
     command line, and a bug, as one line too. No command needs a decorator.
+
+    The commands are those of ``cli/command_table.py``: help and completion list
+    them from the table; ``get_command`` imports a command's module on first use
+    (the module registers its commands on this group as it is imported).
     """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if cmd_name not in self.commands and entry is not None:
+            importlib.import_module(f"prodboard.cli.{entry.module}")
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands.keys() | COMMANDS.keys())
+
+    def listed_help(self, name: str, limit: int = 45) -> str:
+        """A command's short help, shortened as click does: its own once imported, else
+        the table's (through a stand-in command: the same shortening)."""
+        command = self.commands.get(name) or click.Command(name, help=COMMANDS[name].help)
+        return command.get_short_help_str(limit)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, self.listed_help(name, limit)) for name in names])
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        names = [name for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        return [CompletionItem(name, help=self.listed_help(name)) for name in names] + \
+            click.Command.shell_complete(self, ctx, incomplete)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:  # suggest from every command, not the imported
+            raise click.exceptions.NoSuchCommand(exc.command_name, possibilities=self.list_commands(ctx),
+                                                 ctx=ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -134,6 +182,8 @@ class Ctx:
 
     def session(self, **kw: Any) -> Workspace:
         if self._session is None:
+            from prodboard.services.context import open_board  # the heavy part: only to open one
+
             self._session = open_board(self.db, self.user, config=self.config,
                                        server_board=self.board_name, **kw)
             for warning in () if self.board else self._session.ui.warnings:

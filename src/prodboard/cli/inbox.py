@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,7 +12,9 @@ from prodboard.cli.board import cli
 from prodboard.domain.describe import describe_event
 from prodboard.domain.text import clean
 from prodboard.domain.values import EventView
-from prodboard.services.context import Workspace
+
+if TYPE_CHECKING:  # commands import the services when they run, not at import
+    from prodboard.services.context import Workspace
 
 
 @cli.command()

@@ -3,6 +3,8 @@ and what ``approve`` and ``ls --awaiting-me`` print for them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from prodboard.cli.base import PIECE_ID, Ctx, emit_json, fail, pass_ctx
@@ -10,7 +12,9 @@ from prodboard.cli.board import cli
 from prodboard.domain import reviews as rv
 from prodboard.domain.text import clean
 from prodboard.domain.values import PieceView
-from prodboard.services.context import Workspace
+
+if TYPE_CHECKING:  # commands import the services when they run, not at import
+    from prodboard.services.context import Workspace
 
 
 def approved_line(piece: PieceView, me: str) -> str:
