@@ -12,6 +12,8 @@ import importlib
 import json
 import math
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -213,5 +215,33 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _dumps(data: Any) -> str:
+    return json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False)
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False))
+    click.echo(_dumps(data))
+
+
+def emit_json_array(items: Iterable[Any]) -> None:
+    """One JSON array, written a batch of items at a time as they come: the same bytes
+    as ``emit_json(list(items))``, in memory that does not grow with the list. The
+    first batch is read before anything is written, so an error there (a bad
+    ``--stage``) leaves stdout empty."""
+    opening = "["
+    for batch in _batches(items):
+        click.echo(opening + ", ".join(map(_dumps, batch)), nl=False)
+        opening = ", "
+    click.echo("[]" if opening == "[" else "]")
+
+
+def emit_json_lines(items: Iterable[Any]) -> None:
+    """JSON Lines, one object per line, written a batch at a time (one flush per batch)."""
+    for batch in _batches(items):
+        click.echo("".join(f"{_dumps(item)}\n" for item in batch), nl=False)
+
+
+def _batches(items: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from prodboard.cli.base import EVENT_ID, PIECE_ID, Ctx, emit_json, pass_ctx
+from prodboard.cli.base import EVENT_ID, PIECE_ID, Ctx, emit_json, emit_json_lines, pass_ctx
 from prodboard.cli.board import cli
 from prodboard.domain.describe import describe_event
 from prodboard.domain.text import clean
@@ -43,7 +43,10 @@ def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
     """The event stream, oldest first."""
     s = c.session()
     cursor = since
-    for ev in s.queries.events_since(cursor):
+    if as_json and not follow:  # the backlog alone: streamed, a batch per write
+        emit_json_lines(ev.to_json() for ev in s.queries.iter_events(cursor))
+        return
+    for ev in s.queries.iter_events(cursor):
         _print_event(ev, s, as_json)
         cursor = ev.id
     if follow:

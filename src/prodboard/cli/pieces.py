@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from prodboard.cli.base import PIECE_ID, VERSION, Ctx, emit_json, pass_ctx, read_stdin
+from prodboard.cli.base import PIECE_ID, VERSION, Ctx, emit_json, emit_json_array, pass_ctx, read_stdin
 from prodboard.cli.board import cli
 from prodboard.cli.fields import field_options, given
 from prodboard.cli.tracks import awaiting_me as waiting_on
@@ -139,11 +139,11 @@ def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaitin
            as_json: bool) -> None:
     """List pieces in board order."""
     s = c.session()
-    pieces = s.queries.pieces(stage=stage, owner=owner, archived=archived)
+    pieces = s.queries.iter_pieces(stage=stage, owner=owner, archived=archived)  # streamed
     if awaiting_me:
         pieces = waiting_on(s, pieces)
     if as_json:
-        emit_json([p.to_json() for p in pieces])
+        emit_json_array(p.to_json() for p in pieces)
         return
     for p in pieces:
         click.echo(_piece_row(p))

@@ -3,6 +3,7 @@ and what ``approve`` and ``ls --awaiting-me`` print for them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import click
@@ -29,12 +30,12 @@ def approved_line(piece: PieceView, me: str) -> str:
     return f"#{piece.id} approved{track}{how}; tracks: {rv.compact(piece.tracks)}"
 
 
-def awaiting_me(s: Workspace, pieces: list[PieceView]) -> list[PieceView]:
+def awaiting_me(s: Workspace, pieces: Iterable[PieceView]) -> Iterator[PieceView]:
     """The pieces whose review waits on the session's person (a track of theirs, or one
-    they may decide as a delegate now that its deadline has passed)."""
+    they may decide as a delegate now that its deadline has passed), as they come."""
     delegators = {p.handle for p in s.queries.people() if p.delegate == s.user}
     now = s.board.clock()
-    return [p for p in pieces if rv.awaiting(p, s.workflow, s.user, delegators, now)]
+    return (p for p in pieces if rv.awaiting(p, s.workflow, s.user, delegators, now))
 
 
 def track_lines(piece: PieceView, s: Workspace) -> list[str]:
