@@ -3,13 +3,16 @@ the whole-list path they replaced, on boards of several pages, on both backends.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from prodboard.cli.base import emit_json
+from prodboard.cli.base import _dumps, _json_safe, emit_json
 from prodboard.services.context import Workspace
 from prodboard.storage.queries import PAGE
 
@@ -92,3 +95,22 @@ def test_an_empty_listing_is_an_empty_array_and_a_bad_stage_prints_nothing(
     code, out, err = cli("ls", "--json", "--stage", "nowhere")
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "nowhere" in err
+
+
+# Printable text (the one-scan path) with, now and then, one of what clean() acts on:
+# controls (JSON escapes them), escapes, CR, DEL, C1, bidi overrides, a lone surrogate.
+TEXT = st.text(st.one_of(
+    st.characters(categories=["L", "M", "N", "P", "S"]), st.just(" "),
+    st.sampled_from("\x1b\r\t\n\b\f\x00\x7f\x9b\u202e\u2028\ud800\\\"")))
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300)
+@given(JSONISH)
+def test_the_one_scan_writes_what_cleaning_every_value_writes(document: Any) -> None:
+    """``_dumps`` skips the walk of every value when the JSON text shows nothing to clean;
+    it must write exactly what the walk would, for any document."""
+    assert _dumps(document) == json.dumps(_json_safe(document), ensure_ascii=False, allow_nan=False)

@@ -216,7 +216,26 @@ def _json_safe(value: Any) -> Any:
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False)
+    try:
+        text = json.dumps(data, ensure_ascii=False, indent=None, allow_nan=False)
+    except ValueError:  # a number that is not finite: _json_safe writes null
+        text = ""
+    if not text or _may_need_cleaning(text):
+        text = json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False)
+    return text
+
+
+def _may_need_cleaning(text: str) -> bool:
+    """Whether a string inside this JSON may hold what ``clean`` removes. JSON writes
+    every C0 control as an escape (``\\u00XX``, ``\\r``, ``\\b``, ``\\f``; tab and
+    newline, which stay, as ``\\t`` and ``\\n``) and the rest (DEL, C1, bidi
+    overrides, surrogates) as itself, unprintable. When none is there, the document
+    is already what _json_safe would make of it (string keys, as every to_json has):
+    one scan of the text instead of a walk of every value of a big listing."""
+    return not text.isprintable() or any(escape in text for escape in _CONTROL_ESCAPES)
+
+
+_CONTROL_ESCAPES = ("\\u00", "\\r", "\\b", "\\f")
 
 
 def emit_json(data: Any) -> None:
