@@ -38,8 +38,9 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "prodboard"]
 
 
-def run_once(args: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (KB) and bytes written to stdout by one run."""
+def run_once(args: list[str], env: dict[str, str]) -> tuple[float, int, int, float]:
+    """Wall seconds, peak RSS (KB), bytes written to stdout and CPU seconds (user +
+    system: what a busy machine's waiting does not inflate) of one run."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen([*command(), *args], env=env, stdout=out,
@@ -51,21 +52,22 @@ def run_once(args: list[str], env: dict[str, str]) -> tuple[float, int, int]:
         if proc.returncode != 0:
             raise SystemExit(f"prodboard {' '.join(args)} failed ({proc.returncode}): {err}")
         size = out.tell()
-    return wall, usage.ru_maxrss, size
+    return wall, usage.ru_maxrss, size, usage.ru_utime + usage.ru_stime
 
 
 def measure(label: str, args: list[str], env: dict[str, str], runs: int, before: Path | None) -> None:
-    """One line: the median wall time and peak RSS of each variant, the output size
-    and the load average; the variants take turns, run by run."""
+    """One line: the median wall and CPU time and the peak RSS of each variant, the
+    output size and the load average; the variants take turns, run by run."""
     variants = {"now": env}
     if before is not None:
         variants = {"before": {**env, "PYTHONPATH": str(before)}, **variants}
-    results: dict[str, list[tuple[float, int, int]]] = {name: [] for name in variants}
+    results: dict[str, list[tuple[float, int, int, float]]] = {name: [] for name in variants}
     for _ in range(runs):
         for name, variant in variants.items():
             results[name].append(run_once(args, variant))
     cells = [f"{name} {statistics.median(r[0] for r in got) * 1000:6.0f} ms "
-             f"{max(r[1] for r in got) / 1024:6.1f} MB" for name, got in results.items()]
+             f"(cpu {statistics.median(r[3] for r in got) * 1000:5.0f}) "
+             f"{max(r[1] for r in got) / 1024:5.1f} MB" for name, got in results.items()]
     size = results["now"][0][2]
     print(f"{label:<30} {'   '.join(cells)}   {size:>11,} B out   load {os.getloadavg()[0]:.2f}",
           flush=True)
