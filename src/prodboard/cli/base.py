@@ -84,9 +84,10 @@ class ProdboardGroup(click.Group):
             formatter.write_dl([(name, self.listed_help(name, limit)) for name in names])
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names (with their help) from the table, then the group's own options."""
         names = [name for name in self.list_commands(ctx) if name.startswith(incomplete)]
-        return [CompletionItem(name, help=self.listed_help(name)) for name in names] + \
-            click.Command.shell_complete(self, ctx, incomplete)
+        items = [CompletionItem(name, help=self.listed_help(name)) for name in names]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
 
     def resolve_command(self, ctx: click.Context, args: list[str]
                         ) -> tuple[str | None, click.Command | None, list[str]]:
