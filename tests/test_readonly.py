@@ -33,7 +33,11 @@ as_root = pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs ro
 # everything the command needs, then become the user before the board is touched.
 _AS_USER = """
 import os, sys
-import prodboard.cli, prodboard.services.alerts, prodboard.services.feed, prodboard.services.checks
+import importlib, prodboard.cli, prodboard.services.alerts, prodboard.services.feed, prodboard.services.checks
+import prodboard.services.context, prodboard.services.demo_history
+from prodboard.cli.command_table import COMMANDS  # the CLI imports a command's module on use
+for module in {entry.module for entry in COMMANDS.values()}:
+    importlib.import_module(f"prodboard.cli.{module}")
 import sqlalchemy.dialects.sqlite.pysqlite, sqlite3, json, encodings.idna
 uid = int(sys.argv[1])
 sys.argv = ["prodboard", *sys.argv[2:]]

@@ -3,25 +3,14 @@
 Exit codes: 0 done, 1 refused by a rule, a conflict or a busy board, 2 bad usage
 or bad input. Errors are one line on stderr, never a traceback: the root group
 (``cli.base.ProdboardGroup``) is the one place that turns errors into exit codes.
-One module per area registers its commands on the group.
+One module per area registers its commands on the group; the group imports a
+module only when one of its commands is used (``cli/command_table.py``).
 """
 
 from __future__ import annotations
 
 import sys
 
-from prodboard.cli import (  # noqa: F401  (each module registers its commands)
-    calendar,
-    hooks,
-    inbox,
-    migrate,
-    people,
-    pieces,
-    report,
-    review,
-    tracks,
-    transfer,
-)
 from prodboard.cli.board import cli
 
 

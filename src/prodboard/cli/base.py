@@ -1,20 +1,32 @@
-"""What every command module shares: the root group class (the ONE error handler),
-the lazily opened board, id types, stdin and JSON output."""
+"""What every command module shares: the root group class (the ONE error handler,
+and commands imported only when used), the lazily opened board, id types, stdin
+and JSON output.
+
+Nothing here imports the board's services or storage at import time: ``--help``,
+``--version`` and tab completion run on this module, click and the command table.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+from click.shell_completion import CompletionItem
 
+from prodboard.cli.command_table import COMMANDS
 from prodboard.domain.text import clean, has_surrogates, one_line
 from prodboard.errors import BadInput, ProdboardError
-from prodboard.services.context import Workspace, open_board
 from prodboard.settings import undecodable as undecodable_setting
+
+if TYPE_CHECKING:
+    from prodboard.services.context import Workspace
 
 INT64_MAX = 2**63 - 1  # SQLite's INTEGER: a larger id cannot be looked up at all
 
@@ -44,7 +56,46 @@ class ProdboardGroup(click.Group):
     code; Ctrl-C: 130 with nothing printed; a closed pipe: a quiet 0), before click
     would print its own text. ``run`` catches what click raises while parsing the
     command line, and a bug, as one line too. No command needs a decorator.
+
+    The commands are those of ``cli/command_table.py``: help and completion list
+    them from the table; ``get_command`` imports a command's module on first use
+    (the module registers its commands on this group as it is imported).
     """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if cmd_name not in self.commands and entry is not None:
+            importlib.import_module(f"prodboard.cli.{entry.module}")
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands.keys() | COMMANDS.keys())
+
+    def listed_help(self, name: str, limit: int = 45) -> str:
+        """A command's short help, shortened as click does: its own once imported, else
+        the table's (through a stand-in command: the same shortening)."""
+        command = self.commands.get(name) or click.Command(name, help=COMMANDS[name].help)
+        return command.get_short_help_str(limit)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, self.listed_help(name, limit)) for name in names])
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names (with their help) from the table, then the group's own options."""
+        names = [name for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        items = [CompletionItem(name, help=self.listed_help(name)) for name in names]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:  # suggest from every command, not the imported
+            raise click.exceptions.NoSuchCommand(exc.command_name, possibilities=self.list_commands(ctx),
+                                                 ctx=ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -134,6 +185,8 @@ class Ctx:
 
     def session(self, **kw: Any) -> Workspace:
         if self._session is None:
+            from prodboard.services.context import open_board  # the heavy part: only to open one
+
             self._session = open_board(self.db, self.user, config=self.config,
                                        server_board=self.board_name, **kw)
             for warning in () if self.board else self._session.ui.warnings:
@@ -163,5 +216,52 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def _dumps(data: Any) -> str:
+    try:
+        text = json.dumps(data, ensure_ascii=False, indent=None, allow_nan=False)
+    except ValueError:  # a number that is not finite: _json_safe writes null
+        text = ""
+    if not text or _may_need_cleaning(text):
+        text = json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False)
+    return text
+
+
+def _may_need_cleaning(text: str) -> bool:
+    """Whether a string inside this JSON may hold what ``clean`` removes. JSON writes
+    every C0 control as an escape (``\\u00XX``, ``\\r``, ``\\b``, ``\\f``; tab and
+    newline, which stay, as ``\\t`` and ``\\n``) and the rest (DEL, C1, bidi
+    overrides, surrogates) as itself, unprintable. When none is there, the document
+    is already what _json_safe would make of it (string keys, as every to_json has):
+    one scan of the text instead of a walk of every value of a big listing."""
+    return not text.isprintable() or any(escape in text for escape in _CONTROL_ESCAPES)
+
+
+_CONTROL_ESCAPES = ("\\u00", "\\r", "\\b", "\\f")
+
+
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(_json_safe(data), ensure_ascii=False, indent=None, allow_nan=False))
+    click.echo(_dumps(data))
+
+
+def emit_json_array(items: Iterable[Any]) -> None:
+    """One JSON array, written a batch of items at a time as they come: the same bytes
+    as ``emit_json(list(items))``, in memory that does not grow with the list. The
+    first batch is read before anything is written, so an error there (a bad
+    ``--stage``) leaves stdout empty."""
+    opening = "["
+    for batch in _batches(items):
+        click.echo(opening + ", ".join(map(_dumps, batch)), nl=False)
+        opening = ", "
+    click.echo("[]" if opening == "[" else "]")
+
+
+def emit_json_lines(items: Iterable[Any]) -> None:
+    """JSON Lines, one object per line, written a batch at a time (one flush per batch)."""
+    for batch in _batches(items):
+        click.echo("".join(f"{_dumps(item)}\n" for item in batch), nl=False)
+
+
+def _batches(items: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch

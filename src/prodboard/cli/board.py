@@ -10,8 +10,6 @@ import click
 from prodboard.cli.base import Ctx, ProdboardGroup, pass_ctx
 from prodboard.domain.text import clean, one_line
 from prodboard.errors import BadInput
-from prodboard.services.demo_history import play_history
-from prodboard.storage.store import is_postgres_url, remove_board
 
 
 @click.group(cls=ProdboardGroup, invoke_without_command=True,
@@ -33,7 +31,7 @@ def cli(ctx: click.Context, db: str | None, board_name: str | None, user: str | 
 
     With no command, opens the board.
     """
-    if db is not None and not is_postgres_url(db) and Path(db).expanduser().is_dir():
+    if db is not None and Path(db).expanduser().is_dir() and not _is_postgres_url(db):
         raise click.BadParameter(f"{db!r} is a directory, not a board file", param_hint="'--db'")
     c = ctx.obj = Ctx(db, user, config, board_name)
     ctx.call_on_close(c.close)
@@ -62,6 +60,9 @@ def init(c: Ctx, demo: bool, history: bool, name: str | None) -> None:
     """Create the board database (empty, or with --demo the demo team and pieces)."""
     if history and not demo:
         raise BadInput("--history goes with --demo")
+    from prodboard.services.demo_history import play_history
+    from prodboard.storage.store import remove_board
+
     s = c.session(create=True, demo=demo, newcomer=True)
     if not s.created:
         raise BadInput(f"{s.store.location} already holds a board")
@@ -76,3 +77,9 @@ def init(c: Ctx, demo: bool, history: bool, name: str | None) -> None:
             remove_board(s.store.location, c.board_name)  # a failed init leaves no half-made board
             raise
     click.echo(f"created {one_line(s.store.location)}")
+
+
+def _is_postgres_url(db: str) -> bool:
+    from prodboard.storage.store import is_postgres_url  # storage: only when --db is given
+
+    return is_postgres_url(db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,8 +15,9 @@ from prodboard.domain.clock import EARLIEST, LATEST
 from prodboard.domain.identity import normal_handle
 from prodboard.domain.text import clean_line, one_line
 from prodboard.errors import BadInput, ProdboardError
-from prodboard.services import calendar as agenda_reads
-from prodboard.services.context import Workspace
+
+if TYPE_CHECKING:  # commands import the services when they run, not at import
+    from prodboard.services.context import Workspace
 
 DEFAULT_DAYS = 14
 
@@ -52,6 +54,8 @@ def _today(s: Workspace) -> date:
 def calendar_cmd(c: Ctx, start: str | None, end: str | None, mine: bool, as_json: bool) -> None:
     """The agenda: one line per piece and day (publish and due dates), with warnings,
     then the pieces still to be scheduled."""
+    from prodboard.services import calendar as agenda_reads
+
     first, last = _day(start, "--from"), _day(end, "--to")
     s = c.session()
     today = _today(s)
@@ -113,6 +117,7 @@ def ical_cmd(ctx: click.Context, mine: bool, person: str | None, role: str | Non
             from prodboard.domain.identity import unknown_person
 
             raise unknown_person(person, known)
+    from prodboard.services import calendar as agenda_reads
     from prodboard.services import ical  # icalendar: imported by the commands that write one
 
     pieces = agenda_reads.select_pieces(q, person=person, role=role)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import sys
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import click
 
-from prodboard.cli.base import EVENT_ID, PIECE_ID, Ctx, emit_json, pass_ctx
+from prodboard.cli.base import EVENT_ID, PIECE_ID, Ctx, emit_json, emit_json_lines, pass_ctx
 from prodboard.cli.board import cli
-from prodboard.config.zone import display_zone
 from prodboard.domain.describe import describe_event
 from prodboard.domain.text import clean
 from prodboard.domain.timefmt import clock_time
 from prodboard.domain.values import EventView
-from prodboard.services.context import Workspace
+
+if TYPE_CHECKING:  # commands import the services when they run, not at import
+    from prodboard.services.context import Workspace
 
 
 @cli.command()
@@ -42,9 +44,14 @@ def _print_event(ev: EventView, s: Workspace, as_json: bool, zone: tzinfo) -> No
 def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
     """The event stream, oldest first."""
     s = c.session()
+    from prodboard.config.zone import display_zone  # pydantic: not for --help
+
     zone = display_zone(s.config_path)
     cursor = since
-    for ev in s.queries.events_since(cursor):
+    if as_json and not follow:  # the backlog alone: streamed, a batch per write
+        emit_json_lines(ev.to_json() for ev in s.queries.iter_events(cursor))
+        return
+    for ev in s.queries.iter_events(cursor):
         _print_event(ev, s, as_json, zone)
         cursor = ev.id
     if follow:

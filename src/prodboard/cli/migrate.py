@@ -10,8 +10,6 @@ from prodboard.cli.base import Ctx, pass_ctx
 from prodboard.cli.board import cli
 from prodboard.domain.text import clean
 from prodboard.errors import BadInput
-from prodboard.services.migrate import migrate as copy_board
-from prodboard.storage.store import is_postgres_url
 
 
 @cli.command()
@@ -25,6 +23,9 @@ def migrate(c: Ctx, target: str) -> None:
     Refused when the target already holds a board. The copy's row counts and the
     checksum of its events are checked against this board's.
     """
+    from prodboard.services.migrate import migrate as copy_board  # storage: only when it runs
+    from prodboard.storage.store import is_postgres_url
+
     if not target.strip() or not target.isprintable():
         raise BadInput("--to: the target has control characters or is empty; name a "
                        "file or a postgresql:// URL")

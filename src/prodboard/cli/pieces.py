@@ -6,11 +6,10 @@ from typing import Any
 
 import click
 
-from prodboard.cli.base import PIECE_ID, VERSION, Ctx, emit_json, pass_ctx, read_stdin
+from prodboard.cli.base import PIECE_ID, VERSION, Ctx, emit_json, emit_json_array, pass_ctx, read_stdin
 from prodboard.cli.board import cli
 from prodboard.cli.fields import field_options, given
 from prodboard.cli.tracks import awaiting_me as waiting_on
-from prodboard.config.zone import display_zone
 from prodboard.domain.describe import change_requests, describe_event, piece_lines
 from prodboard.domain.text import clean, clean_line
 from prodboard.domain.timefmt import clock_time
@@ -118,6 +117,8 @@ def show(c: Ctx, piece_id: int, as_json: bool) -> None:
         emit_json({**piece.to_json(), "comments": [x.to_json() for x in comments],
                    "history": [e.to_json() for e in history], "change_requests": requests})
         return
+    from prodboard.config.zone import display_zone  # pydantic: not for --help
+
     zone, now = display_zone(s.config_path), s.board.clock()
     for line in piece_lines(piece, s.workflow, zone, now):
         click.echo(line)
@@ -149,14 +150,15 @@ def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaitin
     s = c.session()
     if owner is not None and owner.lower() == "me":
         owner = s.user
-    pieces = s.queries.pieces(stage=stage, owner=owner, archived=archived)
+    pieces = s.queries.iter_pieces(stage=stage, owner=owner, archived=archived)  # streamed
     if awaiting_me:
         pieces = waiting_on(s, pieces)
     if mine:
+        pieces = list(pieces)  # read twice: the owner's and the reviews waiting on them
         waiting = {p.id for p in waiting_on(s, pieces)}
         pieces = [p for p in pieces if p.owner == s.user or p.id in waiting]
     if as_json:
-        emit_json([p.to_json() for p in pieces])
+        emit_json_array(p.to_json() for p in pieces)
         return
     for p in pieces:
         click.echo(_piece_row(p))

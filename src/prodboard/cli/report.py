@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,7 +26,9 @@ from prodboard.domain.report_out import (
 )
 from prodboard.domain.text import clean, clean_line
 from prodboard.errors import BadInput
-from prodboard.services.metrics import Figures, no_collection
+
+if TYPE_CHECKING:  # the services are imported when the command runs
+    from prodboard.services.metrics import Figures
 
 MAX_DAYS = 3660  # ten years: a longer period is a typo, and costs a day-by-day pass
 
@@ -120,6 +122,8 @@ def report(c: Ctx, since: str | None, until: str | None, weeks: int | None, mont
     scope = Scope(clean_line(piece_format).lower() if piece_format else None,
                   clean_line(channel) if channel else None,
                   clean_line(owner).lower().lstrip("@") if owner else None)
+    from prodboard.services.metrics import Figures, no_collection
+
     s = c.session()
     figures = Figures.open(s, replay=False)
     period = choose_period(figures.today(), since, until, weeks, month)

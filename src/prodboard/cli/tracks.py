@@ -3,16 +3,20 @@ and what ``approve`` and ``ls --awaiting-me`` print for them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
 import click
 
 from prodboard.cli.base import PIECE_ID, Ctx, emit_json, fail, pass_ctx
 from prodboard.cli.board import cli
-from prodboard.config.zone import display_zone
 from prodboard.domain import reviews as rv
 from prodboard.domain.text import clean
 from prodboard.domain.timefmt import clock_time
 from prodboard.domain.values import PieceView
-from prodboard.services.context import Workspace
+
+if TYPE_CHECKING:  # commands import the services when they run, not at import
+    from prodboard.services.context import Workspace
 
 
 def approved_line(piece: PieceView, me: str) -> str:
@@ -27,16 +31,18 @@ def approved_line(piece: PieceView, me: str) -> str:
     return f"#{piece.id} approved{track}{how}; tracks: {rv.compact(piece.tracks)}"
 
 
-def awaiting_me(s: Workspace, pieces: list[PieceView]) -> list[PieceView]:
+def awaiting_me(s: Workspace, pieces: Iterable[PieceView]) -> Iterator[PieceView]:
     """The pieces whose review waits on the session's person (a track of theirs, or one
-    they may decide as a delegate now that its deadline has passed)."""
+    they may decide as a delegate now that its deadline has passed), as they come."""
     delegators = {p.handle for p in s.queries.people() if p.delegate == s.user}
     now = s.board.clock()
-    return [p for p in pieces if rv.awaiting(p, s.workflow, s.user, delegators, now)]
+    return (p for p in pieces if rv.awaiting(p, s.workflow, s.user, delegators, now))
 
 
 def track_lines(piece: PieceView, s: Workspace) -> list[str]:
     wf = s.workflow
+    from prodboard.config.zone import display_zone  # pydantic: not for --help
+
     now, zone = s.board.clock(), display_zone(s.config_path)
     seq = wf.sequential(piece.format)
     opened = {t.role for t in rv.open_tracks(piece.tracks, seq)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
@@ -33,6 +33,7 @@ RC = m.READ_CURSORS
 R = m.RECIPIENTS
 RA = m.RAISED
 _CHUNK = 500  # ids or keys per IN (...), well under SQLite's variable limit
+PAGE = 500  # rows a streamed read holds at a time (iter_pieces, iter_events)
 
 Stored = dict[int, dict[str, RecipientView]]
 
@@ -69,6 +70,29 @@ class Queries:
 
         ``archived``: False the live ones, True the archived ones, None both.
         """
+        query = self._pieces_query(stage, owner, archived, ids, exclude_stage)
+        with self.store.read() as conn:
+            result = conn.execute(query)
+            keys = list(result.keys())  # zip per row: row._mapping costs a third of a big load
+            found = [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
+            return tracks.attach(conn, found, self.wf)
+
+    def iter_pieces(self, *, stage: str | None = None, owner: str | None = None,
+                    archived: bool | None = False, page: int = PAGE) -> Iterator[PieceView]:
+        """What ``pieces`` returns, as it is read: one query in one read transaction,
+        fetched ``page`` rows at a time (a server-side cursor on PostgreSQL), so the
+        memory held does not grow with the board. The transaction stays open until
+        the last piece is taken or the iterator is closed."""
+        query = self._pieces_query(stage, owner, archived).execution_options(yield_per=page)
+        with self.store.read() as conn:
+            result = conn.execute(query)
+            keys = list(result.keys())
+            for rows in result.partitions():
+                found = [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in rows]
+                yield from tracks.attach(conn, found, self.wf)
+
+    def _pieces_query(self, stage: str | None, owner: str | None, archived: bool | None,
+                      ids: Iterable[int] | None = None, exclude_stage: str | None = None) -> Any:
         counts = (
             select(C.c.piece_id, func.count().label("n")).group_by(C.c.piece_id).subquery()
         )
@@ -87,11 +111,7 @@ class Queries:
             query = query.where(P.c.stage != exclude_stage)
         if ids is not None:
             query = query.where(P.c.id.in_(list(ids)))
-        with self.store.read() as conn:
-            result = conn.execute(query)
-            keys = list(result.keys())  # zip per row: row._mapping costs a third of a big load
-            found = [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
-            return tracks.attach(conn, found, self.wf)
+        return query
 
     def piece(self, piece_id: int) -> PieceView | None:
         found = self.pieces(ids=[piece_id], archived=None)
@@ -117,6 +137,13 @@ class Queries:
             query = query.limit(limit)
         with self.store.read() as conn:
             return [event_from_row(r) for r in conn.execute(query)]
+
+    def iter_events(self, cursor: int, page: int = PAGE) -> Iterator[EventView]:
+        """What ``events_since(cursor)`` returns, as it is read (like ``iter_pieces``)."""
+        query = select(E).where(E.c.id > cursor).order_by(E.c.id).execution_options(yield_per=page)
+        with self.store.read() as conn:
+            for rows in conn.execute(query).partitions():
+                yield from map(event_from_row, rows)
 
     def inbox_events(
         self, handle: str, cursor: int, limit: int | None = None
