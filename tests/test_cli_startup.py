@@ -116,5 +116,5 @@ def test_completion_offers_every_command_then_each_commands_options() -> None:
     assert zsh == ["plain", "show", "Show a piece with its comments and full..."]
     options = completions("bash", "prodboard ls --").split()
     assert options == ["plain,--stage", "plain,--owner", "plain,--archived", "plain,--awaiting-me",
-                       "plain,--json", "plain,--help"]
+                       "plain,--mine", "plain,--json", "plain,--help"]
     assert completions("bash", "prodboard hooks add --format ").split() == ["plain,json", "plain,slack"]

@@ -22,7 +22,7 @@ COMMANDS: dict[str, Entry] = {
     "add": Entry("pieces", "Add a piece; prints its id."),
     "approve": Entry("review", "Approve a piece in review (moves it on), or your track of it."),
     "archive": Entry("pieces", "Archive a piece."),
-    "assign": Entry("pieces", "Give a piece to USER ('-' for nobody)."),
+    "assign": Entry("pieces", "Give a piece to USER ('me' for yourself, '-' for nobody)."),
     "backup": Entry("transfer", (
         "A consistent, verified copy of the board while it is open (SQLite backup API; a board on "
         "PostgreSQL: use export, or pg_dump).")),
@@ -47,7 +47,7 @@ COMMANDS: dict[str, Entry] = {
     "init": Entry("board", "Create the board database (empty, or with --demo the demo team and pieces)."),
     "join": Entry("people", "Join the board as yourself (your OS login, or --user), with no roles yet."),
     "log": Entry("inbox", "The event stream, oldest first."),
-    "ls": Entry("pieces", "List pieces in board order."),
+    "ls": Entry("pieces", "List pieces in board order (--owner me: yours)."),
     "migrate": Entry("migrate", (
         "Copy this board (every table, ids kept) to another file or PostgreSQL board.")),
     "move": Entry("pieces", "Move a piece to STAGE; exits 1 with the reason when a rule refuses."),

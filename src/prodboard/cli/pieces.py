@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -150,7 +151,8 @@ def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaitin
     s = c.session()
     if owner is not None and owner.lower() == "me":
         owner = s.user
-    pieces = s.queries.iter_pieces(stage=stage, owner=owner, archived=archived)  # streamed
+    pieces: Iterable[PieceView] = s.queries.iter_pieces(stage=stage, owner=owner,
+                                                         archived=archived)  # streamed
     if awaiting_me:
         pieces = waiting_on(s, pieces)
     if mine:
