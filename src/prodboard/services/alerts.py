@@ -38,6 +38,7 @@ from prodboard.domain.describe import (
     describe_event,
     you,
 )
+from prodboard.domain.inbox_kinds import INBOX_KINDS, inbox_kind
 from prodboard.domain.values import EventView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput
@@ -110,6 +111,7 @@ class Alert:
     at: str = ""
     piece_ids: tuple[int, ...] = ()  # every piece it names, in order (a burst, a summary)
     inbox_kind: str = "system"  # one of INBOX_KINDS: what the inbox filters by
+    written: tuple[str, ...] = ()  # what people wrote, whole (``text`` shortens it)
 
     @property
     def first_id(self) -> int:
@@ -121,7 +123,7 @@ class Alert:
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "event_ids": list(self.event_ids),
-                "piece_ids": list(self.piece_ids)}
+                "piece_ids": list(self.piece_ids), "written": list(self.written)}
 
 
 def load_context(queries: Queries, piece_ids: Iterable[int | None]) -> AlertContext:
@@ -264,6 +266,16 @@ def _merged_text(group: Sequence[EventView], wf: Workflow, me: str | None) -> st
 
 
 NAMED = 3  # pieces a grouped alert names before "and N more"
+# The free text an event may carry, whole, with what it is: the inbox shows it in full.
+WRITTEN = {"body": "comment", "note": "requested changes", "reason": "reason",
+           "override": "override"}
+
+
+def written(group: Iterable[EventView]) -> tuple[str, ...]:
+    """ "ana's comment: …": every free text in ``group``, uncut, in event order."""
+    return tuple(f"{ev.actor}'s {what}: {value}" for ev in group
+                 for key, what in WRITTEN.items()
+                 if isinstance(value := ev.data.get(key), str) and value.strip())
 
 
 def pieces_of(event: EventView) -> list[tuple[int, str]]:
@@ -328,37 +340,6 @@ def burst_text(group: Sequence[EventView], wf: Workflow, me: str | None = None) 
     if len(kinds) == 1 and group[0].kind in BOARD_BURSTS:
         return f"{actor} " + BOARD_BURSTS[group[0].kind].format(n=len(group))
     return f"{actor} made {len(group)} changes"
-
-
-# -- the inbox's kinds -------------------------------------------------------------------
-# What the inbox filters by, most personal first (a burst of several takes the first
-# it holds), with what each holds; KIND_OF puts every event kind in one of them.
-INBOX_KINDS: dict[str, str] = {
-    "mentions": "comments, and anything that mentions you",
-    "assignments": "pieces given to or taken from someone, new pieces",
-    "reviews": "approvals, requested changes, rejections, review routing",
-    "deadlines": "overdue, due soon, at risk, review deadlines",
-    "system": "moves, edits, checklists, archiving, the team, the board",
-}
-KIND_OF: dict[str, str] = {  # an event kind, or a prefix ending in ".", -> inbox kind
-    "comment.added": "mentions",
-    "piece.assigned": "assignments", "piece.created": "assignments",
-    "piece.approved": "reviews", "piece.changes_requested": "reviews",
-    "piece.rejected": "reviews", "review.": "reviews",
-    "alert.": "deadlines",
-    "piece.": "system", "checklist.": "system", "person.": "system", "board.": "system",
-    "hook.": "system",
-}
-
-
-def inbox_kind(event: EventView, reason: str | None = None) -> str:
-    """The inbox kind of one event (``reason``: why it concerned the reader)."""
-    if reason == "mention":
-        return "mentions"
-    if event.kind in KIND_OF:
-        return KIND_OF[event.kind]
-    prefix = event.kind.split(".", 1)[0] + "."
-    return KIND_OF.get(prefix, "system")
 
 
 # -- one person's alerts -----------------------------------------------------------------
@@ -460,6 +441,7 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
             at=group[-1].at,
             piece_ids=tuple(pid for pid, _ in named),
             inbox_kind=next(k for k in INBOX_KINDS if k in topics),
+            written=written(group),
         ))
     return out
 
