@@ -430,7 +430,8 @@ def test_inbox_command_lists_and_marks_read(tmp_path: Path, alerts_env: dict[str
 
     listed = json.loads(run("inbox", "--json"))
     assert listed and listed[-1]["recipient"] == "ben" and "hello" in listed[-1]["text"]
-    text = run("inbox", "--read")
+    text = run("inbox")
     assert "hello" in text and text.splitlines()[0].startswith(f"{len(listed)} unread alert")
+    assert run("inbox", "--all-read").strip() == f"marked {len(listed)} item{'s' * (len(listed) != 1)} read"
     assert json.loads(run("inbox", "--json")) == []
     assert run("inbox").strip() == "no unread alerts"

@@ -423,7 +423,8 @@ class ProdboardApp(App[None]):
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
             if self.tally.add(alerts):
-                self._set_unread(self.tally.count)
+                self.unread = self.tally.count
+                self.topbar.set_unread(self.unread)
 
     def _tell_open_screens(self, events: list[EventView]) -> None:
         mine = self.session.user
@@ -464,6 +465,7 @@ class ProdboardApp(App[None]):
     # The inbox is read when the board opens and when the inbox opens; between, each
     # batch's alerts add to the tally (their recipients were fixed when written).
     def _set_unread(self, count: int) -> None:
+        """The count the inbox itself read or shows: the tally starts from it."""
         self.unread = count
         self.tally.reset(count)
         self.topbar.set_unread(count)

@@ -61,6 +61,7 @@ class InboxScreen(ModalScreen[None]):
     # The table takes what is left and scrolls; the pane and the hint stay on screen
     # at 80x24.
     DEFAULT_CSS = """
+    InboxScreen .form { width: 100%; max-width: 140; }
     InboxScreen #inbox-table { height: 1fr; }
     InboxScreen #inbox-detail { height: auto; max-height: 7; border-top: solid $primary; }
     InboxScreen #inbox-hint { height: auto; }
@@ -122,12 +123,13 @@ class InboxScreen(ModalScreen[None]):
         at = table.cursor_row
         self.rows = rows_of(self.inbox, self.kind, self.unread_only, self.grouped)
         table.clear(columns=True)
-        table.add_column(" ", key="mark")
-        table.add_column("When", key="when")
-        table.add_column("#", key="piece")
-        table.add_column("Who", key="who")
-        # The text gets what the other columns leave; the pane below shows it whole.
-        width = max(20, self.app.size.width - 40)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("When", key="when", width=11)
+        table.add_column("#", key="piece", width=4)
+        table.add_column("Who", key="who", width=10)
+        # The text gets what the other columns, the cell padding, the border and the
+        # scrollbar leave; the pane below shows it whole.
+        width = max(20, min(self.app.size.width, 140) - 42)
         table.add_column("What", key="what", width=width)
         for row in self.rows:
             table.add_row(*self._cells(row, width))
@@ -139,8 +141,6 @@ class InboxScreen(ModalScreen[None]):
         table.move_cursor(row=max(0, target))
         self.query_one("#inbox-title", Label).update(self._title())
         self._show_detail()
-        if self.on_unread is not None:
-            self.on_unread(self.inbox.unread)
 
     def _cells(self, row: Row, width: int) -> tuple[Text, ...]:
         box = self.inbox
@@ -155,7 +155,8 @@ class InboxScreen(ModalScreen[None]):
         cell = Text(what, style, no_wrap=True, overflow="ellipsis")
         cell.truncate(width, overflow="ellipsis")
         return (Text(UNREAD_MARK if unread else " ", "bold"), Text(when),
-                Text(str(row.piece_id or "")), Text(one_line(who), no_wrap=True), cell)
+                Text(str(row.piece_id or "")),
+                Text(one_line(who), no_wrap=True, overflow="ellipsis"), cell)
 
     def _focused(self) -> Row | None:
         row = self.query_one(DataTable).cursor_row
@@ -170,8 +171,9 @@ class InboxScreen(ModalScreen[None]):
             read = "read" if self.inbox.is_read(alert) else "unread"
             text.append(f"@{one_line(alert.actor)} · {alert.inbox_kind} · {read}\n", "dim")
             text.append(clean(alert.text), STYLE.get(alert.severity, ""))
-            for written in alert.written:
-                text.append("\n" + clean(written))
+            for written in alert.written:  # what the line had to shorten, whole
+                if written.split(": ", 1)[-1] not in alert.text:
+                    text.append("\n" + clean(written))
         self.query_one("#inbox-text", Static).update(text)
 
     @on(DataTable.RowHighlighted)
@@ -188,8 +190,14 @@ class InboxScreen(ModalScreen[None]):
             return False
         ids = list(event_ids)
         self.post_message(SaveRequested(lambda board: board.mark_items(ids, read=read)))
-        self.inbox = self.inbox.with_read(ids, read)
+        self._show(self.inbox.with_read(ids, read))
         return True
+
+    def _show(self, inbox: Inbox) -> None:
+        """Take the inbox with new marks; the header's count follows."""
+        self.inbox = inbox
+        if self.on_unread is not None:
+            self.on_unread(inbox.unread)
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
@@ -220,7 +228,7 @@ class InboxScreen(ModalScreen[None]):
             return
         last = box.last_event_id
         self.post_message(SaveRequested(lambda board: board.mark_read(last)))
-        self.inbox = box.with_read(i for a in box.alerts for i in a.event_ids)
+        self._show(box.with_read(i for a in box.alerts for i in a.event_ids))
         self.refill()
 
     # -- views ---------------------------------------------------------------------------
