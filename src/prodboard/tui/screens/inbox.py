@@ -31,6 +31,7 @@ from prodboard.tui.messages import FocusPiece, SaveRequested
 STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 KINDS = (None, *INBOX_KINDS)  # what the kind key steps through; None shows every kind
 UNREAD_MARK = "●"
+BOX_WIDTH = 140  # the inbox's max-width in app.tcss
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,9 @@ class InboxScreen(ModalScreen[None]):
     # The table takes what is left and scrolls; the pane and the hint stay on screen
     # at 80x24.
     DEFAULT_CSS = """
-    InboxScreen .form { width: 100%; max-width: 140; }
     InboxScreen #inbox-table { height: 1fr; }
     InboxScreen #inbox-detail { height: auto; max-height: 7; border-top: solid $primary; }
-    InboxScreen #inbox-hint { height: auto; }
+    InboxScreen #inbox-hint { width: 100%; height: auto; }
     """
 
     BINDINGS = [
@@ -87,7 +87,7 @@ class InboxScreen(ModalScreen[None]):
         self.rows: list[Row] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="form help"):
+        with Vertical(classes="form help", id="inbox-box"):
             yield Label(self._title(), classes="form-title", id="inbox-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
             with VerticalScroll(id="inbox-detail", can_focus=False):
@@ -103,6 +103,9 @@ class InboxScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.refill(newest=True)
         self.query_one(DataTable).focus()
+
+    def on_resize(self) -> None:
+        self.refill()  # the text column follows the width
 
     # -- what is shown ------------------------------------------------------------------
     def _title(self) -> Content:
@@ -129,7 +132,7 @@ class InboxScreen(ModalScreen[None]):
         table.add_column("Who", key="who", width=10)
         # The text gets what the other columns, the cell padding, the border and the
         # scrollbar leave; the pane below shows it whole.
-        width = max(20, min(self.app.size.width, 140) - 42)
+        width = max(20, min(self.app.size.width, BOX_WIDTH) - 42)
         table.add_column("What", key="what", width=width)
         for row in self.rows:
             table.add_row(*self._cells(row, width))
