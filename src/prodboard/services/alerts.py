@@ -608,26 +608,41 @@ def by_piece(alerts: Iterable[Alert]) -> list[tuple[int | None, list[Alert]]]:
 
 
 class UnreadTally:
-    """The unread count kept up from each feed batch's alerts, without re-reading the
-    inbox: recipients are fixed when an event is written, so an alert that arrives
-    is unread until the inbox says otherwise. A burst that grows is still one alert
-    (it keeps its first event). ``reset`` takes the count the inbox itself read."""
+    """The unread count kept up from each feed batch, without re-reading the inbox.
 
-    def __init__(self, count: int = 0) -> None:
+    Recipients are fixed when an event is written, so the batch's alerts say which
+    of its events I hear. The inbox makes one alert of each run of events by one
+    actor (``continues``) holding any I hear, so the tally walks every event in feed
+    order, mine and unheard ones included (they end a run), and counts a run once,
+    at the first event I hear in it. ``reset`` takes the count the inbox itself read
+    and the last event it read (``upto``): those are counted already.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.upto = 0
+        self._last: EventView | None = None
+        self._counted = False  # the run ``_last`` is in has been counted
+
+    def reset(self, count: int, upto: int | None = None) -> None:
         self.count = count
-        self._counted: set[int] = set()
+        if upto is not None:
+            self.upto = max(self.upto, upto)
 
-    def reset(self, count: int) -> None:
-        self.count = count
-        self._counted.clear()
-
-    def add(self, alerts: Iterable[Alert]) -> bool:
-        """Count the alerts not counted yet; whether the count moved."""
+    def feed(self, events: Iterable[EventView], heard: Iterable[int]) -> bool:
+        """Count what ``events`` (a feed batch, in order) add; whether the count moved."""
+        mine = set(heard)
         before = self.count
-        for alert in alerts:
-            if alert.first_id not in self._counted:
-                self._counted.add(alert.first_id)
-                self.count += 1
+        for ev in events:
+            if ev.kind in NOISE:
+                continue
+            if self._last is None or not continues(self._last, ev):
+                self._counted = False
+            self._last = ev
+            if ev.id in mine and not self._counted:
+                self._counted = True
+                if ev.id > self.upto:  # the inbox read up to ``upto`` counted it
+                    self.count += 1
         return self.count != before
 
 

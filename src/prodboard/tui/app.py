@@ -404,10 +404,13 @@ class ProdboardApp(App[None]):
         fresh = [e for e in batch if e.id not in self.applied]
         self.applied.difference_update(e.id for e in batch)
         if not fresh:
-            return  # all mine, all painted already
+            self.tally.feed(batch, ())  # all mine, all painted already: they end bursts
+            return
         grown = open_bursts(bursts, fresh, self.session.user)
         forget_closed(cache, bursts)
         reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache)
+        self.tally.feed(batch, (i for alerts in reads.alerts.values() for a in alerts
+                                for i in a.event_ids))
         self.post_message(EventsArrived(fresh, reads))
 
     def on_events_arrived(self, message: EventsArrived) -> None:
@@ -422,9 +425,9 @@ class ProdboardApp(App[None]):
         self._tell_open_screens(message.events)
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
-            if self.tally.add(alerts):
-                self.unread = self.tally.count
-                self.topbar.set_unread(self.unread)
+        if self.unread != self.tally.count:  # counted by _deliver, in feed order
+            self.unread = self.tally.count
+            self.topbar.set_unread(self.unread)
 
     def _tell_open_screens(self, events: list[EventView]) -> None:
         mine = self.session.user
@@ -464,21 +467,22 @@ class ProdboardApp(App[None]):
     # -- the unread count and the inbox ---------------------------------------------------
     # The inbox is read when the board opens and when the inbox opens; between, each
     # batch's alerts add to the tally (their recipients were fixed when written).
-    def _set_unread(self, count: int) -> None:
-        """The count the inbox itself read or shows: the tally starts from it."""
+    def _set_unread(self, count: int, upto: int | None = None) -> None:
+        """The count the inbox itself read (up to event ``upto``) or shows: the tally
+        goes on from it."""
         self.unread = count
-        self.tally.reset(count)
+        self.tally.reset(count, upto)
         self.topbar.set_unread(count)
 
     @work(exclusive=True, group="unread", exit_on_error=False)
     async def count_unread(self) -> None:
         """Read the inbox again: the header counts what the inbox shows."""
         inbox = await asyncio.to_thread(load_inbox, self.session.queries, self.session.user)
-        self._set_unread(inbox.unread)
+        self._set_unread(inbox.unread, inbox.last_event_id)
 
     def load_unread(self, announce: bool = False) -> None:
         inbox = load_inbox(self.session, self.session.user)
-        self._set_unread(inbox.unread)
+        self._set_unread(inbox.unread, inbox.last_event_id)
         if announce and inbox.unread:
             self.notify(f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
                         title=f"{inbox.unread} unread", timeout=12, markup=False)
@@ -486,6 +490,7 @@ class ProdboardApp(App[None]):
     def action_inbox(self) -> None:
         """Open the inbox; it marks nothing by itself and keeps the header's count."""
         inbox = load_inbox(self.session, self.session.user)
+        self._set_unread(inbox.unread, inbox.last_event_id)
         self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
 
     # -- time-based alerts --------------------------------------------------------------

@@ -56,10 +56,25 @@ class Toasts:
         self.last_pieces: tuple[int, ...] = ()
         self._next = 0  # which of last_pieces ``g`` goes to next
         self.more: Notification | None = None
-        self.more_count = 0
+        self.in_more: set[int] = set()  # first event ids of the alerts it counts
+        # Alert toasts posted and neither expired nor dropped. Not the app's list: a
+        # Notify is handled after this batch's other alerts are already counted.
+        self.posted: list[Notification] = []
 
     def reset(self) -> None:
         self.bursts = {}
+        self.posted = []
+        self.more, self.in_more = None, set()
+
+    def _post(self, note: Notification) -> None:
+        self.posted = [n for n in self.posted if not n.has_expired]
+        self.posted.append(note)
+        self.app.post_message(Notify(note))
+
+    def _drop(self, note: Notification) -> None:
+        if note in self.posted:
+            self.posted.remove(note)
+        drop_quietly(self.app, note)
 
     def jump_target(self) -> int | None:
         """The piece ``g`` goes to: the last alert's pieces in turn, one per press."""
@@ -80,14 +95,13 @@ class Toasts:
             notes = [self.retext(alive[0], alerts[0])]  # in place: no re-mount, no re-layout
         else:
             for note in previous.notes:  # the new toast's Notify refreshes the rack once
-                drop_quietly(self.app, note)
+                self._drop(note)
             notes = [self.toast(alert) for alert in alerts]
         self.bursts[actor] = Burst(events, alerts, notes)
 
     def _alive(self) -> int:
-        """The alert toasts on screen now (the "more" toast not counted)."""
-        return sum(1 for b in self.bursts.values() for n in b.notes
-                   if n is not self.more and showing(self.app, n))
+        """The alert toasts on screen or about to be (the "more" toast not counted)."""
+        return sum(1 for n in self.posted if n is not self.more and not n.has_expired)
 
     def toast(self, alert: Alert) -> Notification:
         """Show one alert (``g`` jumps to its pieces), or count it in the last toast
@@ -98,18 +112,18 @@ class Toasts:
                             timeout=prefs.toast_seconds, markup=False)
         if not prefs.toasts:
             return note
-        if self.more is not None and not showing(self.app, self.more):
-            self.more, self.more_count = None, 0
+        if self.more is not None and (self.more.has_expired or self.more not in self.posted):
+            self.more, self.in_more = None, set()
         if self.more is None and self._alive() < CAP - 1:
-            self.app.post_message(Notify(note))
+            self._post(note)
             return note
-        self.more_count += 1
-        text = (f"{self.more_count} more in the inbox  "
+        self.in_more.add(alert.first_id)  # a burst that grows is still one
+        text = (f"{len(self.in_more)} more in the inbox  "
                 f"({key_hint(self.app, 'inbox', 'i')}: open it)")
         if self.more is None:
             self.more = Notification(text, title="Inbox", timeout=prefs.toast_seconds,
                                      markup=False)
-            self.app.post_message(Notify(self.more))
+            self._post(self.more)
         else:
             self.more.message = text
             refresh_toast(self.app, self.more)
