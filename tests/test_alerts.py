@@ -269,7 +269,8 @@ def test_mixed_kinds_on_several_pieces_say_changed() -> None:
         ev(3, "comment.added", piece_id=3, body="x", mentions=[], title="p3"),
     ]
     [alert] = alerts_for("ben", events, ctx(pieces=pieces, watchers={}))
-    assert (alert.text, alert.kind, alert.piece_id) == ("ana changed 3 pieces: 'p1', 'p2' and 'p3'", "burst", None)
+    assert (alert.text, alert.kind, alert.piece_id) == (
+        "ana changed 3 pieces: 'p1', 'p2' and 'p3'", "burst", None)
 
 
 def test_repeated_changes_to_one_field_keep_the_first_from_and_the_last_to() -> None:

@@ -4,9 +4,11 @@ Whom an event concerns is decided when it is written (``audience.RULES``, stored
 ``recipients.record``); ``alerts_for(handle, events, ctx)`` turns a batch of events
 into one person's alerts from those stored recipients (or, in the pure rules, from
 ``concerned`` on a snapshot): their alert level decides what they hear, their own
-actions never alert them, and one actor's burst becomes one alert. ``load_inbox``,
-``unread_alerts`` and ``summary_since`` serve the inbox, its unread count and the
-launch summary from the person's read cursor; ``alerts_in`` the live toasts.
+actions never alert them, and one actor's burst becomes one alert, in the reader's
+second person, naming the pieces it groups. ``load_inbox``, ``unread_alerts`` and
+``summary_since`` serve the inbox, its unread count and the launch summary from the
+person's read cursor and per-item read marks; ``alerts_in`` the live toasts, and
+``UnreadTally`` the header's count between reads of the inbox.
 
 The rules read nothing and write nothing; only the ``load_*`` functions and their
 wrappers read the database (call them off the UI thread). Nothing here imports
