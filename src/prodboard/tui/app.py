@@ -474,12 +474,6 @@ class ProdboardApp(App[None]):
         self.tally.reset(count, upto)
         self.topbar.set_unread(count)
 
-    @work(exclusive=True, group="unread", exit_on_error=False)
-    async def count_unread(self) -> None:
-        """Read the inbox again: the header counts what the inbox shows."""
-        inbox = await asyncio.to_thread(load_inbox, self.session.queries, self.session.user)
-        self._set_unread(inbox.unread, inbox.last_event_id)
-
     def load_unread(self, announce: bool = False) -> None:
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
