@@ -192,7 +192,8 @@ class InboxScreen(ModalScreen[None]):
         if not host(self).writable():
             return False
         ids = list(event_ids)
-        self.post_message(SaveRequested(lambda board: board.mark_items(ids, read=read)))
+        # to the app itself: enter closes this screen right after
+        self.app.post_message(SaveRequested(lambda board: board.mark_items(ids, read=read)))
         self._show(self.inbox.with_read(ids, read))
         return True
 
@@ -230,7 +231,7 @@ class InboxScreen(ModalScreen[None]):
         if box.last_event_id <= box.read_cursor or not host(self).writable():
             return
         last = box.last_event_id
-        self.post_message(SaveRequested(lambda board: board.mark_read(last)))
+        self.app.post_message(SaveRequested(lambda board: board.mark_read(last)))
         self._show(box.with_read(i for a in box.alerts for i in a.event_ids))
         self.refill()
 
