@@ -88,7 +88,7 @@ def test_owner_reviewers_and_watchers_are_told_about_a_move() -> None:
     assert {"ben", "eve", "wat"} <= concerned(event, ctx())
     [alert] = alerts_for("ben", [event], ctx())
     assert alert == Alert("ben", "information", "ana moved 'Q3 pricing page' Draft → Review",
-                          1, (10,), "ana", "piece.moved", event.at)
+                          1, (10,), "ana", "piece.moved", event.at, (1,), "system")
 
 
 def test_the_actor_is_never_told_about_their_own_actions() -> None:
@@ -154,7 +154,8 @@ def test_assignment_tells_the_new_and_the_previous_owner() -> None:
     [given] = alerts_for("rex", [event], c)
     assert taken.severity == "warning"
     assert given.severity == "information"
-    assert given.text == "ana assigned 'Q3 pricing page' to rex (was ben)"
+    assert given.text == "ana assigned 'Q3 pricing page' to you (was ben)"  # rex reads it
+    assert taken.text == "ana assigned 'Q3 pricing page' to rex (was you)"
 
 
 def test_managers_hear_overrides_revision_limits_and_pieces_at_risk() -> None:
@@ -225,9 +226,11 @@ def test_the_revision_round_reads_as_a_move_back() -> None:
 # -- bursts --------------------------------------------------------------------------------------
 def test_a_burst_of_40_moves_by_one_actor_is_one_alert() -> None:
     pieces = {i: PieceFacts("ben", (), "draft", f"p{i}") for i in range(1, 41)}
-    events = [move(100 + i, "draft", "review", piece_id=i, seconds=i * 0.05) for i in range(1, 41)]
+    events = [move(100 + i, "draft", "review", piece_id=i, seconds=i * 0.05, title=f"p{i}")
+              for i in range(1, 41)]
     [alert] = alerts_for("ben", events, ctx(pieces=pieces, watchers={}))
-    assert alert.text == "ana moved 40 pieces"
+    assert alert.text == "ana moved 40 pieces: 'p1', 'p2', 'p3' and 37 more"
+    assert alert.piece_ids == tuple(range(1, 41)) and alert.piece_id is None
     assert alert.event_ids == tuple(range(101, 141))
     assert (alert.piece_id, alert.kind, alert.actor) == (None, "piece.moved", "ana")
 
@@ -261,12 +264,13 @@ def test_a_burst_is_cut_by_the_recipients_own_action_not_by_what_they_do_not_hea
 def test_mixed_kinds_on_several_pieces_say_changed() -> None:
     pieces = {i: PieceFacts("ben", (), "draft", f"p{i}") for i in (1, 2, 3)}
     events = [
-        move(1, "draft", "review", piece_id=1),
-        ev(2, "piece.edited", piece_id=2, changes={"due": [None, "2025-04-01"]}),
-        ev(3, "comment.added", piece_id=3, body="x", mentions=[]),
+        move(1, "draft", "review", piece_id=1, title="p1"),
+        ev(2, "piece.edited", piece_id=2, changes={"due": [None, "2025-04-01"]}, title="p2"),
+        ev(3, "comment.added", piece_id=3, body="x", mentions=[], title="p3"),
     ]
     [alert] = alerts_for("ben", events, ctx(pieces=pieces, watchers={}))
-    assert (alert.text, alert.kind, alert.piece_id) == ("ana changed 3 pieces", "burst", None)
+    assert (alert.text, alert.kind, alert.piece_id) == (
+        "ana changed 3 pieces: 'p1', 'p2' and 'p3'", "burst", None)
 
 
 def test_repeated_changes_to_one_field_keep_the_first_from_and_the_last_to() -> None:
@@ -299,9 +303,15 @@ def test_a_burst_is_as_loud_as_its_loudest_event() -> None:
 
 def test_a_burst_of_deadline_alerts_is_one_alert() -> None:
     pieces = {i: PieceFacts("ben", (), "draft", f"p{i}") for i in range(1, 6)}
-    events = [ev(i, "alert.overdue", "prodboard", i, due="2025-03-01") for i in range(1, 6)]
+    events = [ev(i, "alert.overdue", "prodboard", i, due="2025-03-01", title=f"p{i}")
+              for i in range(1, 6)]
     [alert] = alerts_for("ben", events, ctx(pieces=pieces, watchers={}))
-    assert (alert.text, alert.severity) == ("5 pieces are overdue", "error")
+    assert (alert.text, alert.severity) == (
+        "5 pieces are overdue: 'p1', 'p2', 'p3' and 2 more", "error")
+    assert alert.inbox_kind == "deadlines"
+    mixed = [*events[:2], ev(6, "alert.due_soon", "prodboard", 3, due="2025-03-04", title="p3")]
+    [alert] = alerts_for("ben", mixed, ctx(pieces=pieces, watchers={}))
+    assert alert.text == "3 deadline alerts: 2 overdue ('p1' and 'p2'), 1 due soon ('p3')"
 
 
 # -- while you were away -------------------------------------------------------------------------
@@ -381,7 +391,7 @@ def test_inbox_unread_survives_reopening_the_board(tmp_path: Path, alerts_env: d
     ben = open_board(db, "ben")
     box = load_inbox(ben, "ben")
     assert [a.text for a in box.alerts] == [
-        "ana added ben (writer)",
+        "ana added you (writer)",
         "ana created 'Q3 pricing page' in Brief; commented: @ben over to you",
     ]
     assert box.unread == len(unread_alerts(ben, "ben")) >= 1
@@ -421,7 +431,8 @@ def test_inbox_command_lists_and_marks_read(tmp_path: Path, alerts_env: dict[str
 
     listed = json.loads(run("inbox", "--json"))
     assert listed and listed[-1]["recipient"] == "ben" and "hello" in listed[-1]["text"]
-    text = run("inbox", "--read")
+    text = run("inbox")
     assert "hello" in text and text.splitlines()[0].startswith(f"{len(listed)} unread alert")
+    assert run("inbox", "--all-read").strip() == f"marked {len(listed)} item{'s' * (len(listed) != 1)} read"
     assert json.loads(run("inbox", "--json")) == []
     assert run("inbox").strip() == "no unread alerts"

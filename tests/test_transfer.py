@@ -55,7 +55,10 @@ def test_demo_round_trip_is_byte_identical(cli: Any, tmp_path: Path) -> None:
     assert cli("init", "--demo", db=demo)[0] == 0
     assert cli("comment", 1, "Hello @ben, see\nthe brief", db=demo)[0] == 0
     assert cli("tick", 5, "seo", db=demo)[0] == 0
-    assert cli("inbox", "--read", user="ben", db=demo)[0] == 0  # a read cursor
+    assert cli("inbox", "--all-read", user="ben", db=demo)[0] == 0  # a read cursor
+    assert cli("comment", 1, "@ben and one more", db=demo)[0] == 0
+    [item] = json.loads(cli("inbox", "--json", user="ben", db=demo)[1])
+    assert cli("inbox", "--read", item["id"], user="ben", db=demo)[0] == 0  # a per-item mark
     assert cli("archive", 2, "--reason", "dropped", db=demo)[0] == 0
     first = tmp_path / "first.json"
     code, _, err = cli("export", "--out", first, db=demo)
@@ -64,7 +67,7 @@ def test_demo_round_trip_is_byte_identical(cli: Any, tmp_path: Path) -> None:
     assert cli("init", db=empty)[0] == 0
     code, out, err = cli("import", first, db=empty)
     assert (code, err) == (0, ""), err
-    assert out.startswith("restored the whole board: 8 people, 15 pieces, 4 comments")
+    assert out.startswith("restored the whole board: 8 people, 15 pieces, 5 comments")
     code, second, _ = cli("export", db=empty)
     assert code == 0
     one = first.read_text(encoding="utf-8")
@@ -412,7 +415,8 @@ def test_export_import_round_trip_on_postgresql(cli: Any, tmp_path: Path, pg_boa
     demo = tmp_path / "demo.db"
     assert cli("init", "--demo", db=demo)[0] == 0
     assert cli("comment", 1, "Hello @ben", db=demo)[0] == 0
-    assert cli("inbox", "--read", user="ben", db=demo)[0] == 0
+    item = json.loads(cli("inbox", "--json", user="ben", db=demo)[1])[-1]
+    assert cli("inbox", "--read", item["id"], user="ben", db=demo)[0] == 0  # a per-item mark
     first = tmp_path / "first.json"
     assert cli("export", "--out", first, db=demo)[0] == 0
     assert cli("init", db=pg_board)[0] == 0

@@ -1,4 +1,5 @@
-"""The inbox at the smallest supported size: every row reachable, the hint on screen."""
+"""The inbox: every row reachable at 80x24, read marks one by one and all at once,
+filters, grouping, the whole text of a row, and what a read-only board allows."""
 
 from __future__ import annotations
 
@@ -7,14 +8,21 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+from rich.text import Text
 from textual.containers import Vertical
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
+from prodboard.domain.inbox_kinds import INBOX_KINDS
+from prodboard.services.alerts import load_inbox
 from prodboard.services.context import Workspace
-from prodboard.tui.app import make_app
+from prodboard.tui.app import ProdboardApp, make_app
 from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.piece import PieceScreen
+
+from .helpers import until
 
 
 async def test_inbox_shows_its_newest_rows_and_hint_at_80x24(open_as: Callable[..., Workspace]) -> None:
@@ -28,16 +36,16 @@ async def test_inbox_shows_its_newest_rows_and_hint_at_80x24(open_as: Callable[.
         screen = app.screen
         assert isinstance(screen, InboxScreen) and screen.inbox.unread == 16
         table = screen.query_one(DataTable)
-        hint = screen.query(Label).last()  # "enter: go to the piece · escape: close"
+        hint = screen.query(Label).last()  # "enter: open, mark read · … · escape: close"
         assert "escape" in str(hint.render())
         inside = screen.query_one(Vertical).content_region  # within the inbox's border
-        assert hint.region.height == 1 and hint.region.bottom <= inside.bottom
+        assert hint.region.height <= 2 and hint.region.bottom <= inside.bottom  # wrapped, whole
         assert table.region.bottom <= hint.region.y
         assert table.cursor_row == 15  # the newest row is selected…
         visible_top = int(table.scroll_y)
         rows_shown = min(table.region.bottom, inside.bottom) - table.region.y - 1  # less the header
         assert visible_top <= 15 < visible_top + rows_shown  # …and scrolled into view
-        assert "point 15" in str(table.get_row_at(15)[-1])
+        assert "point 15" in detail(screen)  # the whole text of the focused row
 
 
 NOTE = "Tighten the intro; cite the Q3 figures"
@@ -59,8 +67,8 @@ async def test_the_request_for_changes_note_reaches_every_face(
         assert any(NOTE in str(n.message) for n in app._notifications)  # the toast
         await pilot.press("i")
         await pilot.pause()
-        table = app.screen.query_one(DataTable)
-        assert NOTE in str(table.get_row_at(table.row_count - 1)[-1])  # the inbox
+        assert isinstance(app.screen, InboxScreen)
+        assert NOTE in detail(app.screen)  # the inbox, its newest row focused
         await pilot.press("escape")
         app.push_screen(PieceScreen(10))
         await pilot.pause()
@@ -77,3 +85,191 @@ def cli_show(db: Path) -> str:
                           env=os.environ.copy())
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+def detail(screen: InboxScreen) -> str:
+    """The pane under the table: the focused row, whole."""
+    return str(screen.query_one("#inbox-text", Static).render())
+
+
+def header_count(app: ProdboardApp) -> str:
+    return str(app.query_one("#tb-unread").render()).strip()
+
+
+def fill(open_as: Callable[..., Workspace], n: int, who: str = "chloe") -> None:
+    """``n`` unread alerts for ``who``: comments by two people taking turns (no burst
+    merges them), after everything before was read."""
+    open_as(who).board.mark_read(open_as().queries.last_event_id())
+    ana, ben = open_as("ana").board, open_as("ben").board
+    for i in range(n):
+        (ben if i % 2 else ana).comment(10 + i % 3, f"@{who} point {i}")
+
+
+async def open_inbox(app: ProdboardApp, pilot: Any) -> InboxScreen:
+    await pilot.press("i")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, InboxScreen)
+    return screen
+
+
+async def saved(app: ProdboardApp, pilot: Any, check: Callable[[], bool]) -> None:
+    """Wait for the writer thread to save what the screen asked for."""
+    await until(pilot, check)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+def test_snapshot_inbox_with_100_unread(snap_compare: Any, open_as: Callable[..., Workspace],
+                                        size: tuple[int, int]) -> None:
+    fill(open_as, 100)
+    app = make_app(open_as("chloe"), live=False)
+    assert snap_compare(app, terminal_size=size, press=["i"])
+
+
+async def test_toggle_marks_one_item_and_the_counts_follow(open_as: Callable[..., Workspace]) -> None:
+    fill(open_as, 100)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        assert screen.inbox.unread == 100 and header_count(app).startswith("✉ 100")
+        focused = screen.rows[-1].alerts[0]
+        await pilot.press("r")
+        assert screen.inbox.unread == 99 and screen.inbox.is_read(focused)
+        assert "99 unread of 100" in str(screen.query_one("#inbox-title", Label).render())
+        assert header_count(app).startswith("✉ 99") and app.unread == 99
+        await saved(app, pilot, lambda: load_inbox(open_as("chloe"), "chloe").unread == 99)
+        stored = load_inbox(open_as("chloe"), "chloe")
+        assert stored.is_read(focused) and sum(stored.is_read(a) for a in stored.alerts) == 1
+        await pilot.press("r")  # and back
+        assert screen.inbox.unread == 100
+        await saved(app, pilot, lambda: load_inbox(open_as("chloe"), "chloe").unread == 100)
+
+
+async def test_opening_marks_nothing_and_enter_marks_one(open_as: Callable[..., Workspace]) -> None:
+    fill(open_as, 6)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await pilot.press("escape")
+        assert load_inbox(open_as("chloe"), "chloe").unread == 6  # opening marked nothing
+        screen = await open_inbox(app, pilot)
+        await pilot.press("up")
+        row = screen.rows[-2]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, InboxScreen)
+        assert app.current() is not None and app.current().id == row.piece_id  # type: ignore[union-attr]
+        await saved(app, pilot, lambda: load_inbox(open_as("chloe"), "chloe").unread == 5)
+        stored = load_inbox(open_as("chloe"), "chloe")
+        assert [stored.is_read(a) for a in stored.alerts] == [False] * 4 + [True, False]
+        assert app.unread == 5
+
+
+async def test_mark_all_read_is_its_own_key(open_as: Callable[..., Workspace]) -> None:
+    fill(open_as, 12)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await pilot.press("a")
+        assert screen.inbox.unread == 0 and app.unread == 0
+        assert header_count(app) == "✉ 0"
+        await saved(app, pilot, lambda: load_inbox(open_as("chloe"), "chloe").alerts == ())
+
+
+async def test_each_kind_filter_shows_only_its_kind(open_as: Callable[..., Workspace]) -> None:
+    chloe = open_as("chloe")
+    chloe.board.mark_read(open_as().queries.last_event_id())
+    ben, ana = open_as("ben").board, open_as("ana").board  # taking turns: no burst
+    ben.comment(14, "@chloe numbers for Q4?")  # mentions
+    ana.assign(9, "chloe")  # assignments
+    ben.request_changes(10, "Tighten the intro")  # reviews (chloe owns 10)
+    ana.edit(10, {"due": "2026-12-01"})  # system
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_inbox(app, pilot)
+        everything = {a.inbox_kind for a in screen.inbox.alerts}
+        assert {"mentions", "assignments", "reviews", "system"} <= everything
+        seen: dict[str, int] = {}
+        for kind in INBOX_KINDS:
+            await pilot.press("f")
+            assert screen.kind == kind and f"kind: {kind}" in str(
+                screen.query_one("#inbox-title", Label).render())
+            assert all(a.inbox_kind == kind for row in screen.rows for a in row.alerts)
+            seen[kind] = len(screen.rows)
+        assert all(seen[k] >= 1 for k in everything) and seen["deadlines"] == 0
+        await pilot.press("f")  # back to every kind
+        assert screen.kind is None and len(screen.rows) == len(screen.inbox.alerts)
+        await pilot.press("r", "u")  # unread only hides the one just read
+        assert len(screen.rows) == len(screen.inbox.alerts) - 1
+
+
+async def test_grouping_puts_a_pieces_alerts_on_one_row(open_as: Callable[..., Workspace]) -> None:
+    fill(open_as, 9)  # pieces 10, 11, 12 in turn
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_inbox(app, pilot)
+        assert len(screen.rows) == 9
+        await pilot.press("p")
+        assert [(r.piece_id, len(r.alerts)) for r in screen.rows] == [(10, 3), (11, 3), (12, 3)]
+        assert "by piece" in str(screen.query_one("#inbox-title", Label).render())
+        assert detail(screen).count("point") == 3  # the group's every alert, whole
+        await pilot.press("r")  # the whole group
+        assert screen.inbox.unread == 6
+        await pilot.press("p")
+        assert len(screen.rows) == 9
+
+
+HOSTILE = ("[@click=app.quit]quit[/] [b]bold[/b] \x1b[31mred\x1b[0m \u202egnp.exe\u202c "
+           + "a long line of words " * 8 + "THE END")  # under the 280 an event keeps
+
+
+async def test_the_whole_text_of_a_hostile_long_message(open_as: Callable[..., Workspace]) -> None:
+    chloe = open_as("chloe")
+    chloe.board.mark_read(open_as().queries.last_event_id())
+    open_as("ben").board.comment(10, "@chloe " + HOSTILE)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        shown = detail(screen)
+        assert "[@click=app.quit]quit[/] [b]bold[/b]" in shown  # markup shown as text
+        assert "THE END" in shown  # not cut
+        assert "\x1b" not in shown and "\u202e" not in shown  # escapes and overrides removed
+        assert "red" in shown and "gnp.exe" in shown
+        cell = screen.query_one(DataTable).get_row_at(0)[-1]
+        full = screen.inbox.alerts[0].text
+        assert isinstance(cell, Text) and full.startswith(cell.plain.rstrip("…"))  # plain text
+        await pilot.click("#inbox-text")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, InboxScreen)  # nothing ran
+
+
+async def test_a_new_person_has_an_empty_inbox(open_as: Callable[..., Workspace]) -> None:
+    open_as("newbie", newcomer=True).board.join()  # their own join: it alerts them not
+    app = make_app(open_as("newbie"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        assert screen.inbox.alerts == () and screen.rows == []
+        assert "Nothing new" in str(screen.query_one(DataTable).get_row_at(0)[-1])
+        await pilot.press("r", "a", "enter", "p", "f", "u")  # nothing to mark, nothing breaks
+        assert app.is_running
+
+
+async def test_read_only_board_opens_the_inbox_but_keeps_no_mark(
+    open_as: Callable[..., Workspace], board_db: Path
+) -> None:
+    fill(open_as, 3)
+    os.chmod(board_db, 0o444)
+    try:
+        app = make_app(open_as("chloe"), live=False)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = await open_inbox(app, pilot)
+            await pilot.press("r", "a")
+            await pilot.pause()
+            assert screen.inbox.unread == 3  # refused, and said so
+            assert any("read-only" in str(n.message) for n in app._notifications)
+            await pilot.press("enter")  # reading is allowed: the piece opens
+            await pilot.pause()
+            assert app.current() is not None and app.current().id == 12  # type: ignore[union-attr]
+    finally:
+        os.chmod(board_db, 0o644)
+    assert load_inbox(open_as("chloe"), "chloe").unread == 3

@@ -11,9 +11,11 @@ import click
 from prodboard.cli.base import EVENT_ID, PIECE_ID, Ctx, emit_json, emit_json_lines, pass_ctx
 from prodboard.cli.board import cli
 from prodboard.domain.describe import describe_event
+from prodboard.domain.inbox_kinds import INBOX_KINDS
 from prodboard.domain.text import clean
 from prodboard.domain.timefmt import clock_time
 from prodboard.domain.values import EventView
+from prodboard.errors import BadInput
 
 if TYPE_CHECKING:  # commands import the services when they run, not at import
     from prodboard.services.context import Workspace
@@ -65,28 +67,68 @@ def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="The alerts as one JSON list.")
-@click.option("--read", "mark_read", is_flag=True, help="Then mark them read.")
+@click.argument("ids", nargs=-1, type=EVENT_ID, metavar="[ID]...")
+@click.option("--json", "as_json", is_flag=True, help="The items as one JSON list (docs/json.md).")
+@click.option("--read", "mark_read", is_flag=True, help="Mark the items ID... read.")
+@click.option("--unread", is_flag=True,
+              help="With ID...: mark those items unread. Alone: list only the unread items.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(list(INBOX_KINDS)),
+              help="List only items of this kind (repeatable).")
+@click.option("--all-read", is_flag=True, help="Mark everything in the inbox read.")
 @pass_ctx
-def inbox(c: Ctx, as_json: bool, mark_read: bool) -> None:
-    """Your unread alerts (event ids, severity, what happened), oldest first."""
+def inbox(c: Ctx, ids: tuple[int, ...], as_json: bool, mark_read: bool, unread: bool,
+          kinds: tuple[str, ...], all_read: bool) -> None:
+    """Your inbox, oldest first: each item's id, read mark, kind and what happened.
+
+    Mark items read with --read ID... (the ids the list shows), unread with
+    --unread ID..., everything with --all-read. Listing marks nothing.
+    """
     from prodboard.services.alerts import load_inbox
 
+    if mark_read and unread:
+        raise BadInput("--read and --unread: choose one")
+    if (mark_read or (unread and ids)) and all_read:
+        raise BadInput("--all-read marks everything: give it no ids and no --read/--unread")
+    if mark_read and not ids:
+        raise BadInput("--read needs the ids of the items to mark (see `inbox`), "
+                       "or use --all-read")
+    if ids and not (mark_read or unread):
+        raise BadInput("ids given: say --read or --unread")
     s = c.session()
     s.require_member()
     box = load_inbox(s, s.user)
+    if ids:
+        found = {i: box.find(i) for i in ids}
+        missing = [str(i) for i, alert in found.items() if alert is None]
+        if missing:
+            raise BadInput(f"not in your inbox: {', '.join(missing)} (the ids `inbox` lists)")
+        events = [e for alert in found.values() if alert is not None for e in alert.event_ids]
+        s.board.mark_items(events, read=mark_read)
+        box = box.with_read(events, read=mark_read)
+        if not as_json:
+            click.echo(f"marked {len(ids)} item{'s' if len(ids) != 1 else ''} "
+                       f"{'read' if mark_read else 'unread'}")
+            return
+    if all_read:
+        if box.last_event_id > box.read_cursor:
+            s.board.mark_read(box.last_event_id)
+        n = box.unread
+        box = load_inbox(s, s.user)
+        if not as_json:
+            click.echo(f"marked {n} item{'s' if n != 1 else ''} read")
+            return
+    shown = [a for a in box.alerts if (not kinds or a.inbox_kind in kinds)
+             and not (unread and not ids and box.is_read(a))]
     if as_json:
-        emit_json([a.to_json() for a in box.alerts])
-    else:
-        if box.summary:
-            click.echo(box.summary)
-        for a in box.alerts:
-            ids = f"{a.first_id}" if a.first_id == a.last_id else f"{a.first_id}-{a.last_id}"
-            click.echo(f"{ids:>13}  {a.severity:<11}  {clean(a.text)}")
-        if not box.alerts:
-            click.echo("no unread alerts")
-    if mark_read and box.last_event_id > box.read_cursor:
-        s.board.mark_read(box.last_event_id)
+        emit_json([box.item_json(a) for a in shown])
+        return
+    if box.summary:
+        click.echo(box.summary)
+    for a in shown:
+        mark = " " if box.is_read(a) else "*"
+        click.echo(f"{a.first_id:>7} {mark} {a.inbox_kind:<11}  {a.severity:<11}  {clean(a.text)}")
+    if not shown:
+        click.echo("no unread alerts" if unread or not box.alerts else "nothing of that kind")
 
 
 @cli.command()

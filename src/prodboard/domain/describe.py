@@ -64,8 +64,14 @@ def change_text(before: Any, after: Any, width: int = VALUE_WIDTH) -> str:
     return f"{cut(old)} → {cut(new)}"
 
 
-def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
-    """One line: who did what to which piece."""
+def you(handle: Any, me: str | None) -> str:
+    """``handle`` as the reader sees it: "you" when it is the reader."""
+    return "you" if me is not None and handle == me else str(handle)
+
+
+def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True,
+                   me: str | None = None) -> str:
+    """One line: who did what to which piece; ``me``, the reader, is "you"."""
     title = f"'{_short(ev.data.get('title', ''), 50)}'" if ev.piece_id else ""
     changes = ev.changes
     who = f"{ev.actor} " if with_actor else ""
@@ -100,7 +106,8 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
         return f"{who}edited {title}: " + "; ".join(parts)
     if k == "piece.assigned":
         before, after = changes.get("owner", [None, None])
-        return f"{who}assigned {title} to {after or 'nobody'} (was {before or 'nobody'})"
+        return (f"{who}assigned {title} to {you(after or 'nobody', me)} "
+                f"(was {you(before or 'nobody', me)})")
     if k == "piece.reordered":
         return f"{who}reordered {title}"
     if k == "comment.added":
@@ -117,13 +124,13 @@ def describe_event(ev: EventView, wf: Workflow, with_actor: bool = True) -> str:
     if k in ("piece.watched", "piece.unwatched"):
         return f"{who}{'started' if k == 'piece.watched' else 'stopped'} watching {title}"
     if k.startswith("person."):
-        return who + describe_person(ev)
+        return who + describe_person(ev, me)
     if k == "board.renamed":
         return f"{who}renamed the board to '{_short(changes.get('board_name', ['', ''])[1])}'"
     if k.startswith("review."):
-        return who + describe_review(ev, title)
+        return who + describe_review(ev, title, me)
     if k.startswith("alert."):
-        return describe_alert(ev, wf, title)
+        return describe_alert(ev, wf, title, me)
     if k == "hook.disabled":
         d = ev.data
         return (f"{who}disabled webhook {d.get('hook_id')} ({_short(str(d.get('url', '')), 60)}) "
@@ -139,10 +146,10 @@ def _person_value(value: Any) -> str:
     return _short(value)
 
 
-def describe_person(ev: EventView) -> str:
+def describe_person(ev: EventView, me: str | None = None) -> str:
     """A team change without its actor: who, and each field before → after."""
     d, k = ev.data, ev.kind
-    handle = d.get("handle", "?")
+    handle = you(d.get("handle", "?"), me)
     if k == "person.joined":
         return "joined the board"
     if k == "person.added":
@@ -162,17 +169,18 @@ def describe_person(ev: EventView) -> str:
     return head if k != "person.changed" else f"updated {handle}"
 
 
-def describe_review(ev: EventView, title: str) -> str:
+def describe_review(ev: EventView, title: str, me: str | None = None) -> str:
     """A review-track event without its actor."""
     d, k = ev.data, ev.kind
+    reviewer = you(d.get("reviewer"), me)
     role = d.get("role") or d.get("track") or "?"
     if k == "review.assigned":
         via = {"named": "named reviewer", "previous": "reviewed it last time",
                "least_load": "fewest open reviews", "delegate": f"delegate of {d.get('instead_of')}"}
-        return (f"routed the {role} review of {title} to {d.get('reviewer')} "
+        return (f"routed the {role} review of {title} to {reviewer} "
                 f"({via.get(str(d.get('via')), d.get('via'))})")
     if k == "review.turn":
-        return f"opened the {role} review of {title} for {d.get('reviewer')} (its turn)"
+        return f"opened the {role} review of {title} for {reviewer} (its turn)"
     if k == "review.unrouted":
         what = "an owner" if d.get("owner") else f"the {role} review"
         return f"found nobody for {what} of {title} (no one with the {role} role is available)"
@@ -181,14 +189,15 @@ def describe_review(ev: EventView, title: str) -> str:
         done = ": every track approved" if d.get("complete") else ""
         return f"approved the {role} track of {title}{proxy}{done}"
     if k == "review.reassigned":
-        return f"reassigned the {role} review of {title} to {d.get('reviewer')} " \
-               f"(was {d.get('previous') or 'nobody'})"
+        return f"reassigned the {role} review of {title} to {reviewer} " \
+               f"(was {you(d.get('previous') or 'nobody', me)})"
     return f"{k} {title}"
 
 
-def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
+def describe_alert(ev: EventView, wf: Workflow, title: str, me: str | None = None) -> str:
     d = ev.data
     k = ev.kind
+    reviewer = you(d.get("reviewer") or "nobody", me)
     if k == "alert.overdue":
         return f"{title} is overdue (due {d.get('due')})"
     if k == "alert.due_soon":
@@ -196,13 +205,14 @@ def describe_alert(ev: EventView, wf: Workflow, title: str) -> str:
     if k == "alert.review_overdue":
         return f"{title} has waited in review more than {d.get('hours', '?')} h"
     if k == "alert.at_risk":
-        return f"{title} is at risk: {d.get('owner')} is away and it is due {d.get('due')}"
+        away = "you are" if you(d.get("owner"), me) == "you" else f"{d.get('owner')} is"
+        return f"{title} is at risk: {away} away and it is due {d.get('due')}"
     if k == "alert.review_track_overdue":
         return (f"the {d.get('role')} review of {title} is past its {d.get('hours', '?')} h "
-                f"deadline ({d.get('reviewer') or 'nobody'}; their delegate may now decide)")
+                f"deadline ({reviewer}; their delegate may now decide)")
     if k == "alert.review_track_escalated":
         return (f"the {d.get('role')} review of {title} has waited more than "
-                f"{d.get('hours', '?')} h ({d.get('reviewer') or 'nobody'})")
+                f"{d.get('hours', '?')} h ({reviewer})")
     if k == "alert.stage_overdue":
         return (f"{title} is late in {_stage_name(wf, d.get('stage'))} "
                 f"(should have left it by {d.get('stage_due')})")

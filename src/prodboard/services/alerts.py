@@ -4,9 +4,11 @@ Whom an event concerns is decided when it is written (``audience.RULES``, stored
 ``recipients.record``); ``alerts_for(handle, events, ctx)`` turns a batch of events
 into one person's alerts from those stored recipients (or, in the pure rules, from
 ``concerned`` on a snapshot): their alert level decides what they hear, their own
-actions never alert them, and one actor's burst becomes one alert. ``load_inbox``,
-``unread_alerts`` and ``summary_since`` serve the inbox, its unread count and the
-launch summary from the person's read cursor; ``alerts_in`` the live toasts.
+actions never alert them, and one actor's burst becomes one alert, in the reader's
+second person, naming the pieces it groups. ``load_inbox``, ``unread_alerts`` and
+``summary_since`` serve the inbox, its unread count and the launch summary from the
+person's read cursor and per-item read marks; ``alerts_in`` the live toasts, and
+``UnreadTally`` the header's count between reads of the inbox.
 
 The rules read nothing and write nothing; only the ``load_*`` functions and their
 wrappers read the database (call them off the UI thread). Nothing here imports
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -30,7 +32,15 @@ from prodboard.domain.audience import (
     concerned_reasons,
     entered_stage,
 )
-from prodboard.domain.describe import NOTE_WIDTH, _short, _stage_name, change_text, describe_event
+from prodboard.domain.describe import (
+    NOTE_WIDTH,
+    _short,
+    _stage_name,
+    change_text,
+    describe_event,
+    you,
+)
+from prodboard.domain.inbox_kinds import INBOX_KINDS, inbox_kind
 from prodboard.domain.values import EventView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput
@@ -101,6 +111,9 @@ class Alert:
     actor: str
     kind: str
     at: str = ""
+    piece_ids: tuple[int, ...] = ()  # every piece it names, in order (a burst, a summary)
+    inbox_kind: str = "system"  # one of INBOX_KINDS: what the inbox filters by
+    written: tuple[str, ...] = ()  # what people wrote, whole (``text`` shortens it)
 
     @property
     def first_id(self) -> int:
@@ -111,7 +124,8 @@ class Alert:
         return self.event_ids[-1]
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "event_ids": list(self.event_ids)}
+        return {**asdict(self), "event_ids": list(self.event_ids),
+                "piece_ids": list(self.piece_ids), "written": list(self.written)}
 
 
 def load_context(queries: Queries, piece_ids: Iterable[int | None]) -> AlertContext:
@@ -162,9 +176,9 @@ def _loudest(levels: Iterable[str]) -> str:
 
 
 # -- what it says ----------------------------------------------------------------------
-def event_text(event: EventView, wf: Workflow) -> str:
-    """describe_event's line, plus the limits the event broke."""
-    text = describe_event(event, wf)
+def event_text(event: EventView, wf: Workflow, me: str | None = None) -> str:
+    """describe_event's line, plus the limits the event broke; ``me`` is "you"."""
+    text = describe_event(event, wf, me=me)
     d = event.data
     extra: list[str] = []
     if "revision_limit_exceeded" in d:
@@ -175,7 +189,8 @@ def event_text(event: EventView, wf: Workflow) -> str:
                      f"({wip.get('count')}/{wip.get('limit')})")
     person_wip = d.get("person_wip_exceeded")
     if isinstance(person_wip, dict):
-        extra.append(f"{person_wip.get('person')} is over the personal WIP limit "
+        who = you(person_wip.get("person"), me)
+        extra.append(f"{who} {'are' if who == 'you' else 'is'} over the personal WIP limit "
                      f"({person_wip.get('count')}/{person_wip.get('limit')})")
     return "; ".join([text, *extra])
 
@@ -194,17 +209,19 @@ def merge_changes(events: Iterable[EventView]) -> dict[str, list[Any]]:
     return out
 
 
-def _value(wf: Workflow, name: str, value: Any) -> str:
+def _value(wf: Workflow, name: str, value: Any, me: str | None = None) -> str:
     if name == "stage":
         return _stage_name(wf, value)
     if value in (None, "", [], ()):
         return "nobody" if name == "owner" else "—"
+    if name == "owner":
+        return you(value, me)
     if isinstance(value, list | tuple):
         return _short(", ".join(str(v) for v in value), 20)
     return _short(value, 20)
 
 
-def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
+def _merged_text(group: Sequence[EventView], wf: Workflow, me: str | None) -> str:
     """One piece, several events by one actor: one line with the net changes."""
     first, last = group[0], group[-1]
     kinds = {ev.kind for ev in group}
@@ -216,7 +233,8 @@ def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
             data.update(ev.data)
         data["title"] = first.data.get("title", "")
         data["changes"] = merged
-        return event_text(EventView(last.id, last.at, last.actor, first.kind, last.piece_id, data), wf)
+        merged_event = EventView(last.id, last.at, last.actor, first.kind, last.piece_id, data)
+        return event_text(merged_event, wf, me)
     if kinds == {"comment.added"}:
         return f"{first.actor} commented {len(group)} times on {title}: {_short(last.data.get('body'), 60)}"
     created = next((ev for ev in group if ev.kind == "piece.created"), None)
@@ -226,7 +244,7 @@ def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
     else:
         head = f"{first.actor} changed {title}"
     parts = [
-        f"{name} {_value(wf, name, before)} → {_value(wf, name, after)}"
+        f"{name} {_value(wf, name, before, me)} → {_value(wf, name, after, me)}"
         if name in ("stage", "owner") else f"{name} {change_text(before, after)}"
         for name, (before, after) in merged.items()
         if name not in _HIDDEN and before != after
@@ -249,25 +267,75 @@ def _merged_text(group: Sequence[EventView], wf: Workflow) -> str:
     return f"{head}: {'; '.join(parts) or f'{len(group)} changes'}"
 
 
-def burst_text(group: Sequence[EventView], wf: Workflow) -> str:
-    """The one line for a coalesced burst ("ana moved 40 pieces")."""
-    if len(group) == 1:
-        return event_text(group[0], wf)
+NAMED = 3  # pieces a grouped alert names before "and N more"
+# The free text an event may carry, whole, with what it is: the inbox shows it in full.
+WRITTEN = {"body": "comment", "note": "requested changes", "reason": "reason",
+           "override": "override"}
+
+
+def written(group: Iterable[EventView]) -> tuple[str, ...]:
+    """ "ana's comment: …": every free text in ``group``, uncut, in event order."""
+    return tuple(f"{ev.actor}'s {what}: {value}" for ev in group
+                 for key, what in WRITTEN.items()
+                 if isinstance(value := ev.data.get(key), str) and value.strip())
+
+
+def pieces_of(event: EventView) -> list[tuple[int, str]]:
+    """The pieces an event names, with their titles: its own piece, and any a
+    summarising event lists in its payload (``piece_ids``, ``titles`` alongside)."""
+    out: list[tuple[int, str]] = []
+    if event.piece_id is not None:
+        out.append((event.piece_id, str(event.data.get("title", ""))))
+    ids, titles = event.data.get("piece_ids"), event.data.get("titles")
+    if isinstance(ids, list):
+        names = titles if isinstance(titles, list) else []
+        out += [(int(pid), str(names[i]) if i < len(names) else "")
+                for i, pid in enumerate(ids) if isinstance(pid, int) and pid != event.piece_id]
+    return out
+
+
+def _distinct(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
+    seen: dict[int, str] = {}
+    for pid, title in pairs:
+        seen.setdefault(pid, title)
+    return list(seen.items())
+
+
+def name_pieces(pieces: Sequence[tuple[int, str]], most: int = NAMED) -> str:
+    """ "'Launch', 'Q3 plan' and 4 more": the first ``most`` titles (or #ids)."""
+    names = [f"'{_short(t, 30)}'" if t else f"#{pid}" for pid, t in pieces[:most]]
+    rest = len(pieces) - len(names)
+    if rest > 0:
+        return f"{', '.join(names)} and {rest} more"
+    if len(names) > 1:
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0] if names else ""
+
+
+def burst_text(group: Sequence[EventView], wf: Workflow, me: str | None = None) -> str:
+    """The one line for a coalesced burst ("ana moved 3 pieces: 'A', 'B' and 'C'"),
+    naming the pieces it is about; ``me`` (the reader) is "you"."""
+    if len(group) == 1 and len(pieces_of(group[0])) <= 1:
+        return event_text(group[0], wf, me)
     actor = group[0].actor
     kinds = {ev.kind for ev in group}
+    named = _distinct(pair for ev in group for pair in pieces_of(ev))
     pieces = list(dict.fromkeys(ev.piece_id for ev in group))
     if all(k.startswith("alert.") for k in kinds):
-        if len(pieces) == 1:
-            return "; ".join(dict.fromkeys(event_text(ev, wf) for ev in group))
-        counts = Counter(ALERT_LABELS.get(ev.kind, ev.kind) for ev in group)
-        if len(counts) == 1:
-            label = next(iter(counts))
-            return f"{len(pieces)} pieces are {label}"
-        return f"{len(group)} deadline alerts: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        if len(named) <= 1:
+            return "; ".join(dict.fromkeys(event_text(ev, wf, me) for ev in group))
+        labels: dict[str, list[tuple[int, str]]] = {}
+        for ev in group:
+            labels.setdefault(ALERT_LABELS.get(ev.kind, ev.kind), []).extend(pieces_of(ev))
+        if len(labels) == 1:
+            label = next(iter(labels))
+            return f"{len(named)} pieces are {label}: {name_pieces(named)}"
+        return f"{len(group)} deadline alerts: " + ", ".join(
+            f"{len(_distinct(ps))} {label} ({name_pieces(_distinct(ps))})" for label, ps in labels.items())
     if None not in pieces and len(pieces) == 1:
-        return _merged_text(group, wf)
+        return _merged_text(group, wf, me)
     if None not in pieces:
-        noun = f"{len(pieces)} pieces"
+        noun = f"{len(named)} pieces: {name_pieces(named)}"
         if len(kinds) == 1 and group[0].kind in BURST_VERBS:
             return f"{actor} {BURST_VERBS[group[0].kind]} {noun}"
         return f"{actor} changed {noun}"
@@ -362,15 +430,20 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
         first = group[0]
         kinds = {ev.kind for ev in group}
         pieces = {ev.piece_id for ev in group}
+        named = _distinct(pair for ev in group for pair in pieces_of(ev))
+        topics = {inbox_kind(ev, reason_of(me, ev, ctx)) for ev in group}
         out.append(Alert(
             recipient=me,
             severity=_loudest(_severity(ev, me, ctx) for ev in group),
-            text=burst_text(group, ctx.workflow),
-            piece_id=next(iter(pieces)) if len(pieces) == 1 else None,
+            text=burst_text(group, ctx.workflow, me),
+            piece_id=next(iter(pieces)) if len(pieces) == 1 and len(named) <= 1 else None,
             event_ids=tuple(ev.id for ev in group),
             actor=first.actor,
             kind=first.kind if len(kinds) == 1 else "burst",
             at=group[-1].at,
+            piece_ids=tuple(pid for pid, _ in named),
+            inbox_kind=next(k for k in INBOX_KINDS if k in topics),
+            written=written(group),
         ))
     return out
 
@@ -482,10 +555,13 @@ class _HasQueries(Protocol):
 
 @dataclass(frozen=True)
 class Inbox:
-    """A person's unread alerts, from their read cursor up to ``last_event_id``.
+    """A person's alerts after their read cursor, up to ``last_event_id``, each read
+    or unread.
 
+    Everything up to the cursor is read; above it, an alert is read when every event
+    it stands for is in ``read_ids`` (marked one by one: ``Commands.mark_items``).
     ``unread`` is the one unread count: the header, the inbox title, the launch
-    summary and ``inbox --json`` all show this inbox. Mark them read with
+    summary and ``inbox --json`` all show this inbox. "Mark all read" is
     ``Commands.mark_read(inbox.last_event_id)``: that also passes the events that
     alerted nobody, and nothing newer than what was shown.
     """
@@ -495,10 +571,81 @@ class Inbox:
     read_cursor: int
     last_event_id: int
     summary: str
+    read_ids: frozenset[int] = frozenset()
+
+    def is_read(self, alert: Alert) -> bool:
+        return all(i in self.read_ids for i in alert.event_ids)
 
     @property
     def unread(self) -> int:
-        return len(self.alerts)
+        return sum(1 for a in self.alerts if not self.is_read(a))
+
+    def with_read(self, event_ids: Iterable[int], read: bool = True) -> Inbox:
+        """This inbox with those events marked read (or unread): what the screen shows
+        while the mark is being saved."""
+        ids = set(event_ids)
+        marks = self.read_ids | ids if read else self.read_ids - ids
+        return replace(self, read_ids=frozenset(marks))
+
+    def find(self, event_id: int) -> Alert | None:
+        """The alert that stands for ``event_id`` (any of its events' ids)."""
+        return next((a for a in self.alerts if event_id in a.event_ids), None)
+
+    def item_json(self, alert: Alert) -> dict[str, Any]:
+        """docs/json.md's inbox item: the alert, its id (its first event's) and read flag."""
+        return {"id": alert.first_id, **alert.to_json(), "read": self.is_read(alert)}
+
+
+def by_piece(alerts: Iterable[Alert]) -> list[tuple[int | None, list[Alert]]]:
+    """Alerts grouped by the piece they are about, the group with the newest alert
+    last (like the list). An alert naming several pieces is in each of their groups,
+    so each can be opened from it; one about no piece is a group of its own."""
+    groups: dict[Any, list[Alert]] = {}
+    for alert in alerts:
+        keys: list[Any] = list(alert.piece_ids) or [("board", alert.first_id)]
+        for key in keys:
+            group = groups.pop(key, [])  # re-inserted: the order follows the newest alert
+            groups[key] = [*group, alert]
+    return [(key if isinstance(key, int) else None, group) for key, group in groups.items()]
+
+
+class UnreadTally:
+    """The unread count kept up from each feed batch, without re-reading the inbox.
+
+    Recipients are fixed when an event is written, so the batch's alerts say which
+    of its events I hear. The inbox makes one alert of each run of events by one
+    actor (``continues``) holding any I hear, so the tally walks every event in feed
+    order, mine and unheard ones included (they end a run), and counts a run once,
+    at the first event I hear in it. ``reset`` takes the count the inbox itself read
+    and the last event it read (``upto``): those are counted already.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.upto = 0
+        self._last: EventView | None = None
+        self._counted = False  # the run ``_last`` is in has been counted
+
+    def reset(self, count: int, upto: int | None = None) -> None:
+        self.count = count
+        if upto is not None:
+            self.upto = max(self.upto, upto)
+
+    def feed(self, events: Iterable[EventView], heard: Iterable[int]) -> bool:
+        """Count what ``events`` (a feed batch, in order) add; whether the count moved."""
+        mine = set(heard)
+        before = self.count
+        for ev in events:
+            if ev.kind in NOISE:
+                continue
+            if self._last is None or not continues(self._last, ev):
+                self._counted = False
+            self._last = ev
+            if ev.id in mine and not self._counted:
+                self._counted = True
+                if ev.id > self.upto:  # the inbox read up to ``upto`` counted it
+                    self.count += 1
+        return self.count != before
 
 
 def _queries(source: Queries | _HasQueries) -> Queries:
@@ -508,12 +655,13 @@ def _queries(source: Queries | _HasQueries) -> Queries:
 def load_inbox(
     source: Queries | _HasQueries, handle: str, *, since: int | None = None, limit: int = 10_000
 ) -> Inbox:
-    """Read ``handle``'s unread alerts (after their read cursor, or after ``since``),
-    from the recipients stored with the events: who they concerned when they
-    happened, whatever has changed since.
+    """Read ``handle``'s alerts after their read cursor (or after ``since``) and
+    which of them were marked read, from the recipients stored with the events: who
+    they concerned when they happened, whatever has changed since.
 
     ``source`` is a Session or a Queries. At most ``limit`` events are read, oldest
-    first; marking those read lets the next call read on.
+    first; marking those read lets the next call read on. The summary counts the
+    unread alerts only.
     """
     q = _queries(source)
     me = _handle(handle)
@@ -521,14 +669,20 @@ def load_inbox(
     events, stored = q.inbox_events(me, cursor, limit=limit)
     if not events:
         return Inbox(me, (), cursor, cursor, "")
+    read_ids = q.read_items(me, cursor)
     ctx = AlertContext(q.wf, people={p.handle: p for p in q.people()}, stored=stored)
     alerts = alerts_for(me, events, ctx)
-    return Inbox(me, tuple(alerts), cursor, events[-1].id, summarize(me, events, ctx, alerts=alerts))
+    box = Inbox(me, tuple(alerts), cursor, events[-1].id, "", read_ids)
+    unread = [a for a in alerts if not box.is_read(a)]
+    fresh = {i for a in unread for i in a.event_ids}
+    summary = summarize(me, [ev for ev in events if ev.id in fresh], ctx, alerts=unread)
+    return replace(box, summary=summary)
 
 
 def unread_alerts(source: Queries | _HasQueries, handle: str) -> list[Alert]:
-    """``handle``'s alerts after their read cursor (the inbox), oldest first."""
-    return list(load_inbox(source, handle).alerts)
+    """``handle``'s unread alerts (the inbox's), oldest first."""
+    box = load_inbox(source, handle)
+    return [a for a in box.alerts if not box.is_read(a)]
 
 
 def summary_since(source: Queries | _HasQueries, handle: str, since: int | None = None) -> str:

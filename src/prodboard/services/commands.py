@@ -42,6 +42,7 @@ PERSON = m.PEOPLE
 C = m.COMMENTS
 W = m.WATCHES
 RC = m.READ_CURSORS
+RI = m.READ_ITEMS
 RA = m.RAISED
 META = m.META
 
@@ -653,7 +654,8 @@ class Commands:
         return bool(self._write(run))
 
     def mark_read(self, event_id: int) -> None:
-        """Move the actor's read cursor forward (never back)."""
+        """Move the actor's read cursor forward (never back): "mark all read". The
+        per-item marks it passed are dropped (everything up to it is read)."""
 
         def run(conn: Connection) -> None:
             row = conn.execute(select(RC.c.event_id).where(RC.c.handle == self.actor)).first()
@@ -661,6 +663,23 @@ class Commands:
                 conn.execute(RC.insert().values(handle=self.actor, event_id=event_id))
             elif event_id > row[0]:
                 conn.execute(RC.update().where(RC.c.handle == self.actor).values(event_id=event_id))
+            conn.execute(RI.delete().where(RI.c.handle == self.actor, RI.c.event_id <= event_id))
+
+        self._write(run)
+
+    def mark_items(self, event_ids: Iterable[int], read: bool = True) -> None:
+        """Mark some inbox items (their event ids) read or unread, one transaction.
+        Ids at or below the read cursor are read already and stay so; no event."""
+        wanted = sorted(set(event_ids))
+
+        def run(conn: Connection) -> None:
+            row = conn.execute(select(RC.c.event_id).where(RC.c.handle == self.actor)).first()
+            above = [i for i in wanted if i > (row[0] if row else 0)]
+            if not above:
+                return
+            conn.execute(RI.delete().where(RI.c.handle == self.actor, RI.c.event_id.in_(above)))
+            if read:
+                conn.execute(RI.insert(), [{"handle": self.actor, "event_id": i} for i in above])
 
         self._write(run)
 

@@ -27,7 +27,8 @@ from prodboard.storage.store import is_postgres_url, open_store, remove_board
 # Parents before children (the foreign keys are checked as each insert runs).
 TABLES: tuple[Table, ...] = (
     models.META, models.PEOPLE, models.PIECES, models.COMMENTS, models.EVENTS,
-    models.RECIPIENTS, models.WATCHES, models.READ_CURSORS, models.RAISED, models.TRACKS,
+    models.RECIPIENTS, models.WATCHES, models.READ_CURSORS, models.READ_ITEMS, models.RAISED,
+    models.TRACKS,
     transfer.IMPORT_SOURCES, transfer.HOOKS, transfer.DELIVERIES, transfer.ATTEMPTS,
 )
 _WITH_IDS = ("piece", "comment", "event", "hook", "hookattempt")  # ids the board hands out

@@ -38,6 +38,7 @@ TABLES: dict[str, Any] = {
     "read_cursors": m.READ_CURSORS,
     "events": m.EVENTS,
     "recipients": m.RECIPIENTS,
+    "read_items": m.READ_ITEMS,
     "raised_alerts": m.RAISED,
     "import_sources": t.IMPORT_SOURCES,
 }

@@ -27,5 +27,6 @@ ADDED_TABLES: dict[int, str] = {
     3: "the review tracks",
     4: "import sources and webhooks (storage/transfer_tables.py)",
     5: "the figures' replay cache (filled on first use)",
+    6: "per-item read marks of the inbox (tables.ReadItem)",
 }
 TABLE_STEPS: dict[int, Callable[[Connection], None]] = dict.fromkeys(ADDED_TABLES, add_tables)

@@ -30,6 +30,7 @@ PERSON = m.PEOPLE
 C = m.COMMENTS
 W = m.WATCHES
 RC = m.READ_CURSORS
+RI = m.READ_ITEMS
 R = m.RECIPIENTS
 RA = m.RAISED
 _CHUNK = 500  # ids or keys per IN (...), well under SQLite's variable limit
@@ -291,6 +292,13 @@ class Queries:
             rows = conn.execute(select(RA.c.key).where(RA.c.key.in_(keys[i : i + _CHUNK])))
             found.update(r[0] for r in rows)
         return found
+
+    def read_items(self, handle: str, cursor: int) -> frozenset[int]:
+        """The events above ``cursor`` that ``handle`` marked read one by one."""
+        with self.store.read() as conn:
+            rows = conn.execute(select(RI.c.event_id).where(RI.c.handle == handle,
+                                                            RI.c.event_id > cursor))
+            return frozenset(int(r[0]) for r in rows)
 
     def read_cursor(self, handle: str) -> int:
         with self.store.read() as conn:

@@ -15,7 +15,8 @@ from sqlmodel import Field, SQLModel
 
 from prodboard.domain.fields import DEFAULT_PRIORITY
 
-SCHEMA_VERSION = 6  # 4 review tracks, 5 import/webhook tables, 6 the replay cache
+SCHEMA_VERSION = 7  # 4 review tracks, 5 import/webhook tables, 6 the replay cache,
+# 7 per-item read marks (ReadItem)
 
 
 class JSONText(TypeDecorator[Any]):
@@ -164,6 +165,15 @@ class ReadCursor(SQLModel, table=True):
     event_id: int = 0
 
 
+class ReadItem(SQLModel, table=True):
+    """An event a person has read above their read cursor (one inbox item marked
+    read on its own). Everything up to the cursor is read; "mark all read" moves the
+    cursor and drops the person's rows it passed."""
+
+    handle: str = Field(foreign_key="person.handle", primary_key=True)
+    event_id: int = Field(foreign_key="event.id", primary_key=True)
+
+
 class RaisedAlert(SQLModel, table=True):
     """Time-based alerts already raised, so any number of boards raise each once."""
 
@@ -210,6 +220,7 @@ PEOPLE: Any = Person.__table__  # type: ignore[attr-defined]
 COMMENTS: Any = Comment.__table__  # type: ignore[attr-defined]
 WATCHES: Any = Watch.__table__  # type: ignore[attr-defined]
 READ_CURSORS: Any = ReadCursor.__table__  # type: ignore[attr-defined]
+READ_ITEMS: Any = ReadItem.__table__  # type: ignore[attr-defined]
 RAISED: Any = RaisedAlert.__table__  # type: ignore[attr-defined]
 RECIPIENTS: Any = Recipient.__table__  # type: ignore[attr-defined]
 META: Any = Meta.__table__  # type: ignore[attr-defined]

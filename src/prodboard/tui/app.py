@@ -33,7 +33,7 @@ from prodboard.domain import reviews, rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import Conflict, ProdboardError
-from prodboard.services.alerts import load_inbox
+from prodboard.services.alerts import UnreadTally, load_inbox
 from prodboard.services.checks import run_checks
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board, personal_config_path
@@ -114,7 +114,7 @@ class ProdboardApp(App[None]):
         self.toasts = Toasts(self, self.ui)
         self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
-        self.unread_timer: Timer | None = None
+        self.tally = UnreadTally()  # the header's count between reads of the inbox
         self.checks_timer: Timer | None = None
         self.lost: str | None = None  # why the board file is gone; every write is refused
         # Why the server cannot be reached (the feed says so); writes are refused
@@ -423,10 +423,13 @@ class ProdboardApp(App[None]):
         fresh = [e for e in batch if e.id not in self.applied]
         self.applied.difference_update(e.id for e in batch)
         if not fresh:
-            return  # all mine, all painted already
+            self.tally.feed(batch, ())  # all mine, all painted already: they end bursts
+            return
         grown = open_bursts(bursts, fresh, self.session.user)
         forget_closed(cache, bursts)
         reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache)
+        self.tally.feed(batch, (i for alerts in reads.alerts.values() for a in alerts
+                                for i in a.event_ids))
         self.post_message(EventsArrived(fresh, reads))
 
     def on_events_arrived(self, message: EventsArrived) -> None:
@@ -439,13 +442,12 @@ class ProdboardApp(App[None]):
         elif touched:
             self.paint(touched)
         self._tell_open_screens(message.events)
-        shown_any = False
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
-            shown_any = shown_any or bool(alerts)
         self.background.arrived(reads.bursts, reads.alerts)
-        if shown_any:
-            self.count_unread_soon()
+        if self.unread != self.tally.count:  # counted by _deliver, in feed order
+            self.unread = self.tally.count
+            self.topbar.set_unread(self.unread)
 
     def _tell_open_screens(self, events: list[EventView]) -> None:
         mine = self.session.user
@@ -485,52 +487,27 @@ class ProdboardApp(App[None]):
             self.notify(f"Reconnected: caught up on {changes}.", title="Board", markup=False)
 
     # -- the unread count and the inbox ---------------------------------------------------
-    def count_unread_soon(self) -> None:
-        """Recount the unread alerts once a stream of events settles (the count reads
-        every unread event, so it is not redone for each batch)."""
-        if self.unread_timer is not None:
-            self.unread_timer.stop()
-        self.unread_timer = self.set_timer(0.3, self.count_unread)
-
-    @work(exclusive=True, group="unread", exit_on_error=False)
-    async def count_unread(self) -> None:
-        """The header counts what the inbox will show, grouped the same way."""
-        inbox = await asyncio.to_thread(load_inbox, self.session.queries, self.session.user)
-        self.unread = inbox.unread
-        self.topbar.set_unread(self.unread)
+    # The inbox is read when the board opens and when the inbox opens; between, each
+    # batch's alerts add to the tally (their recipients were fixed when written).
+    def _set_unread(self, count: int, upto: int | None = None) -> None:
+        """The count the inbox itself read (up to event ``upto``) or shows: the tally
+        goes on from it."""
+        self.unread = count
+        self.tally.reset(count, upto)
+        self.topbar.set_unread(count)
 
     def load_unread(self, announce: bool = False) -> None:
         inbox = load_inbox(self.session, self.session.user)
-        self.unread = inbox.unread
-        self.topbar.set_unread(self.unread)
+        self._set_unread(inbox.unread, inbox.last_event_id)
         if announce and inbox.unread:
             self.notify(f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
                         title=f"{inbox.unread} unread", timeout=12, markup=False)
 
     def action_inbox(self) -> None:
+        """Open the inbox; it marks nothing by itself and keeps the header's count."""
         inbox = load_inbox(self.session, self.session.user)
-        # One count: the header shows the inbox's own figure while it is open, and
-        # drops to what is still unread once it closes.
-        self.unread = inbox.unread
-        self.topbar.set_unread(inbox.unread)
-        self.push_screen(InboxScreen(inbox), lambda _: self._inbox_closed())
-        if (inbox.last_event_id > inbox.read_cursor and not self.session.store.readonly
-                and self.lost is None):
-            last = inbox.last_event_id
-            self.write(lambda board: board.mark_read(last), show=False)
-
-    def _inbox_closed(self) -> None:
-        """Recount once the read mark is saved: the writer thread runs jobs in order."""
-        self._after_writes(self.count_unread)
-
-    def _after_writes(self, then: Callable[[], object]) -> None:
-        """Run ``then`` once the writes queued so far are saved (the writer keeps order)."""
-
-        async def wait() -> None:
-            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)
-            then()
-
-        self.run_worker(wait(), group="write", exit_on_error=False)
+        self._set_unread(inbox.unread, inbox.last_event_id)
+        self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
 
     # -- time-based alerts --------------------------------------------------------------
     def run_time_checks(self) -> None:
@@ -846,7 +823,7 @@ class ProdboardApp(App[None]):
         self.toasts.ui = ui
 
     def action_jump(self) -> None:
-        piece = self.toasts.last_piece
+        piece = self.toasts.jump_target()
         if piece is None or not self.focus_piece(piece):
             self.notify("No alert to jump to.", markup=False)
 

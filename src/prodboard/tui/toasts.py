@@ -1,4 +1,5 @@
-"""Alerts as toasts: one toast per burst, rewritten in place while the burst grows.
+"""Alerts as toasts: one toast per burst, rewritten in place while the burst grows,
+at most ``CAP`` on screen.
 
 Which events make one burst is the core's rule (``alerts.bursts``, by event time):
 the feed worker carries an actor's open burst over to the next batch exactly when
@@ -14,6 +15,7 @@ from textual.app import App
 from textual.notifications import Notification, Notify
 
 from prodboard.config.ui import UISettings
+from prodboard.domain.text import clean
 from prodboard.domain.values import EventView
 from prodboard.services.alerts import Alert
 from prodboard.tui.bindings import hint as key_hint
@@ -36,17 +38,51 @@ def continued(before: list[EventView], now: list[EventView]) -> bool:
     return bool(now) and any(ev is now[0] for ev in before)
 
 
+CAP = 3  # toasts of alerts on screen at once, the "N more in the inbox" one included
+
+
 class Toasts:
-    """The toasts of one board app, and the piece of the last alert (for ``g``)."""
+    """The toasts of one board app, and the pieces of the last alert (for ``g``).
+
+    At most ``CAP`` alert toasts show at once, so at 80x24 the stack stays below the
+    header and its unread count: past ``CAP - 1``, one last toast counts the rest
+    ("4 more in the inbox"), rewritten in place as the count grows.
+    """
 
     def __init__(self, app: App[Any], ui: UISettings) -> None:
         self.app = app
         self.ui = ui  # the person's [notify]: the inbox keeps every alert either way
         self.bursts: dict[str, Burst] = {}
-        self.last_piece: int | None = None
+        self.last_pieces: tuple[int, ...] = ()
+        self._next = 0  # which of last_pieces ``g`` goes to next
+        self.more: Notification | None = None
+        self.in_more: set[int] = set()  # first event ids of the alerts it counts
+        # Alert toasts posted and neither expired nor dropped. Not the app's list: a
+        # Notify is handled after this batch's other alerts are already counted.
+        self.posted: list[Notification] = []
 
     def reset(self) -> None:
         self.bursts = {}
+        self.posted = []
+        self.more, self.in_more = None, set()
+
+    def _post(self, note: Notification) -> None:
+        self.posted = [n for n in self.posted if not n.has_expired]
+        self.posted.append(note)
+        self.app.post_message(Notify(note))
+
+    def _drop(self, note: Notification) -> None:
+        if note in self.posted:
+            self.posted.remove(note)
+        drop_quietly(self.app, note)
+
+    def jump_target(self) -> int | None:
+        """The piece ``g`` goes to: the last alert's pieces in turn, one per press."""
+        if not self.last_pieces:
+            return None
+        piece = self.last_pieces[self._next % len(self.last_pieces)]
+        self._next += 1
+        return piece
 
     def show_burst(self, actor: str, events: list[EventView], alerts: list[Alert]) -> None:
         """Replace the actor's open toasts with the alerts of the whole burst."""
@@ -59,18 +95,38 @@ class Toasts:
             notes = [self.retext(alive[0], alerts[0])]  # in place: no re-mount, no re-layout
         else:
             for note in previous.notes:  # the new toast's Notify refreshes the rack once
-                drop_quietly(self.app, note)
+                self._drop(note)
             notes = [self.toast(alert) for alert in alerts]
         self.bursts[actor] = Burst(events, alerts, notes)
 
+    def _alive(self) -> int:
+        """The alert toasts on screen or about to be (the "more" toast not counted)."""
+        return sum(1 for n in self.posted if n is not self.more and not n.has_expired)
+
     def toast(self, alert: Alert) -> Notification:
-        """Show one alert; ``g`` jumps to its piece."""
+        """Show one alert (``g`` jumps to its pieces), or count it in the last toast
+        when the stack is full."""
         message, title, severity = self._parts(alert)
         prefs = self.ui.notify
         note = Notification(message, title=title, severity=severity,
                             timeout=prefs.toast_seconds, markup=False)
-        if prefs.toasts:
-            self.app.post_message(Notify(note))
+        if not prefs.toasts:
+            return note
+        if self.more is not None and (self.more.has_expired or self.more not in self.posted):
+            self.more, self.in_more = None, set()
+        if self.more is None and self._alive() < CAP - 1:
+            self._post(note)
+            return note
+        self.in_more.add(alert.first_id)  # a burst that grows is still one
+        text = (f"{len(self.in_more)} more in the inbox  "
+                f"({key_hint(self.app, 'inbox', 'i')}: open it)")
+        if self.more is None:
+            self.more = Notification(text, title="Inbox", timeout=prefs.toast_seconds,
+                                     markup=False)
+            self._post(self.more)
+        else:
+            self.more.message = text
+            refresh_toast(self.app, self.more)
         return note
 
     def retext(self, note: Notification, alert: Alert) -> Notification:
@@ -81,8 +137,11 @@ class Toasts:
 
     def _parts(self, alert: Alert) -> tuple[str, str, Any]:
         hint = ""
-        if alert.piece_id is not None:
-            hint = f"  ({key_hint(self.app, 'jump', 'g')}: go to it)"
-            self.last_piece = alert.piece_id
+        if alert.piece_ids:
+            key = key_hint(self.app, "jump", "g")
+            hint = (f"  ({key}: go to it)" if len(alert.piece_ids) == 1
+                    else f"  ({key}: go to each in turn)")
+            if alert.piece_ids != self.last_pieces:
+                self.last_pieces, self._next = alert.piece_ids, 0
         title = f"@{alert.actor}" if alert.actor else "prodboard"
-        return alert.text + hint, title, SEVERITY.get(alert.severity, "information")
+        return clean(alert.text) + hint, title, SEVERITY.get(alert.severity, "information")
