@@ -41,7 +41,7 @@ COMMANDS: dict[str, Entry] = {
         "events.")),
     "import": Entry("transfer", (
         "Import pieces from a CSV file, a prodboard JSON export or a Trello board export.")),
-    "inbox": Entry("inbox", "Your unread alerts (event ids, severity, what happened), oldest first."),
+    "inbox": Entry("inbox", "Your inbox, oldest first: each item's id, read mark, kind and what happened."),
     "info": Entry("transfer", (
         "Version, board location and size, config files, data dir, who acts, live mode.")),
     "init": Entry("board", "Create the board database (empty, or with --demo the demo team and pieces)."),
