@@ -276,7 +276,8 @@ def idle(db: str, seconds: float, watcher: bool) -> dict[str, object]:
     out = subprocess.run([sys.executable, "-c", PROBE, db, "idle", str(seconds)],
                          capture_output=True, text=True, env=mode_env(watcher), check=True,
                          timeout=seconds + 90)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
 def row(label: str, values: list[float]) -> str:
