@@ -76,17 +76,23 @@ class PostgresStore:
         if self.readonly:
             raise StoreError(f"{self.location} is read-only for you (SELECT only): "
                              "changes cannot be saved")
-        with translate_errors(self), self.engine.connect() as conn, conn.begin():
-            found = conn.execute(
-                text("SELECT set_config('lock_timeout', :ms, true), "
-                     "pg_advisory_xact_lock(:key), "
-                     "(SELECT oid FROM pg_namespace WHERE nspname = :schema)"),
-                {"ms": f"{self.busy_ms}ms", "key": lock_key(self.identity or 0),
-                 "schema": self.schema},
-            ).one()[2]
-            if self.identity is not None and found != self.identity:
-                raise BoardLost(self._lost_message(found, "nothing was saved: reopen the board"))
-            yield conn
+        with translate_errors(self), self.engine.connect() as raw:
+            # BEGIN travels with the lock in one round trip: the driver is put in
+            # autocommit (so it sends no BEGIN of its own) and the two go as one
+            # simple-protocol query; psycopg still sends COMMIT or ROLLBACK while a
+            # transaction is open. Every value in it is an integer or a checked name.
+            conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+            with conn.begin():
+                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                cur.execute(
+                    f"BEGIN; SELECT set_config('lock_timeout', '{int(self.busy_ms)}ms', true), "
+                    f"pg_advisory_xact_lock({lock_key(self.identity or 0)}), "
+                    f"(SELECT oid FROM pg_namespace WHERE nspname = '{self.schema}')")
+                cur.nextset()
+                found = cur.fetchone()[2]
+                if self.identity is not None and found != self.identity:
+                    raise BoardLost(self._lost_message(found, "nothing was saved: reopen the board"))
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
