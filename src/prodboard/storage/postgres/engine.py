@@ -13,7 +13,8 @@ is released only after the commit is visible to new snapshots (PostgreSQL ends a
 transaction in the proc array before it releases its locks), so the next writer
 draws its id after the previous one is visible: a reader that sees id n sees every
 id below it that will ever commit. Other boards on the server have other keys and
-do not wait. The alternative (recording ``pg_current_xact_id()`` and reading only
+do not wait for it (their commits do queue on NOTIFY's commit-time lock, one for the
+whole server: docs/scaling.md). The alternative (recording ``pg_current_xact_id()`` and reading only
 below the snapshot's xmin) lets writers run in parallel but makes every reader
 reason about in-flight transactions; the commands already assume one writer.
 
@@ -118,7 +119,9 @@ class PostgresStore:
 
     # -- the board going away ------------------------------------------------------
     def _lost_message(self, now: int | None, what_next: str) -> str:
-        how = "dropped" if now is None else "replaced by another board"
+        how = (f"dropped (its schema {self.schema} is gone from the server)" if now is None
+               else f"replaced by another board (its schema {self.schema} was dropped and made "
+               "again)")
         return f"the board {self.location} was {how} while open; {what_next}"
 
     def lost(self, what_next: str) -> str | None:
