@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import Cli
 from sqlalchemy import select
+from terminal import stderr_on_a_terminal
 
 from prodboard.services.context import open_board
 from prodboard.services.migrate import counts, event_checksum, migrate
@@ -89,6 +91,16 @@ def test_a_copy_goes_page_by_page_and_says_how_far_it_got(source: Path, pg_board
     gains = [after - before for (before, _), (after, _) in zip([(0, 0), *steps], steps, strict=False)]
     assert max(gains) == 7  # pages of 7 rows, never a table at once
     assert len(steps) >= total // 7
+
+
+def test_a_big_copy_shows_a_progress_bar_on_a_terminal(source: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    env = {**os.environ, "PRODBOARD_DB": str(source), "PRODBOARD_USER": "ana", "COLUMNS": "100"}
+    code, out, shown = stderr_on_a_terminal(["migrate", "--to", str(copy)], env)
+    assert code == 0, shown
+    assert "copying" in shown and "100%" in shown
+    assert out.startswith("Copied ") and "copying" not in out  # stdout stays plain
+    assert board_facts(copy) == board_facts(source)
 
 
 def test_the_copy_keeps_the_event_log_append_only(cli: Cli, source: Path, tmp_path: Path) -> None:
