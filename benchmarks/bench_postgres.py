@@ -6,12 +6,18 @@ process receives them through ``ChangeFeed.batches()`` (SQLite: file watcher +
 data_version; PostgreSQL: LISTEN/NOTIFY) with a 1 s fallback poll.
 
 Throughput: 1, 4 and 8 writer processes, each transaction one command (75 % edit,
-25 % move) on a board of ``--pieces`` pieces, for ``--seconds`` each.
+25 % move) on a board of ``--pieces`` pieces, for ``--seconds`` each. Each writer
+opens the board once, before the clock starts, and loops without sleeping. On
+PostgreSQL the runs are repeated with a login role whose commits do not wait for the
+WAL flush (``ALTER ROLE ... SET synchronous_commit = off``, the nearest thing to
+SQLite's ``synchronous=NORMAL``), and ``--floor`` adds one edit's statements sent by
+pgbench (a C client): what the server and its disk allow at all.
 
 Needs the server (default postgresql://postgres@127.0.0.1:5432/test, or
 PRODBOARD_BENCH_PG); each run makes its own board schema and drops it.
 
 Run: .venv/bin/python benchmarks/bench_postgres.py [--events 300] [--pieces 2000] [--seconds 3]
+     [--skip-latency] [--floor]
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +34,9 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -123,6 +133,75 @@ def make_board(location: str, pieces: int) -> None:
         s.close()
 
 
+def admin_url() -> str:
+    return SERVER.replace("postgresql+psycopg://", "postgresql://")
+
+
+def async_role(schema: str, tag: str) -> str:
+    """A login role on ``schema`` whose commits do not wait for the WAL flush; its URL."""
+    role = f"pb_bench_async_{tag}"
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"ALTER ROLE {role} SET synchronous_commit = off")
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        conn.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        conn.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+    parts = urlsplit(admin_url())
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, f"{role}@{host}", parts.path, f"board={schema}", ""))
+
+
+def drop_role(url: str) -> None:
+    role = urlsplit(url).username
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        conn.execute(f"DROP OWNED BY {role}")
+        conn.execute(f"DROP ROLE {role}")
+
+
+# One edit's statements as prodboard sends them (lock, actor, piece, update, event,
+# the recipients' reads, the re-read), for pgbench.
+FLOOR = """\\set pid random(1, {pieces})
+\\set cost random(0, 5000)
+BEGIN;
+{extra}SELECT set_config('lock_timeout', '5000ms', true), pg_advisory_xact_lock(1), 1;
+SELECT handle FROM person WHERE handle = 'ben';
+SELECT * FROM piece WHERE id = :pid;
+UPDATE piece SET cost = :cost, version = version + 1 WHERE id = :pid;
+INSERT INTO event (at, actor, kind, piece_id, data) VALUES (now()::text, 'ben', 'piece.edited', :pid,
+  '{{"changes": {{"cost": [0, 1]}}, "version": 2}}') RETURNING id;
+SELECT handle, display_name, roles, away, away_note, delegate, alert_level, created_at FROM person;
+SELECT p.owner, p.reviewers, p.stage, p.title, w.handle FROM piece p
+  LEFT JOIN watch w ON w.piece_id = p.id WHERE p.id = :pid;
+SELECT * FROM piece WHERE id = :pid;
+COMMIT;
+"""
+
+
+def floor(schema: str, pieces: int, seconds: float, tmp: str) -> None:
+    """What the server and its disk allow: the same transactions from a C client."""
+    pgbench = shutil.which("pgbench") or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None)
+    if pgbench is None:
+        print("  (no pgbench on this machine: floor skipped)")
+        return
+    parts = urlsplit(admin_url())
+    env = {**os.environ, "PGOPTIONS": f"-c search_path={schema}", "PGHOST": parts.hostname or "",
+           "PGPORT": str(parts.port or 5432), "PGUSER": parts.username or "",
+           "PGDATABASE": parts.path.lstrip("/")}
+    script = Path(tmp) / "floor.sql"
+    for label, extra in (("durable", ""),
+                         ("synchronous_commit=off", "SET LOCAL synchronous_commit = off;\n")):
+        script.write_text(FLOOR.format(pieces=pieces, extra=extra))
+        for n in (1, 8):
+            out = subprocess.run([pgbench, "-n", "-M", "prepared", "-f", str(script), "-c", str(n),
+                                  "-j", str(min(n, 2)), "-T", str(max(1, round(seconds)))],
+                                 capture_output=True, text=True, env=env, check=False).stdout
+            tps = next((ln.split("=")[1].split()[0] for ln in out.splitlines()
+                        if ln.startswith("tps")), "nan")
+            print(f"  pgbench    {n} client{'s' if n > 1 else ' '}: {float(tps):>7,.0f} tx/s "
+                  f"({label}); load {os.getloadavg()[0]:.1f}")
+
+
 def latency_row(label: str, lat: list[float]) -> str:
     ordered = sorted(lat)
 
@@ -133,11 +212,19 @@ def latency_row(label: str, lat: list[float]) -> str:
             f"   (n={len(lat)}, mean {statistics.mean(lat):.1f})")
 
 
+def throughput_row(label: str, n: int, r: dict[str, float]) -> str:
+    return (f"  {label:<10} {n} writer{'s' if n > 1 else ' '}: {r['tps']:>7,.0f} tx/s "
+            f"({r['tx']} tx, errors {r['errors']}); latency p50 {r['p50']:.1f} ms, "
+            f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; load {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=300)
     ap.add_argument("--pieces", type=int, default=2000)
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--skip-latency", action="store_true", help="throughput only")
+    ap.add_argument("--floor", action="store_true", help="add the pgbench floor (needs pgbench)")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="prodboard-bench-")
@@ -149,36 +236,47 @@ def main() -> None:
         "sqlite": (str(Path(tmp) / "latency.db"), str(Path(tmp) / "writes.db")),
         "postgresql": (f"{SERVER}?board=bench_lat_{tag}", f"{SERVER}?board=bench_wr_{tag}"),
     }
+    made: list[str] = []
+    role_url = ""
     print(f"prodboard PostgreSQL benchmark ({os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
-          f"server {SERVER})")
+          f"server {SERVER}; load {os.getloadavg()[0]:.1f})")
     try:
-        print(f"\ncommit in another process -> delivered by ChangeFeed: {args.events} events, "
-              "10-50 ms apart, 1 s fallback poll")
-        print(f"{'backend':<34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-        for kind, (location, _) in boards.items():
-            make_board(location, 0)
-            lat = asyncio.run(measure(location, args.events, True, 1.0))  # type: ignore[arg-type]
-            wake = "file watcher + data_version" if kind == "sqlite" else "LISTEN/NOTIFY"
-            print(latency_row(f"{kind} ({wake})", lat))
+        if not args.skip_latency:
+            print(f"\ncommit in another process -> delivered by ChangeFeed: {args.events} events, "
+                  "10-50 ms apart, 1 s fallback poll")
+            print(f"{'backend':<34}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+            for kind, (location, _) in boards.items():
+                made.append(location)
+                make_board(location, 0)
+                lat = asyncio.run(measure(location, args.events, True, 1.0))  # type: ignore[arg-type]
+                wake = "file watcher + data_version" if kind == "sqlite" else "LISTEN/NOTIFY"
+                print(latency_row(f"{kind} ({wake})", lat))
 
         print(f"\nwrite throughput: one command per transaction (75 % edit, 25 % move), "
               f"{args.pieces} pieces, {args.seconds:g} s per run")
         for kind, (_, location) in boards.items():
             t0 = time.perf_counter()
+            made.append(location)
             make_board(location, args.pieces)
             print(f"  {kind}: board built in {time.perf_counter() - t0:.1f} s")
             for n in (1, 4, 8):
-                r = writers(location, n, args.seconds, args.pieces)
-                print(f"  {kind:<10} {n} writer{'s' if n > 1 else ' '}: {r['tps']:>7,.0f} tx/s "
-                      f"({r['tx']} tx, errors {r['errors']}); latency p50 {r['p50']:.1f} ms, "
-                      f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms")
+                print(throughput_row(kind, n, writers(location, n, args.seconds, args.pieces)))
+        schema = f"bench_wr_{tag}"
+        role_url = async_role(schema, tag)
+        print("  postgresql, a role with synchronous_commit = off (commits do not wait for the "
+              "WAL flush):")
+        for n in (1, 4, 8):
+            print(throughput_row("pg async", n, writers(role_url, n, args.seconds, args.pieces)))
+        if args.floor:
+            floor(schema, args.pieces, args.seconds, tmp)
     finally:
-        for _, (a, b) in boards.items():
-            for location in (a, b):
-                try:
-                    remove_board(location)
-                except Exception as exc:  # noqa: BLE001 - report, and clean up the rest
-                    print(f"could not remove {location}: {exc}", file=sys.stderr)
+        if role_url:
+            drop_role(role_url)
+        for location in made:
+            try:
+                remove_board(location)
+            except Exception as exc:  # noqa: BLE001 - report, and clean up the rest
+                print(f"could not remove {location}: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Store benchmark: build a big board, time `prodboard ls --json`, measure write throughput.
 
     python benchmarks/bench_store.py [--pieces 10000] [--seconds 3] [--keep]
+        [--backend sqlite|postgresql|both]
 
 Everything happens in a temporary directory; the person's own board is never touched.
+``--backend postgresql`` (or ``both``, side by side) builds the board in its own schema
+on PRODBOARD_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/test), dropped
+after unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -15,42 +19,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from prodboard.services.context import open_board
+from prodboard.storage.store import remove_board
+
+SERVER = os.environ.get("PRODBOARD_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 PEOPLE = ["ana", "ben", "chloe", "dev", "eli", "fatima", "gus", "hana"]
 ROLES = {"ana": ["pm", "strategist"], "ben": ["editor"]}
 STAGES = ["ideas", "brief", "draft", "review", "optimize", "scheduled", "published"]
-
-# One writer process: each transaction is one command (an edit or a move) through Board.
-WRITER = r"""
-import json, random, sys, time
-from prodboard.services.context import open_board
-
-db, user, start, stop, n = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-s = open_board(db, user)
-rng = random.Random(user)
-lat = []
-errors = 0
-while time.time() < start:
-    time.sleep(0.001)
-while time.time() < stop:
-    pid = rng.randint(1, n)
-    t0 = time.perf_counter()
-    try:
-        if rng.random() < 0.75:
-            s.board.edit(pid, {"cost": rng.randint(0, 5000), "priority": rng.randint(1, 4)})
-        else:
-            s.board.move(pid, rng.choice(["scheduled", "published"]))
-    except Exception as exc:  # a refused move (already there) still ran its transaction
-        if type(exc).__name__ not in ("Refused",):
-            errors += 1
-    lat.append(time.perf_counter() - t0)
-s.close()
-print(json.dumps({"tx": len(lat), "errors": errors, "lat": lat}))
-"""
-
 
 def pct(values: list[float], q: float) -> float:
     if not values:
@@ -59,10 +38,11 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def build(db: Path, pieces: int, batch: int) -> float:
+def build(db: str, pieces: int, batch: int) -> float:
     s = open_board(db, "ana", create=True)
     try:
-        for handle in PEOPLE:
+        s.board.set_person("ana", display_name="Ana", roles=ROLES["ana"])  # the founder
+        for handle in PEOPLE[1:]:
             s.board.add_person(handle, handle.title(), ROLES.get(handle, ["writer"]))
         t0 = time.perf_counter()
         done = 0
@@ -86,7 +66,7 @@ def build(db: Path, pieces: int, batch: int) -> float:
         s.close()
 
 
-def time_ls(db: Path, runs: int) -> tuple[list[float], int, int]:
+def time_ls(db: str, runs: int) -> tuple[list[float], int, int]:
     env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_USER": "ana"}
     walls: list[float] = []
     size = count = 0
@@ -100,7 +80,7 @@ def time_ls(db: Path, runs: int) -> tuple[list[float], int, int]:
     return walls, size, count
 
 
-def time_startup(db: Path, runs: int) -> float:
+def time_startup(db: str, runs: int) -> float:
     """Wall time of a command that reads almost nothing: the fixed cost of every call."""
     env = {**os.environ, "PRODBOARD_DB": str(db), "PRODBOARD_USER": "ana"}
     walls = []
@@ -112,29 +92,38 @@ def time_startup(db: Path, runs: int) -> float:
     return statistics.median(walls)
 
 
-def writers(db: Path, count: int, seconds: float, pieces: int) -> dict[str, float]:
-    start = time.time() + 2.0  # time for every process to import and open the board
-    stop = start + seconds
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db), PEOPLE[i % len(PEOPLE)], str(start), str(stop),
-             str(pieces)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        for i in range(count)
-    ]
-    lat: list[float] = []
-    tx = errors = 0
-    for proc in procs:
-        out, err = proc.communicate(timeout=seconds + 60)
-        if proc.returncode != 0:
-            raise SystemExit(f"writer failed:\n{err}")
-        report = json.loads(out)
-        tx += report["tx"]
-        errors += report["errors"]
-        lat.extend(report["lat"])
-    return {"tx": tx, "errors": errors, "tps": tx / seconds, "p50": pct(lat, 0.5) * 1000,
-            "p99": pct(lat, 0.99) * 1000, "max": max(lat) * 1000 if lat else float("nan")}
+def writers(db: str, count: int, seconds: float, pieces: int) -> dict[str, float]:
+    """``count`` writer processes, started together once each has opened the board."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_postgres import writers as run_writers  # its loop; it takes PEOPLE from here
+
+    return run_writers(db, count, seconds, pieces)
+
+
+def run(kind: str, db: str, args: argparse.Namespace) -> None:
+    print(f"\n== {kind} ({db}); load {os.getloadavg()[0]:.1f}")
+    secs = build(db, args.pieces, args.batch)
+    size = f"; file {Path(db).stat().st_size / 1e6:.1f} MB" if kind == "sqlite" else ""
+    print(f"build: {args.pieces} pieces in batches of {args.batch} (one event each): "
+          f"{secs:.2f} s = {args.pieces / secs:,.0f} pieces/s{size}")
+
+    startup = time_startup(db, 3)
+    walls, out_size, count = time_ls(db, args.ls_runs)
+    print(f"`prodboard ls --json` ({count} pieces, {out_size / 1e6:.2f} MB of JSON), "
+          f"{args.ls_runs} runs:")
+    print(f"  wall median {statistics.median(walls) * 1000:.0f} ms, min {min(walls) * 1000:.0f} ms, "
+          f"max {max(walls) * 1000:.0f} ms")
+    print(f"  (of which process start + imports + open, from `ls --owner nobody`: "
+          f"{startup * 1000:.0f} ms)")
+
+    lock = "BEGIN IMMEDIATE" if kind == "sqlite" else "the board's advisory lock"
+    print(f"write throughput: each transaction one Board command (75 % edit, 25 % move), "
+          f"{lock}, {args.seconds:g} s per run:")
+    for n in (1, 4):
+        r = writers(db, n, args.seconds, args.pieces)
+        print(f"  {n} writer process{'es' if n > 1 else '  '}: {r['tps']:,.0f} tx/s "
+              f"({r['tx']} tx, errors {r['errors']}); latency p50 {r['p50']:.1f} ms, "
+              f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; load {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -144,37 +133,29 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3.0, help="duration of each write run")
     ap.add_argument("--ls-runs", type=int, default=5)
     ap.add_argument("--keep", action="store_true", help="keep the temporary board and print its path")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="prodboard-bench-")
-    db = Path(tmp) / "board.db"
+    boards = []
+    if args.backend in ("sqlite", "both"):
+        boards.append(("sqlite", str(Path(tmp) / "board.db")))
+    if args.backend in ("postgresql", "both"):
+        boards.append(("postgresql", f"{SERVER}?board=bench_store_{os.getpid()}_{uuid.uuid4().hex[:6]}"))
     print(f"prodboard store benchmark ({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
-
-    secs = build(db, args.pieces, args.batch)
-    print(f"\nbuild: {args.pieces} pieces in batches of {args.batch} (one event each): "
-          f"{secs:.2f} s = {args.pieces / secs:,.0f} pieces/s; file {db.stat().st_size / 1e6:.1f} MB")
-
-    startup = time_startup(db, 3)
-    walls, size, count = time_ls(db, args.ls_runs)
-    print(f"\n`prodboard ls --json` ({count} pieces, {size / 1e6:.2f} MB of JSON), {args.ls_runs} runs:")
-    print(f"  wall median {statistics.median(walls) * 1000:.0f} ms, min {min(walls) * 1000:.0f} ms, "
-          f"max {max(walls) * 1000:.0f} ms")
-    print(f"  (of which process start + imports + open, from `ls --owner nobody`: {startup * 1000:.0f} ms)")
-
-    print(f"\nwrite throughput: each transaction one Board command (75 % edit, 25 % move), "
-          f"BEGIN IMMEDIATE, {args.seconds:g} s per run:")
-    for n in (1, 4):
-        r = writers(db, n, args.seconds, args.pieces)
-        print(f"  {n} writer process{'es' if n > 1 else '  '}: {r['tps']:,.0f} tx/s "
-              f"({r['tx']} tx, errors {r['errors']}); latency p50 {r['p50']:.1f} ms, "
-              f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms")
-
-    if args.keep:
-        print(f"\nboard kept at {db}")
-    else:
-        for name in os.listdir(tmp):
-            os.unlink(os.path.join(tmp, name))
-        os.rmdir(tmp)
+    try:
+        for kind, db in boards:
+            run(kind, db, args)
+    finally:
+        if args.keep:
+            print("\nboards kept: " + ", ".join(db for _, db in boards))
+        else:
+            for kind, db in boards:
+                if kind == "postgresql":
+                    remove_board(db)
+            for name in os.listdir(tmp):
+                os.unlink(os.path.join(tmp, name))
+            os.rmdir(tmp)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,37 @@ def run_in_a_terminal(args: list[str], env: dict[str, str], timeout: float = 60)
         if proc.stderr is not None:
             proc.stderr.close()
         os.close(master)
+
+
+def stderr_on_a_terminal(args: list[str], env: dict[str, str],
+                         timeout: float = 120) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal (where progress bars are drawn);
+    return (code, stdout, what the terminal showed)."""
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "prodboard", *args], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=slave, env=env)
+    finally:
+        os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the child closed its end
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            elif proc.poll() is not None:
+                break
+        out, _ = proc.communicate(timeout=max(1, deadline - time.monotonic()))
+        return proc.returncode, out.decode(), seen.decode("utf-8", "replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)

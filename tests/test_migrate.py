@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import Cli
 from sqlalchemy import select
+from terminal import stderr_on_a_terminal
 
 from prodboard.services.context import open_board
-from prodboard.services.migrate import counts, event_checksum
+from prodboard.services.migrate import counts, event_checksum, migrate
 from prodboard.storage.tables import META, PIECES
 
 
@@ -53,6 +55,7 @@ def test_round_trip_file_server_file_keeps_every_row_and_the_events(
 
     code, out, err = cli("migrate", "--to", pg_board)
     assert code == 0, err
+    assert err == ""  # not a terminal: no progress bar
     assert f"  {'event':<12} {events:>8}" in out
     assert want_sum in out
     assert board_facts(pg_board) == (want_counts, want_sum, want_ids)
@@ -72,6 +75,32 @@ def test_round_trip_file_server_file_keeps_every_row_and_the_events(
         finally:
             session.close()
         assert last.kind == "comment.added" and last.id == events + 1
+
+
+def test_a_copy_goes_page_by_page_and_says_how_far_it_got(source: Path, pg_board: str) -> None:
+    steps: list[tuple[int, int]] = []
+    session = open_board(source, "ana")
+    try:
+        copied = migrate(session.store, pg_board, lambda done, total: steps.append((done, total)),
+                         page=7)
+    finally:
+        session.close()
+    assert board_facts(pg_board) == board_facts(source)
+    total = sum(copied.counts.values())
+    assert steps[-1] == (total, total) and all(t == total for _, t in steps)
+    gains = [after - before for (before, _), (after, _) in zip([(0, 0), *steps], steps, strict=False)]
+    assert max(gains) == 7  # pages of 7 rows, never a table at once
+    assert len(steps) >= total // 7
+
+
+def test_a_big_copy_shows_a_progress_bar_on_a_terminal(source: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    env = {**os.environ, "PRODBOARD_DB": str(source), "PRODBOARD_USER": "ana", "COLUMNS": "100"}
+    code, out, shown = stderr_on_a_terminal(["migrate", "--to", str(copy)], env)
+    assert code == 0, shown
+    assert "copying" in shown and "100%" in shown
+    assert out.startswith("Copied ") and "copying" not in out  # stdout stays plain
+    assert board_facts(copy) == board_facts(source)
 
 
 def test_the_copy_keeps_the_event_log_append_only(cli: Cli, source: Path, tmp_path: Path) -> None:

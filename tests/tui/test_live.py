@@ -1,4 +1,5 @@
-"""Live alerts with real second processes writing while a board runs."""
+"""Live alerts with real second processes writing while a board runs, on an SQLite
+file and on a PostgreSQL board (each test marked ``BOTH`` runs once per backend)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import new_pg_board
 
 from prodboard.services.alerts import load_inbox
-from prodboard.services.context import Workspace
+from prodboard.services.context import Workspace, open_board
+from prodboard.storage.store import remove_board
 from prodboard.tui.app import ProdboardApp, make_app
 
 from .helpers import shown_alerts, until
@@ -21,26 +24,44 @@ from .helpers import shown_alerts, until
 SIZE = (120, 35)
 
 
-def cli(db: Path, user: str, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(db: str, user: str, *args: str) -> subprocess.CompletedProcess[str]:
     """The command line as another person, in its own process."""
     return subprocess.run(
-        [sys.executable, "-m", "prodboard", "--db", str(db), "--user", user, *args],
+        [sys.executable, "-m", "prodboard", "--db", db, "--user", user, *args],
         capture_output=True, text=True, timeout=60, env=os.environ.copy(),
     )
 
 
-def script(db: Path, user: str, body: str) -> subprocess.Popen[str]:
+def script(db: str, user: str, body: str) -> subprocess.Popen[str]:
     """A second process running Commands as ``user`` (``board`` in scope)."""
     code = (
         "from pathlib import Path\n"
         "from prodboard.services.context import open_board\n"
-        f"board = open_board(Path({str(db)!r}), {user!r}).board\n" + body
+        f"board = open_board({db!r}, {user!r}).board\n" + body
     )
     return subprocess.Popen([sys.executable, "-c", code], env=os.environ.copy(), text=True)
 
 
 def toast_texts(app: ProdboardApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
+
+
+@pytest.fixture
+def board_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The demo board: a file, or (param "postgres") a fresh schema on the real server,
+    dropped after. Overrides the file-only fixture of tui/conftest.py for this module."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        path = tmp_path / "board.db"
+        open_board(path, "ana", create=True, demo=True).close()
+        yield str(path)
+        return
+    url = new_pg_board("live")
+    open_board(url, "ana", create=True, demo=True).close()
+    yield url
+    remove_board(url)
+
+
+BOTH = pytest.mark.parametrize("board_db", ["sqlite", "postgres"], indirect=True)
 
 
 @pytest.fixture
@@ -51,8 +72,9 @@ def live_app(open_as: Callable[..., Workspace]) -> Callable[..., ProdboardApp]:
     return make
 
 
+@BOTH
 async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardApp],
-                                              board_db: Path) -> None:
+                                              board_db: str) -> None:
     chloe, ben = live_app("chloe"), live_app("ben")
     chloe_alerts, ben_alerts = shown_alerts(chloe, time_alerts=False), shown_alerts(ben, time_alerts=False)
     async with chloe.run_test(size=SIZE, notifications=True) as pilot:
@@ -71,7 +93,8 @@ async def test_owner_is_told_and_actor_is_not(live_app: Callable[..., ProdboardA
             assert all(a.actor != "ben" for a in ben_alerts)
 
 
-async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp], board_db: Path,
+@BOTH
+async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp], board_db: str,
                                           open_as: Callable[..., Workspace]) -> None:
     open_as("chloe").board.set_person("chloe", alert_level="none")
     app = live_app("chloe")
@@ -83,8 +106,9 @@ async def test_level_nothing_gets_nothing(live_app: Callable[..., ProdboardApp],
         assert alerts == []
 
 
+@BOTH
 async def test_two_hundred_events_no_miss_no_duplicate(
-    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Workspace],
+    live_app: Callable[..., ProdboardApp], board_db: str, open_as: Callable[..., Workspace],
 ) -> None:
     # One burst, by event time (the core's rule): 4 ms apart, however long the 200
     # commits take on a loaded machine and however many feed batches bring them.
@@ -113,7 +137,8 @@ async def test_two_hundred_events_no_miss_no_duplicate(
         await until(pilot, lambda: app.unread == inbox.unread)  # the header agrees
 
 
-async def test_a_burst_becomes_one_toast(live_app: Callable[..., ProdboardApp], board_db: Path,
+@BOTH
+async def test_a_burst_becomes_one_toast(live_app: Callable[..., ProdboardApp], board_db: str,
                                          open_as: Callable[..., Workspace]) -> None:
     open_as("chloe").board.set_person("chloe", alert_level="all")
     app = live_app("chloe")
@@ -129,8 +154,9 @@ async def test_a_burst_becomes_one_toast(live_app: Callable[..., ProdboardApp], 
         assert len(alerts[0].event_ids) == 40
 
 
+@BOTH
 async def test_poll_delivers_with_the_watcher_off(
-    live_app: Callable[..., ProdboardApp], board_db: Path, monkeypatch: pytest.MonkeyPatch
+    live_app: Callable[..., ProdboardApp], board_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PRODBOARD_WATCH", "0")
     monkeypatch.setenv("PRODBOARD_POLL_INTERVAL", "0.3")
@@ -143,8 +169,9 @@ async def test_poll_delivers_with_the_watcher_off(
         assert "ben assigned 'How we ship 40 posts a month' to hana" in alerts[0].text
 
 
+@BOTH
 async def test_keys_keep_working_while_events_stream(
-    live_app: Callable[..., ProdboardApp], board_db: Path, open_as: Callable[..., Workspace],
+    live_app: Callable[..., ProdboardApp], board_db: str, open_as: Callable[..., Workspace],
     tmp_path: Path,
 ) -> None:
     """Every key does its job while another process streams events, and the whole
@@ -185,8 +212,9 @@ async def test_keys_keep_working_while_events_stream(
         await until(pilot, lambda: {pid: app.model.pieces[pid].comments for pid in stored} == stored)
 
 
+@BOTH
 async def test_my_cursor_stays_when_someone_moves_my_piece(
-    live_app: Callable[..., ProdboardApp], board_db: Path
+    live_app: Callable[..., ProdboardApp], board_db: str
 ) -> None:
     app = live_app("chloe")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -198,8 +226,9 @@ async def test_my_cursor_stays_when_someone_moves_my_piece(
         assert app.current() is not None and app.current().stage == "draft"  # type: ignore[union-attr]
 
 
+@BOTH
 async def test_unread_count_survives_a_restart(
-    open_as: Callable[..., Workspace], board_db: Path
+    open_as: Callable[..., Workspace], board_db: str
 ) -> None:
     open_as("chloe").board.mark_read(open_as().queries.last_event_id())
     first = make_app(open_as("chloe"), live=True)
@@ -226,8 +255,9 @@ async def test_unread_count_survives_a_restart(
         assert third.unread == 0
 
 
+@BOTH
 async def test_jump_key_goes_to_the_alerted_piece(
-    live_app: Callable[..., ProdboardApp], board_db: Path
+    live_app: Callable[..., ProdboardApp], board_db: str
 ) -> None:
     app = live_app("chloe")
     alerts = shown_alerts(app, time_alerts=False)

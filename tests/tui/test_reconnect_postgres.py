@@ -138,6 +138,8 @@ async def test_a_dropped_board_is_marked_lost_and_refuses_writes(demo_url: str) 
         await asyncio.to_thread(remove_board, demo_url)  # DROP SCHEMA … CASCADE
         await until(pilot, lambda: app.lost is not None)
         assert "BOARD LOST" in notice(app) and "dropped" in str(app.lost)
+        assert "schema" in str(app.lost) and "file" not in str(app.lost)
+        await until(pilot, lambda: any(n.title == "Board lost" for n in app._notifications))
         await pilot.press("ctrl+s")
         form = app.screen
         await until(pilot, lambda: "dropped" in str(form.query_one("#form-error", Static).render()))

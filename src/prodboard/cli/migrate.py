@@ -8,6 +8,7 @@ import click
 
 from prodboard.cli.base import Ctx, pass_ctx
 from prodboard.cli.board import cli
+from prodboard.cli.transfer import Bar
 from prodboard.domain.text import clean
 from prodboard.errors import BadInput
 
@@ -32,17 +33,15 @@ def migrate(c: Ctx, target: str) -> None:
     if not is_postgres_url(target) and target.endswith(("/", os.sep)):
         raise BadInput(f"--to: {target} names a folder; name the new board file in it")
     source = c.session().store
-
-    def progress(table: str, done: int) -> None:
-        if done >= 10_000 and done % 10_000 == 0:
-            click.echo(f"  {table}: {done} rows…", err=True)
-
+    bar = Bar("copying")  # on a terminal, for a big board: as import shows it
     try:
-        copied = copy_board(source, target, progress)
+        copied = copy_board(source, target, bar)
     except BadInput as exc:  # the URL checks name --db; here it was the target
         if exc.message.startswith("--db: "):
             raise BadInput(f"--to: {exc.message.removeprefix('--db: ')}") from None
         raise
+    finally:
+        bar.close()
     click.echo(f"Copied {clean(source.location)} to {clean(copied.target)}:")
     for table, n in copied.counts.items():
         click.echo(f"  {table:<12} {n:>8}")

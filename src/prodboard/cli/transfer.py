@@ -43,10 +43,12 @@ def export_cmd(c: Ctx, fmt: str, out: Path | None) -> None:
         click.echo(f"exported to {one_line(str(out))}", err=True)
 
 
-class _Bar:
-    """A rich progress bar on stderr, shown only on a terminal and for big imports."""
+class Bar:
+    """A rich progress bar on stderr, shown only on a terminal and for big imports
+    (and copies: ``migrate``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "importing") -> None:
+        self.label = label
         self.progress: Any = None
         self.task: Any = None
 
@@ -59,7 +61,7 @@ class _Bar:
 
             self.progress = Progress(console=Console(stderr=True), transient=True)
             self.progress.start()
-            self.task = self.progress.add_task("importing", total=total)
+            self.task = self.progress.add_task(self.label, total=total)
         self.progress.update(self.task, completed=done)
 
     def close(self) -> None:
@@ -89,7 +91,7 @@ def import_cmd(c: Ctx, file: Path, fmt: str | None, stage_map: str | None, peopl
     from prodboard.services.imports import run_import
 
     s = c.session()
-    bar = _Bar()
+    bar = Bar()
     try:
         result = run_import(s.board, file, fmt=fmt, stage_map=stage_map, people_map=people_map,
                             columns=columns, dry_run=dry_run, progress=bar)

@@ -44,8 +44,9 @@ def rows_for(event: EventView, ctx: AlertContext) -> list[dict[str, Any]]:
 # Written once: a statement built per event cost more than the event's own insert.
 _PEOPLE = text("SELECT handle, display_name, roles, away, away_note, delegate, alert_level, "
                "created_at FROM person")
-_PIECE = text("SELECT owner, reviewers, stage, title FROM piece WHERE id = :id")
-_WATCHERS = text("SELECT handle FROM watch WHERE piece_id = :id")
+# the piece and its watchers in one round trip: one row per watcher (one, NULL, if none)
+_PIECE = text("SELECT piece.owner, piece.reviewers, piece.stage, piece.title, watch.handle "
+              "FROM piece LEFT JOIN watch ON watch.piece_id = piece.id WHERE piece.id = :id")
 _INSERT = text("INSERT INTO recipient (event_id, person, reason, severity) "
                "VALUES (:event_id, :person, :reason, :severity)")
 
@@ -66,11 +67,12 @@ def snapshot_in(conn: Connection, wf: Workflow, piece_id: int | None) -> AlertCo
     if piece_id is None:
         return AlertContext(wf, people=people)
     pieces: dict[int, PieceFacts] = {}
-    row = conn.execute(_PIECE, {"id": piece_id}).first()
-    if row is not None:
-        reviewers = json.loads(row[1]) if isinstance(row[1], str) else row[1]
-        pieces[piece_id] = PieceFacts(row[0], tuple(reviewers or ()), row[2], row[3])
-    watchers = frozenset(r[0] for r in conn.execute(_WATCHERS, {"id": piece_id}))
+    rows = conn.execute(_PIECE, {"id": piece_id}).all()
+    if rows:
+        owner, reviewers, stage, title, _ = rows[0]
+        reviewers = json.loads(reviewers) if isinstance(reviewers, str) else reviewers
+        pieces[piece_id] = PieceFacts(owner, tuple(reviewers or ()), stage, title)
+    watchers = frozenset(r[4] for r in rows if r[4] is not None)
     return AlertContext(wf, people=people, pieces=pieces, watchers={piece_id: watchers})
 
 

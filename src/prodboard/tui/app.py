@@ -527,8 +527,12 @@ class ProdboardApp(App[None]):
         self.lost = why
         self.topbar.set_lost(True)
         if first:
-            self.notify(self.lost, title="Board file lost", severity="error", timeout=30,
+            self.notify(self.lost, title=self.lost_title(), severity="error", timeout=30,
                         markup=False)
+
+    def lost_title(self) -> str:
+        """A file is lost from its path; a board on a server has no file to speak of."""
+        return "Board lost" if self.session.store.kind == "postgresql" else "Board file lost"
 
     def action_reopen(self) -> None:
         """Open the board file now at the path in place of the lost one; open forms keep
@@ -545,13 +549,13 @@ class ProdboardApp(App[None]):
             new = await asyncio.to_thread(open_board, old.store.location, old.user,
                                           config=old.config_path)
         except ProdboardError as exc:
-            self.notify(f"Cannot reopen: {exc.message}", title="Board file lost",
+            self.notify(f"Cannot reopen: {exc.message}", title=self.lost_title(),
                         severity="error", timeout=15, markup=False)
             return
         if [st.key for st in new.workflow.stages] != [st.key for st in self.wf.stages]:
             new.close()
             self.notify("The board at that path has other stages: quit and start prodboard "
-                        "again to open it.", title="Board file lost", severity="error",
+                        "again to open it.", title=self.lost_title(), severity="error",
                         timeout=15, markup=False)
             return
         if self.feed is not None:
@@ -614,7 +618,7 @@ class ProdboardApp(App[None]):
     def writable(self) -> bool:
         """False (and says so) on a read-only or lost board, before any form opens."""
         if self.lost is not None:
-            self.notify(self.lost, title="Board file lost", severity="error", markup=False)
+            self.notify(self.lost, title=self.lost_title(), severity="error", markup=False)
             return False
         if self.session.store.readonly:
             self.notify("This board is read-only: changes cannot be saved.", title="Read-only",

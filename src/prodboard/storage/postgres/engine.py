@@ -13,7 +13,8 @@ is released only after the commit is visible to new snapshots (PostgreSQL ends a
 transaction in the proc array before it releases its locks), so the next writer
 draws its id after the previous one is visible: a reader that sees id n sees every
 id below it that will ever commit. Other boards on the server have other keys and
-do not wait. The alternative (recording ``pg_current_xact_id()`` and reading only
+do not wait for it (their commits do queue on NOTIFY's commit-time lock, one for the
+whole server: docs/scaling.md). The alternative (recording ``pg_current_xact_id()`` and reading only
 below the snapshot's xmin) lets writers run in parallel but makes every reader
 reason about in-flight transactions; the commands already assume one writer.
 
@@ -76,17 +77,23 @@ class PostgresStore:
         if self.readonly:
             raise StoreError(f"{self.location} is read-only for you (SELECT only): "
                              "changes cannot be saved")
-        with translate_errors(self), self.engine.connect() as conn, conn.begin():
-            found = conn.execute(
-                text("SELECT set_config('lock_timeout', :ms, true), "
-                     "pg_advisory_xact_lock(:key), "
-                     "(SELECT oid FROM pg_namespace WHERE nspname = :schema)"),
-                {"ms": f"{self.busy_ms}ms", "key": lock_key(self.identity or 0),
-                 "schema": self.schema},
-            ).one()[2]
-            if self.identity is not None and found != self.identity:
-                raise BoardLost(self._lost_message(found, "nothing was saved: reopen the board"))
-            yield conn
+        with translate_errors(self), self.engine.connect() as raw:
+            # BEGIN travels with the lock in one round trip: the driver is put in
+            # autocommit (so it sends no BEGIN of its own) and the two go as one
+            # simple-protocol query; psycopg still sends COMMIT or ROLLBACK while a
+            # transaction is open. Every value in it is an integer or a checked name.
+            conn = raw.execution_options(isolation_level="AUTOCOMMIT")
+            with conn.begin():
+                cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                cur.execute(
+                    f"BEGIN; SELECT set_config('lock_timeout', '{int(self.busy_ms)}ms', true), "
+                    f"pg_advisory_xact_lock({lock_key(self.identity or 0)}), "
+                    f"(SELECT oid FROM pg_namespace WHERE nspname = '{self.schema}')")
+                cur.nextset()
+                found = cur.fetchone()[2]
+                if self.identity is not None and found != self.identity:
+                    raise BoardLost(self._lost_message(found, "nothing was saved: reopen the board"))
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -112,7 +119,9 @@ class PostgresStore:
 
     # -- the board going away ------------------------------------------------------
     def _lost_message(self, now: int | None, what_next: str) -> str:
-        how = "dropped" if now is None else "replaced by another board"
+        how = (f"dropped (its schema {self.schema} is gone from the server)" if now is None
+               else f"replaced by another board (its schema {self.schema} was dropped and made "
+               "again)")
         return f"the board {self.location} was {how} while open; {what_next}"
 
     def lost(self, what_next: str) -> str | None:
