@@ -31,7 +31,7 @@ async def test_a_burst_from_another_process_is_capped_below_the_header(
     alerts = shown_alerts(app, time_alerts=False)
     async with app.run_test(size=SMALL, notifications=True) as pilot:
         await pilot.pause(0.2)
-        writer = script(board_db, "ana", (  # six people, one comment each: six alerts
+        writer = script(str(board_db), "ana", (  # six people, one comment each: six alerts
             "boards = [board] + [open_board(Path(board.store.location), who).board\n"
             "                    for who in ('ben', 'dev', 'eli', 'fatima', 'gus')]\n"
             "for i, b in enumerate(boards):\n"
@@ -63,7 +63,7 @@ async def test_grouped_alerts_name_their_pieces_and_g_opens_each(
     alerts = shown_alerts(app, time_alerts=False)
     async with app.run_test(size=SMALL, notifications=True) as pilot:
         await pilot.pause(0.2)
-        writer = script(board_db, "gus", (
+        writer = script(str(board_db), "gus", (
             "board.create_many([{'title': f'Gus idea {i}', 'stage': 'ideas'} for i in range(5)])\n"))
         assert await asyncio.to_thread(writer.wait, 60) == 0
         await until(pilot, lambda: bool(alerts) and len(alerts[-1].piece_ids) == 5)
@@ -87,7 +87,7 @@ async def test_the_reader_is_you(open_as: Callable[..., Workspace], board_db: Pa
     alerts = shown_alerts(app, time_alerts=False)
     async with app.run_test(size=(160, 45), notifications=True) as pilot:
         await pilot.pause(0.2)
-        writer = script(board_db, "ana", "board.assign(9, 'chloe')\n")
+        writer = script(str(board_db), "ana", "board.assign(9, 'chloe')\n")
         assert await asyncio.to_thread(writer.wait, 60) == 0
         await until(pilot, lambda: bool(alerts))
         assert " to you (was " in alerts[-1].text and "chloe" not in alerts[-1].text
