@@ -30,7 +30,14 @@ from prodboard.domain.audience import (
     concerned_reasons,
     entered_stage,
 )
-from prodboard.domain.describe import NOTE_WIDTH, _short, _stage_name, change_text, describe_event
+from prodboard.domain.describe import (
+    ALERT_LABELS,
+    NOTE_WIDTH,
+    _short,
+    _stage_name,
+    change_text,
+    describe_event,
+)
 from prodboard.domain.values import EventView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput
@@ -43,7 +50,7 @@ QUIET = frozenset({"piece.reordered"})  # heard at level "all" only
 BURST_SECONDS = 2.0
 ERROR_KINDS = frozenset({
     "alert.overdue", "alert.review_overdue", "alert.review_track_overdue",
-    "alert.review_track_escalated",
+    "alert.review_track_escalated", "alert.summary",
 })
 WARNING_KINDS = frozenset({
     "piece.changes_requested", "piece.rejected", "alert.due_soon", "alert.at_risk",
@@ -58,13 +65,6 @@ BURST_VERBS = {
     "unticked checklist items on", "piece.archived": "archived", "piece.rejected": "rejected",
     "piece.restored": "restored", "piece.approved": "approved",
     "piece.changes_requested": "requested changes on", "piece.reordered": "reordered",
-}
-ALERT_LABELS = {
-    "alert.overdue": "overdue", "alert.due_soon": "due soon",
-    "alert.review_overdue": "waiting too long in review", "alert.at_risk": "at risk",
-    "alert.stage_overdue": "late in their stage",
-    "alert.review_track_overdue": "past a review deadline",
-    "alert.review_track_escalated": "escalated in review",
 }
 # What a merged description says for kinds whose field changes say too little.
 _DONE_TO_PIECE = {

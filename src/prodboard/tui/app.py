@@ -32,7 +32,7 @@ from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import Conflict, ProdboardError
 from prodboard.services.alerts import load_inbox
-from prodboard.services.checks import run_checks
+from prodboard.services.checks import CheckScheduler
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board
 from prodboard.services.feed import ChangeFeed, FeedLost
@@ -101,7 +101,9 @@ class ProdboardApp(App[None]):
         self.toasts = Toasts(self, self.ui)
         self.unread = 0
         self.unread_timer: Timer | None = None
-        self.checks_timer: Timer | None = None
+        self.checks_timer: Timer | None = None  # the safety tick (check_interval)
+        self.checks = CheckScheduler()  # runs on the writer thread, as a write job
+        self.checks_due: Timer | None = None  # the next threshold, or a change, sooner
         self.lost: str | None = None  # why the board file is gone; every write is refused
         # Why the server cannot be reached (the feed says so); writes are refused
         # until it is back. ``_outage_from``: the feed's delivered count when it went.
@@ -314,6 +316,8 @@ class ProdboardApp(App[None]):
             self._show_focus()
         elif touched:
             self.paint(touched)
+        if message.pieces:
+            self.run_time_checks_soon()
         saved = {p.id for p in message.pieces}
         for screen in self.screen_stack:
             if isinstance(screen, PieceScreen) and screen.piece_id in saved:
@@ -420,6 +424,7 @@ class ProdboardApp(App[None]):
         elif touched:
             self.paint(touched)
         self._tell_open_screens(message.events)
+        self.run_time_checks_soon()
         shown_any = False
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
@@ -513,9 +518,28 @@ class ProdboardApp(App[None]):
     # -- time-based alerts --------------------------------------------------------------
     def run_time_checks(self) -> None:
         """Raise overdue / due-soon / review-deadline / at-risk alerts once each, on the
-        writer thread; they reach every board, this one too, through the feed."""
+        writer thread; they reach every board, this one too, through the feed. The
+        scheduler reads only what changed or fell due, so this is cheap at any size;
+        then sleep until its next threshold (or the next tick, or a change)."""
         if self.lost is None and self.reconnecting is None:
-            self.write(run_checks, show=False)
+            self.write(self.checks, show=False)
+            self._after_writes(self._wake_at_next_due)
+
+    def run_time_checks_soon(self, after: float = 0.3) -> None:
+        """A change may move a threshold: look again once the stream settles."""
+        if self.checks_timer is None:
+            return  # read-only, or not live: no checks here
+        if self.checks_due is not None:
+            self.checks_due.stop()
+        self.checks_due = self.set_timer(after, self.run_time_checks)
+
+    def _wake_at_next_due(self) -> None:
+        due = self.checks.wake_at
+        if due is None:
+            return
+        wait = (due - self.session.board.clock()).total_seconds()
+        if wait < current_settings().check_interval:  # else the tick comes first
+            self.run_time_checks_soon(max(wait, 0.0) + 0.01)  # a timer may fire a hair early
 
     # -- a lost board file ------------------------------------------------------------
     def mark_lost(self) -> None:

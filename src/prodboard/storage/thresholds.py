@@ -1,0 +1,71 @@
+"""The reads of the time-check scheduler (``services/checks.py``): the pieces that have
+a time rule at all, and what the events since a cursor touched."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, func, or_, select
+
+from prodboard.domain.values import PieceView, piece_from_row
+from prodboard.domain.workflow import Workflow
+from prodboard.storage import tables as m
+from prodboard.storage.tracks import attach
+
+P = m.PIECES
+E = m.EVENTS
+_CHUNK = 500
+
+
+def timed_pieces(conn: Connection, wf: Workflow, *, ids: Collection[int] | None = None,
+                 owners: Collection[str] | None = None) -> list[PieceView]:
+    """The live pieces a time rule can apply to, now or later: with a due date, in
+    review, or (with derived stage dates) with a publish date; with their review
+    tracks. Only those of ``ids`` / owned by ``owners`` when given."""
+    maybe = [P.c.due.is_not(None)]
+    review = wf.gate_stage("approval")
+    if review is not None:
+        maybe.append(P.c.stage == review.key)
+    if wf.derive_stage_due:
+        maybe.append(P.c.publish_date.is_not(None))
+    query = select(P).where(P.c.archived.is_(False), P.c.stage != wf.last.key, or_(*maybe))
+    if owners is not None:
+        query = query.where(P.c.owner.in_(list(owners)))
+    if ids is None:
+        rows = list(conn.execute(query.order_by(P.c.id)))
+    else:
+        wanted = sorted(ids)
+        rows = [row for i in range(0, len(wanted), _CHUNK)
+                for row in conn.execute(query.where(P.c.id.in_(wanted[i:i + _CHUNK])))]
+    return attach(conn, [piece_from_row(r) for r in rows], wf)
+
+
+@dataclass
+class Touched:
+    """What the events after a cursor changed: pieces, and people (by handle)."""
+
+    last_id: int
+    pieces: set[int] = field(default_factory=set)
+    people: set[str] = field(default_factory=set)
+
+
+def last_event_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(E.c.id), 0))).scalar_one())
+
+
+def touched_since(conn: Connection, cursor: int) -> Touched:
+    """The pieces and people the events with id > ``cursor`` touched (the alerts the
+    checks raise themselves change nothing a rule reads, and are left out)."""
+    out = Touched(cursor)
+    rows = conn.execute(select(E.c.id, E.c.piece_id, E.c.kind, E.c.data)
+                        .where(E.c.id > cursor).order_by(E.c.id))
+    for event_id, piece_id, kind, data in rows:
+        out.last_id = event_id
+        if kind.startswith("alert."):
+            continue
+        if piece_id is not None:
+            out.pieces.add(piece_id)
+        if kind.startswith("person.") and isinstance(data, dict) and data.get("handle"):
+            out.people.add(str(data["handle"]))
+    return out
