@@ -8,6 +8,7 @@ import contextlib
 import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -285,7 +286,7 @@ def _build(s: Workspace, rnd: random.Random) -> None:
         pid = s.board.create(f"Piece {i}", stage=stage, owner=rnd.choice(OWNERS), format=fmt,
                              imported=True, **{k: v for k, v in fields.items() if v})
         if stage == "draft" and rnd.random() < 0.4:
-            _try(lambda pid=pid: s.board.move(pid, "review"))
+            _try(partial(s.board.move, pid, "review"))
 
 
 def _try(op: Callable[[], object]) -> None:
