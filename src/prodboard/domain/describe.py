@@ -191,6 +191,7 @@ ALERT_LABELS = {
     "alert.stage_overdue": "late in their stage",
     "alert.review_track_overdue": "past a review deadline",
     "alert.review_track_escalated": "escalated in review",
+    "alert.summary": "summed up",  # "3 deadline alerts: 2 overdue, 1 summed up"
 }
 SUMMARY_LISTS = 3  # pieces a summary's line names; the event lists them all
 

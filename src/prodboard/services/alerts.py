@@ -411,6 +411,7 @@ _CATEGORY_KINDS = {
     "alert.stage_overdue": ("late in its stage", "late in their stage"),
     "alert.review_track_overdue": ("review track overdue", "review tracks overdue"),
     "alert.review_track_escalated": ("review escalated", "reviews escalated"),
+    "alert.summary": ("summary of deadline alerts", "summaries of deadline alerts"),
     "review.assigned": ("review for you", "reviews for you"),
     "review.turn": ("review for you", "reviews for you"),
     "review.approved": ("track approved", "tracks approved"),
