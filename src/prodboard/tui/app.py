@@ -104,6 +104,7 @@ class ProdboardApp(App[None]):
         self.checks_timer: Timer | None = None  # the safety tick (check_interval)
         self.checks = CheckScheduler()  # runs on the writer thread, as a write job
         self.checks_due: Timer | None = None  # the next threshold, or a change, sooner
+        self._checks_due_at = 0.0  # when checks_due fires (the event loop's clock)
         self.lost: str | None = None  # why the board file is gone; every write is refused
         # Why the server cannot be reached (the feed says so); writes are refused
         # until it is back. ``_outage_from``: the feed's delivered count when it went.
@@ -526,12 +527,21 @@ class ProdboardApp(App[None]):
             self._after_writes(self._wake_at_next_due)
 
     def run_time_checks_soon(self, after: float = 0.3) -> None:
-        """A change may move a threshold: look again once the stream settles."""
+        """A change may move a threshold: look again shortly (a steady stream of
+        changes does not put it off: a look already due sooner stands)."""
         if self.checks_timer is None:
             return  # read-only, or not live: no checks here
+        at = asyncio.get_running_loop().time() + after
         if self.checks_due is not None:
+            if self._checks_due_at <= at:
+                return
             self.checks_due.stop()
-        self.checks_due = self.set_timer(after, self.run_time_checks)
+        self._checks_due_at = at
+        self.checks_due = self.set_timer(after, self._due_checks)
+
+    def _due_checks(self) -> None:
+        self.checks_due = None
+        self.run_time_checks()
 
     def _wake_at_next_due(self) -> None:
         due = self.checks.wake_at
