@@ -5,6 +5,7 @@ what a full rescan raises, and sums up a pass with many alerts for one person.""
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeClock
 from sqlalchemy import select
+from test_checks import run_cli
 
 from prodboard.domain.thresholds import TICK, next_threshold
 from prodboard.domain.values import EventView
@@ -256,6 +258,22 @@ def test_a_first_run_sums_up_many_alerts_for_one_person(
     assert [a.text for a in inbox.alerts if a.actor == "prodboard"] == [
         f"{many} of wes's pieces need attention ({many} overdue): #{late[0]} 'Late 0', "
         f"#{late[1]} 'Late 1', #{late[2]} 'Late 2' and {many - 3} more"]
+
+
+def test_prodboard_check_prints_the_summary(
+    tmp_path: Path, open_at: Callable[..., Workspace], clock: FakeClock
+) -> None:
+    s = open_at("b.db", "pia", clock)
+    staff(s)
+    late = s.board.create_many([{"title": f"Late {i}", "stage": "draft", "owner": "wes",
+                                 "due": day(-3)} for i in range(SUMMARY_AFTER + 1)])
+    proc = run_cli(str(tmp_path / "b.db"), "check", "--json", now=NOW)
+    assert proc.returncode == 0, proc.stderr
+    [summary] = json.loads(proc.stdout)
+    assert summary["kind"] == "alert.summary" and summary["piece_id"] is None
+    assert [p["id"] for p in summary["data"]["pieces"]] == late
+    proc = run_cli(str(tmp_path / "b.db"), "check", now=NOW)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 
 def test_a_few_alerts_for_one_person_stay_one_each(
