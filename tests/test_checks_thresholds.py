@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prodboard.domain.reviews import APPROVED, CHANGES, WAITING, TrackView
-from prodboard.domain.thresholds import TICK, next_threshold
+from prodboard.domain.thresholds import TICK, Dates, next_threshold, quiet_until
 from prodboard.domain.values import PersonView, PieceView
 from prodboard.domain.workflow import Workflow, default_workflow
 from prodboard.services.checks import piece_alerts
@@ -83,3 +83,18 @@ def test_nothing_new_falls_due_before_the_next_threshold(
     assert end > now
     for t in (min(now + (end - now) * part, end - TICK), end - TICK):
         assert keys(piece, people, wf, t) <= due_now, (t, nxt)
+
+
+@SETTINGS
+@given(cases())
+def test_a_piece_with_no_threshold_behind_it_has_no_alert(
+    case: tuple[PieceView, dict[str, PersonView], Workflow, datetime]
+) -> None:
+    piece, people, wf, now = case
+    quiet, nxt = quiet_until(piece, wf, now)
+    assert nxt == next_threshold(piece, wf, now)
+    if quiet:
+        assert keys(piece, people, wf, now) == set()
+    dates = Dates(piece.due, piece.publish_date, piece.stage, piece.stage_entered_at, piece.format)
+    if not wf.reviews_for(piece.format):  # the first look reads these pieces' dates only
+        assert quiet_until(dates, wf, now) == (quiet, nxt)

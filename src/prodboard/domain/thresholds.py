@@ -16,15 +16,48 @@ owner going away is an event), never one too late.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 
 from prodboard.domain import reviews as rv
 from prodboard.domain.clock import parse_utc
 from prodboard.domain.rules import stage_due_dates
-from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import Workflow
 
 TICK = timedelta(microseconds=1)  # a rule with ``>`` holds one tick after its boundary
+
+
+class Timed(Protocol):
+    """What the thresholds read of a piece: a ``PieceView``, or just its ``Dates``."""
+
+    @property
+    def due(self) -> str | None: ...
+    @property
+    def publish_date(self) -> str | None: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def stage_entered_at(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def archived(self) -> bool: ...
+    @property
+    def tracks(self) -> tuple[rv.TrackView, ...]: ...
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The few fields of a piece its thresholds follow from (a cheap first read)."""
+
+    due: str | None
+    publish_date: str | None
+    stage: str
+    stage_entered_at: str
+    format: str
+    archived: bool = False
+    tracks: tuple[rv.TrackView, ...] = ()  # a piece with review tracks is read whole
 
 
 def _midnight(day: date, days: int = 0) -> datetime | None:
@@ -39,7 +72,7 @@ def _plus(moment: datetime, delta: timedelta) -> datetime | None:
         return None
 
 
-def thresholds(piece: PieceView, wf: Workflow) -> Iterator[datetime | None]:
+def thresholds(piece: Timed, wf: Workflow) -> Iterator[datetime | None]:
     """Every instant at which one of the piece's time rules turns true (past or future)."""
     if piece.archived or piece.stage == wf.last.key:
         return
@@ -67,8 +100,16 @@ def thresholds(piece: PieceView, wf: Workflow) -> Iterator[datetime | None]:
             yield _midnight(stage_due, 1)
 
 
-def next_threshold(piece: PieceView, wf: Workflow, now: datetime) -> datetime | None:
+def next_threshold(piece: Timed, wf: Workflow, now: datetime) -> datetime | None:
     """The first instant after ``now`` at which the piece may have a new alert, or None
     when nothing can fall due without an edit."""
     later = [at for at in thresholds(piece, wf) if at is not None and at > now]
     return min(later) if later else None
+
+
+def quiet_until(piece: Timed, wf: Workflow, now: datetime) -> tuple[bool, datetime | None]:
+    """(quiet, next): quiet when no threshold has come by ``now``, so no rule holds and
+    the piece has no alert at all; next as ``next_threshold``."""
+    every = [at for at in thresholds(piece, wf) if at is not None]
+    later = [at for at in every if at > now]
+    return len(later) == len(every), min(later) if later else None

@@ -35,14 +35,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
+
 from prodboard.domain import rules
-from prodboard.domain.thresholds import next_threshold
+from prodboard.domain.thresholds import next_threshold, quiet_until
 from prodboard.domain.values import PersonView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.services import reviews
 from prodboard.services.commands import Commands
 from prodboard.storage import tables as m
-from prodboard.storage.thresholds import last_event_id, timed_pieces, touched_since
+from prodboard.storage.thresholds import last_event_id, timed_dates, timed_pieces, touched_since
 
 # More owner alerts than this for one person in one pass (a first run on a board
 # full of late pieces) become one summary for them: docs/rules.md.
@@ -192,8 +194,9 @@ def raise_summary(board: Commands, owner: str, group: Sequence[TimedAlert]) -> i
 class CheckScheduler:
     """The time checks of a running board, at a cost that follows what changed.
 
-    Call it with the board (on the writer thread, as a job): the first call reads
-    every piece a rule can apply to, and each later one only the pieces whose next
+    Call it with the board (on the writer thread, as a job): the first call reads the
+    dates of every piece a rule can apply to, and whole only those with a threshold
+    behind them (or review tracks); each later one only the pieces whose next
     threshold has come and those the events since touched. ``wake_at`` (set by each
     call, read from any thread) says when to call it again if nothing happens before.
     Reopening the board (a new ``Commands``) starts over with a full read; so does a
@@ -232,7 +235,7 @@ class CheckScheduler:
             if self._cursor < 0:
                 self._cursor = last_event_id(conn)  # first: later events are re-read
                 self._heap, self._next = [], {}
-                pieces = timed_pieces(conn, wf)
+                pieces = timed_pieces(conn, wf, ids=self._first_look(conn, wf, now))
             else:
                 touched = touched_since(conn, self._cursor)
                 self._cursor = touched.last_id
@@ -251,14 +254,29 @@ class CheckScheduler:
             raised = board.q.raised_keys(conn, [a.key for a in due]) if due else set()
         out = raise_alerts(board, [a for a in due if a.key not in raised])
         for piece in pieces:
-            at = next_threshold(piece, wf, now)
-            if at is not None:
-                self._next[piece.id] = at
-                heapq.heappush(self._heap, (at, piece.id))
+            self._schedule(piece.id, next_threshold(piece, wf, now))
         if len(self._heap) > 2 * len(self._next) + 1000:  # edits left stale entries
             self._heap = [(at, piece_id) for piece_id, at in self._next.items()]
             heapq.heapify(self._heap)
         return out
+
+    def _first_look(self, conn: Connection, wf: Workflow, now: datetime) -> list[int]:
+        """Schedule the pieces none of whose thresholds has come (they have no alert,
+        from their dates alone); the ids of the others, and of those with review
+        tracks, to read whole."""
+        whole: list[int] = []
+        for piece_id, dates in timed_dates(conn, wf):
+            quiet, at = quiet_until(dates, wf, now)
+            if quiet and not wf.reviews_for(dates.format):
+                self._schedule(piece_id, at)
+            else:
+                whole.append(piece_id)
+        return whole
+
+    def _schedule(self, piece_id: int, at: datetime | None) -> None:
+        if at is not None:
+            self._next[piece_id] = at
+            heapq.heappush(self._heap, (at, piece_id))
 
     def _due(self, now: datetime) -> set[int]:
         """Take off the heap the pieces whose threshold has come."""
