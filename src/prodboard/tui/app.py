@@ -317,8 +317,6 @@ class ProdboardApp(App[None]):
             self._show_focus()
         elif touched:
             self.paint(touched)
-        if message.pieces:
-            self.run_time_checks_soon()
         saved = {p.id for p in message.pieces}
         for screen in self.screen_stack:
             if isinstance(screen, PieceScreen) and screen.piece_id in saved:
@@ -425,7 +423,8 @@ class ProdboardApp(App[None]):
         elif touched:
             self.paint(touched)
         self._tell_open_screens(message.events)
-        self.run_time_checks_soon()
+        self.run_time_checks_soon()  # (my own changes wait for the next look: one press
+        # runs only its own queries, tests/tui/test_one_press.py)
         shown_any = False
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
