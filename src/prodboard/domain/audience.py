@@ -231,6 +231,7 @@ RULES: dict[str, tuple[str, ...]] = {
     )},
     "alert.overdue": ("time_owner",), "alert.due_soon": ("time_owner",),
     "alert.stage_overdue": ("time_owner",), "alert.at_risk": ("managers",),
+    "alert.summary": ("time_owner",),  # many of the above for one owner (services/checks.py)
     "alert.review_overdue": ("time_reviewer", "time_delegate"),
     # review tracks: the reviewer routed, the one a track left, every reviewer of the
     # piece for a decision; the managers for a track nobody can take and the last step

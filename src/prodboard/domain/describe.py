@@ -194,9 +194,38 @@ def describe_review(ev: EventView, title: str, me: str | None = None) -> str:
     return f"{k} {title}"
 
 
+# What a piece with the alert is ("3 pieces are overdue"), in bursts and summaries.
+ALERT_LABELS = {
+    "alert.overdue": "overdue", "alert.due_soon": "due soon",
+    "alert.review_overdue": "waiting too long in review", "alert.at_risk": "at risk",
+    "alert.stage_overdue": "late in their stage",
+    "alert.review_track_overdue": "past a review deadline",
+    "alert.review_track_escalated": "escalated in review",
+    "alert.summary": "summed up",  # "3 deadline alerts: 2 overdue, 1 summed up"
+}
+SUMMARY_LISTS = 3  # pieces a summary's line names; the event lists them all
+
+
+def describe_summary(d: dict[str, Any], me: str | None = None) -> str:
+    """"14 of wes's pieces need attention (12 overdue, 2 due soon): #3 'Launch post', …"
+    ("of your pieces" when ``me`` is the owner)."""
+    counts = d.get("counts")
+    counts = counts if isinstance(counts, dict) else {}
+    what = ", ".join(f"{n} {ALERT_LABELS.get(k, _short(k))}" for k, n in counts.items())
+    pieces = [p for p in d.get("pieces") or () if isinstance(p, dict)]
+    named = ", ".join(f"#{p.get('id')} '{_short(p.get('title', ''), 30)}'"
+                      for p in pieces[:SUMMARY_LISTS])
+    more = f" and {len(pieces) - SUMMARY_LISTS} more" if len(pieces) > SUMMARY_LISTS else ""
+    owner = str(d.get("owner", ""))
+    whose = "your" if me is not None and owner.lower() == me.lower() else f"{_short(owner)}'s"
+    return f"{d.get('count', len(pieces))} of {whose} pieces need attention ({what}): {named}{more}"
+
+
 def describe_alert(ev: EventView, wf: Workflow, title: str, me: str | None = None) -> str:
     d = ev.data
     k = ev.kind
+    if k == "alert.summary":
+        return describe_summary(d, me)
     reviewer = you(d.get("reviewer") or "nobody", me)
     if k == "alert.overdue":
         return f"{title} is overdue (due {d.get('due')})"

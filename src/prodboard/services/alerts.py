@@ -33,6 +33,7 @@ from prodboard.domain.audience import (
     entered_stage,
 )
 from prodboard.domain.describe import (
+    ALERT_LABELS,
     NOTE_WIDTH,
     _short,
     _stage_name,
@@ -53,7 +54,7 @@ QUIET = frozenset({"piece.reordered"})  # heard at level "all" only
 BURST_SECONDS = 2.0
 ERROR_KINDS = frozenset({
     "alert.overdue", "alert.review_overdue", "alert.review_track_overdue",
-    "alert.review_track_escalated",
+    "alert.review_track_escalated", "alert.summary",
 })
 WARNING_KINDS = frozenset({
     "piece.changes_requested", "piece.rejected", "alert.due_soon", "alert.at_risk",
@@ -68,13 +69,6 @@ BURST_VERBS = {
     "unticked checklist items on", "piece.archived": "archived", "piece.rejected": "rejected",
     "piece.restored": "restored", "piece.approved": "approved",
     "piece.changes_requested": "requested changes on", "piece.reordered": "reordered",
-}
-ALERT_LABELS = {
-    "alert.overdue": "overdue", "alert.due_soon": "due soon",
-    "alert.review_overdue": "waiting too long in review", "alert.at_risk": "at risk",
-    "alert.stage_overdue": "late in their stage",
-    "alert.review_track_overdue": "past a review deadline",
-    "alert.review_track_escalated": "escalated in review",
 }
 # What a merged description says for kinds whose field changes say too little.
 _DONE_TO_PIECE = {
@@ -282,7 +276,8 @@ def written(group: Iterable[EventView]) -> tuple[str, ...]:
 
 def pieces_of(event: EventView) -> list[tuple[int, str]]:
     """The pieces an event names, with their titles: its own piece, and any a
-    summarising event lists in its payload (``piece_ids``, ``titles`` alongside)."""
+    summarising event lists in its payload (``piece_ids`` with ``titles`` alongside,
+    or the time checks' summary's ``pieces``)."""
     out: list[tuple[int, str]] = []
     if event.piece_id is not None:
         out.append((event.piece_id, str(event.data.get("title", ""))))
@@ -291,6 +286,10 @@ def pieces_of(event: EventView) -> list[tuple[int, str]]:
         names = titles if isinstance(titles, list) else []
         out += [(int(pid), str(names[i]) if i < len(names) else "")
                 for i, pid in enumerate(ids) if isinstance(pid, int) and pid != event.piece_id]
+    listed = event.data.get("pieces")  # alert.summary: [{id, kind, title, due}, …]
+    if isinstance(listed, list):
+        out += [(p["id"], str(p.get("title", ""))) for p in listed
+                if isinstance(p, dict) and isinstance(p.get("id"), int)]
     return out
 
 
@@ -484,6 +483,7 @@ _CATEGORY_KINDS = {
     "alert.stage_overdue": ("late in its stage", "late in their stage"),
     "alert.review_track_overdue": ("review track overdue", "review tracks overdue"),
     "alert.review_track_escalated": ("review escalated", "reviews escalated"),
+    "alert.summary": ("summary of deadline alerts", "summaries of deadline alerts"),
     "review.assigned": ("review for you", "reviews for you"),
     "review.turn": ("review for you", "reviews for you"),
     "review.approved": ("track approved", "tracks approved"),

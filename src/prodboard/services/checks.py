@@ -13,20 +13,43 @@ reassignment does not move the alert to someone else.
 An alert's key names what it is about, so a change re-arms it: the overdue key
 holds the due date (move the date and it can fire again), the review key holds
 when the piece entered review, the at-risk key holds the due date and the owner.
+
+A running board does not rescan: ``CheckScheduler`` reads every piece a time rule
+can apply to once, keeps a heap of when each one's next threshold falls due
+(``domain/thresholds.py``), and from then on reads only the pieces whose threshold
+has come and those the events since its last look touched (and, for a team change,
+the pieces its person owns). Between the two nothing a rule reads has changed, so it
+raises what a full rescan would (``tests/test_checks_scheduler.py`` holds it to that).
+
+A pass that finds more than ``SUMMARY_AFTER`` owner alerts (overdue, due soon, late
+in its stage) for one person raises one ``alert.summary`` for them instead, listing
+the pieces; the ledger holds each summarised key, pointing at the summary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
+
 from prodboard.domain import rules
+from prodboard.domain.thresholds import next_threshold, quiet_until
 from prodboard.domain.values import PersonView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.services import reviews
 from prodboard.services.commands import Commands
+from prodboard.storage import tables as m
+from prodboard.storage.thresholds import last_event_id, timed_dates, timed_pieces, touched_since
+
+# More owner alerts than this for one person in one pass (a first run on a board
+# full of late pieces) become one summary for them: docs/rules.md.
+SUMMARY_AFTER = 10
+SUMMARISED = ("alert.overdue", "alert.due_soon", "alert.stage_overdue")  # the owner's
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,14 @@ def timed_alerts(
         )
 
 
+def piece_alerts(piece: PieceView, people: dict[str, PersonView], wf: Workflow,
+                 now: datetime) -> list[TimedAlert]:
+    """Every time-based alert of ``piece`` at ``now``, review-track steps included
+    (``piece`` carries its tracks)."""
+    steps = reviews.escalation_steps(piece, people, wf, now) if piece.tracks else []
+    return [*timed_alerts(piece, people, wf, now), *(TimedAlert(*step) for step in steps)]
+
+
 def pending_alerts(board: Commands, now: datetime | None = None) -> list[TimedAlert]:
     """The alerts due at ``now`` that no board has raised yet (one read transaction)."""
     now = _utc(now or board.clock())
@@ -111,11 +142,147 @@ def pending_alerts(board: Commands, now: datetime | None = None) -> list[TimedAl
 
 
 def run_checks(board: Commands, now: datetime | None = None) -> list[int]:
-    """Raise every time-based alert that is due and not yet raised; returns the new
-    events' ids (empty when another board got there first)."""
+    """Raise every time-based alert that is due and not yet raised, reading the whole
+    board (``prodboard check``); returns the new events' ids (empty when another board
+    got there first)."""
+    now = _utc(now or board.clock())
+    steps = [TimedAlert(*step) for step in reviews.pending_escalations(board, now)]
+    return raise_alerts(board, [*pending_alerts(board, now), *steps])
+
+
+def raise_alerts(board: Commands, alerts: Sequence[TimedAlert]) -> list[int]:
+    """Raise each alert once; more than SUMMARY_AFTER of one owner's as one summary."""
+    mine: dict[str, list[TimedAlert]] = {}
+    for alert in alerts:
+        owner = alert.data.get("owner")
+        if alert.kind in SUMMARISED and owner:
+            mine.setdefault(str(owner), []).append(alert)
     raised: list[int] = []
-    for alert in pending_alerts(board, now):
-        event_id = board.raise_once(alert.key, alert.kind, alert.piece_id, alert.data)
-        if event_id is not None:
-            raised.append(event_id)
-    return raised + reviews.run_escalations(board, now)
+    summarised: set[str] = set()
+    for owner, group in mine.items():
+        if len(group) > SUMMARY_AFTER:
+            summarised.update(a.key for a in group)
+            event_id = raise_summary(board, owner, group)
+            if event_id is not None:
+                raised.append(event_id)
+    for alert in alerts:
+        if alert.key not in summarised:
+            event_id = board.raise_once(alert.key, alert.kind, alert.piece_id, alert.data)
+            if event_id is not None:
+                raised.append(event_id)
+    return raised
+
+
+def raise_summary(board: Commands, owner: str, group: Sequence[TimedAlert]) -> int | None:
+    """One ``alert.summary`` for ``owner`` listing the pieces of those of ``group`` no
+    board has raised yet, and a ledger row for each of them (one transaction)."""
+    with board.store.write() as conn:
+        raised = board.q.raised_keys(conn, [a.key for a in group])
+        fresh = [a for a in group if a.key not in raised]
+        if not fresh:
+            return None
+        counts = Counter(a.kind for a in fresh)
+        event_id = board._emit(conn, "alert.summary", None, {
+            "owner": owner, "count": len(fresh), "counts": dict(counts),
+            "pieces": [{"id": a.piece_id, "kind": a.kind, "title": a.data.get("title"),
+                        "due": a.data.get("due") or a.data.get("stage_due")} for a in fresh],
+        }, actor="prodboard")
+        conn.execute(m.RAISED.insert(), [{"key": a.key, "event_id": event_id} for a in fresh])
+    return event_id
+
+
+class CheckScheduler:
+    """The time checks of a running board, at a cost that follows what changed.
+
+    Call it with the board (on the writer thread, as a job): the first call reads the
+    dates of every piece a rule can apply to, and whole only those with a threshold
+    behind them (or review tracks); each later one only the pieces whose next
+    threshold has come and those the events since touched. ``wake_at`` (set by each
+    call, read from any thread) says when to call it again if nothing happens before.
+    Reopening the board (a new ``Commands``) starts over with a full read; so does a
+    pass that failed half way.
+    """
+
+    def __init__(self) -> None:
+        self.board: Commands | None = None
+        self._cursor = -1  # the last event looked at; -1: read everything next time
+        self._heap: list[tuple[datetime, int]] = []
+        self._next: dict[int, datetime] = {}  # each piece's live heap entry
+        self.wake_at: datetime | None = None
+
+    def __call__(self, board: Commands, now: datetime | None = None) -> list[int]:
+        if board is not self.board:
+            self.board, self._cursor = board, -1
+        now = _utc(now or board.clock())
+        try:
+            out = self._check(board, now)
+        except BaseException:
+            self._cursor = -1  # what was taken off the heap may not have been raised
+            self.wake_at = None
+            raise
+        self.wake_at = self.next_due()
+        return out
+
+    def next_due(self) -> datetime | None:
+        """When the next threshold of a piece read falls due (None: none will)."""
+        while self._heap and self._next.get(self._heap[0][1]) != self._heap[0][0]:
+            heapq.heappop(self._heap)  # a piece since edited, rescheduled or gone
+        return self._heap[0][0] if self._heap else None
+
+    def _check(self, board: Commands, now: datetime) -> list[int]:
+        wf = board.wf
+        with board.store.read() as conn:
+            if self._cursor < 0:
+                self._cursor = last_event_id(conn)  # first: later events are re-read
+                self._heap, self._next = [], {}
+                pieces = timed_pieces(conn, wf, ids=self._first_look(conn, wf, now))
+            else:
+                touched = touched_since(conn, self._cursor)
+                self._cursor = touched.last_id
+                ids = touched.pieces | self._due(now)
+                for piece_id in ids:  # rescheduled below if a rule still applies
+                    self._next.pop(piece_id, None)
+                pieces = timed_pieces(conn, wf, ids=ids) if ids else []
+                if touched.people:  # away, back, a new delegate: their pieces' at-risk
+                    seen = {p.id for p in pieces}
+                    pieces += [p for p in timed_pieces(conn, wf, owners=touched.people)
+                               if p.id not in seen]
+            if not pieces:
+                return []
+            people = {p.handle: p for p in board.q.people_in(conn)}
+            due = [a for piece in pieces for a in piece_alerts(piece, people, wf, now)]
+            raised = board.q.raised_keys(conn, [a.key for a in due]) if due else set()
+        out = raise_alerts(board, [a for a in due if a.key not in raised])
+        for piece in pieces:
+            self._schedule(piece.id, next_threshold(piece, wf, now))
+        if len(self._heap) > 2 * len(self._next) + 1000:  # edits left stale entries
+            self._heap = [(at, piece_id) for piece_id, at in self._next.items()]
+            heapq.heapify(self._heap)
+        return out
+
+    def _first_look(self, conn: Connection, wf: Workflow, now: datetime) -> list[int]:
+        """Schedule the pieces none of whose thresholds has come (they have no alert,
+        from their dates alone); the ids of the others, and of those with review
+        tracks, to read whole."""
+        whole: list[int] = []
+        for piece_id, dates in timed_dates(conn, wf):
+            quiet, at = quiet_until(dates, wf, now)
+            if quiet and not wf.reviews_for(dates.format):
+                self._schedule(piece_id, at)
+            else:
+                whole.append(piece_id)
+        return whole
+
+    def _schedule(self, piece_id: int, at: datetime | None) -> None:
+        if at is not None:
+            self._next[piece_id] = at
+            heapq.heappush(self._heap, (at, piece_id))
+
+    def _due(self, now: datetime) -> set[int]:
+        """Take off the heap the pieces whose threshold has come."""
+        out: set[int] = set()
+        while self._heap and self._heap[0][0] <= now:
+            at, piece_id = heapq.heappop(self._heap)
+            if self._next.get(piece_id) == at:
+                out.add(piece_id)
+        return out

@@ -17,7 +17,8 @@ from sqlalchemy import Connection
 
 from prodboard.domain import reviews as rv
 from prodboard.domain.reviews import TrackView
-from prodboard.domain.values import PieceView
+from prodboard.domain.values import PersonView, PieceView
+from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput, Refused
 from prodboard.storage import tracks as store_tracks
 
@@ -224,26 +225,32 @@ def reassign(cmds: Commands, conn: Connection, piece: PieceView, role: str, hand
 # -- the escalation ladder ---------------------------------------------------------------------------
 def pending_escalations(cmds: Commands, now: datetime) -> list[tuple[str, str, int, dict[str, Any]]]:
     """(key, kind, piece id, data) of every escalation step due and not yet raised."""
-    wf = cmds.wf
-    due: list[tuple[str, str, int, dict[str, Any]]] = []
     with cmds.store.read() as conn:
-        pieces = store_tracks.review_pieces(conn, wf)
+        pieces = store_tracks.review_pieces(conn, cmds.wf)
         if not pieces:
             return []
         people = _team(conn)
-        for p in pieces:
-            for t in rv.open_tracks(p.tracks, wf.sequential(p.format)):
-                for step in rv.escalations(t, wf.review_sla_hours, now):
-                    reviewer = people.get(t.reviewer) if t.reviewer else None
-                    due.append((step.key, step.kind, p.id, {
-                        "title": p.title, "owner": p.owner, "stage": p.stage, "role": t.role,
-                        "cycle": t.cycle, "step": step.step, "reviewer": t.reviewer,
-                        "delegate": reviewer.delegate if reviewer else None,
-                        "hours": _number(wf.review_sla_hours * step.step),
-                        "waited_hours": step.waited_hours, "since": t.opened_at,
-                    }))
+        due = [step for p in pieces for step in escalation_steps(p, people, cmds.wf, now)]
         raised = store_tracks.raised_keys(conn, [d[0] for d in due])
     return [d for d in due if d[0] not in raised]
+
+
+def escalation_steps(p: PieceView, people: dict[str, PersonView], wf: Workflow,
+                     now: datetime) -> list[tuple[str, str, int, dict[str, Any]]]:
+    """(key, kind, piece id, data) of each step of the piece's ladder due at ``now``
+    (raised or not); ``p`` carries its tracks."""
+    due: list[tuple[str, str, int, dict[str, Any]]] = []
+    for t in rv.open_tracks(p.tracks, wf.sequential(p.format)):
+        for step in rv.escalations(t, wf.review_sla_hours, now):
+            reviewer = people.get(t.reviewer) if t.reviewer else None
+            due.append((step.key, step.kind, p.id, {
+                "title": p.title, "owner": p.owner, "stage": p.stage, "role": t.role,
+                "cycle": t.cycle, "step": step.step, "reviewer": t.reviewer,
+                "delegate": reviewer.delegate if reviewer else None,
+                "hours": _number(wf.review_sla_hours * step.step),
+                "waited_hours": step.waited_hours, "since": t.opened_at,
+            }))
+    return due
 
 
 def run_escalations(cmds: Commands, now: datetime | None = None) -> list[int]:

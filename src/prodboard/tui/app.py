@@ -34,7 +34,7 @@ from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import Conflict, ProdboardError
 from prodboard.services.alerts import UnreadTally, load_inbox
-from prodboard.services.checks import run_checks
+from prodboard.services.checks import CheckScheduler
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board, personal_config_path
 from prodboard.services.feed import ChangeFeed, FeedLost
@@ -115,7 +115,10 @@ class ProdboardApp(App[None]):
         self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
         self.tally = UnreadTally()  # the header's count between reads of the inbox
-        self.checks_timer: Timer | None = None
+        self.checks_timer: Timer | None = None  # the safety tick (check_interval)
+        self.checks = CheckScheduler()  # runs on the writer thread, as a write job
+        self.checks_due: Timer | None = None  # the next threshold, or a change, sooner
+        self._checks_due_at = 0.0  # when checks_due fires (the event loop's clock)
         self.lost: str | None = None  # why the board file is gone; every write is refused
         # Why the server cannot be reached (the feed says so); writes are refused
         # until it is back. ``_outage_from``: the feed's delivered count when it went.
@@ -442,6 +445,8 @@ class ProdboardApp(App[None]):
         elif touched:
             self.paint(touched)
         self._tell_open_screens(message.events)
+        self.run_time_checks_soon()  # (my own changes wait for the next look: one press
+        # runs only its own queries, tests/tui/test_one_press.py)
         for actor, alerts in reads.alerts.items():
             self.toasts.show_burst(actor, reads.bursts[actor], alerts)
         self.background.arrived(reads.bursts, reads.alerts)
@@ -509,12 +514,49 @@ class ProdboardApp(App[None]):
         self._set_unread(inbox.unread, inbox.last_event_id)
         self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
 
+    def _after_writes(self, then: Callable[[], object]) -> None:
+        """Run ``then`` once the writes queued so far are saved (the writer keeps order)."""
+
+        async def wait() -> None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)
+            then()
+
+        self.run_worker(wait(), group="write", exit_on_error=False)
+
     # -- time-based alerts --------------------------------------------------------------
     def run_time_checks(self) -> None:
         """Raise overdue / due-soon / review-deadline / at-risk alerts once each, on the
-        writer thread; they reach every board, this one too, through the feed."""
+        writer thread; they reach every board, this one too, through the feed. The
+        scheduler reads only what changed or fell due, so this is cheap at any size;
+        then sleep until its next threshold (or the next tick, or a change)."""
         if self.lost is None and self.reconnecting is None:
-            self.write(run_checks, show=False)
+            self.write(self.checks, show=False)
+            self._after_writes(self._wake_at_next_due)
+
+    def run_time_checks_soon(self, after: float = 0.3) -> None:
+        """A change may move a threshold: look again shortly (a steady stream of
+        changes does not put it off: a look already due sooner stands)."""
+        if self.checks_timer is None:
+            return  # read-only, or not live: no checks here
+        at = asyncio.get_running_loop().time() + after
+        if self.checks_due is not None:
+            if self._checks_due_at <= at:
+                return
+            self.checks_due.stop()
+        self._checks_due_at = at
+        self.checks_due = self.set_timer(after, self._due_checks)
+
+    def _due_checks(self) -> None:
+        self.checks_due = None
+        self.run_time_checks()
+
+    def _wake_at_next_due(self) -> None:
+        due = self.checks.wake_at
+        if due is None:
+            return
+        wait = (due - self.session.board.clock()).total_seconds()
+        if wait < current_settings().check_interval:  # else the tick comes first
+            self.run_time_checks_soon(max(wait, 0.0) + 0.01)  # a timer may fire a hair early
 
     # -- a lost board file ------------------------------------------------------------
     def mark_lost(self) -> None:
