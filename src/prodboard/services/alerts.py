@@ -314,8 +314,8 @@ def name_pieces(pieces: Sequence[tuple[int, str]], most: int = NAMED) -> str:
 def burst_text(group: Sequence[EventView], wf: Workflow, me: str | None = None) -> str:
     """The one line for a coalesced burst ("ana moved 3 pieces: 'A', 'B' and 'C'"),
     naming the pieces it is about; ``me`` (the reader) is "you"."""
-    if len(group) == 1 and len(pieces_of(group[0])) <= 1:
-        return event_text(group[0], wf, me)
+    if len(group) == 1 and (len(pieces_of(group[0])) <= 1 or group[0].kind == "alert.summary"):
+        return event_text(group[0], wf, me)  # a summary says itself what it stands for
     actor = group[0].actor
     kinds = {ev.kind for ev in group}
     named = _distinct(pair for ev in group for pair in pieces_of(ev))
