@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from prodboard.domain.workflow import default_workflow
 from prodboard.services.context import Workspace, open_board
 from prodboard.tui.app import ProdboardApp, make_app
+from prodboard.tui.board_state import BoardState
 from prodboard.tui.screens.calendar import CalendarScreen
 
 from .helpers import until
+from .test_model import piece
 
 SIZE = (120, 40)  # nine cards a column
 PAGE = 40
@@ -212,3 +216,32 @@ async def test_a_read_only_board_pages_too(paged_db: Path, board: Callable[..., 
             assert shown(app) == order(s)[: 2 * PAGE]
     finally:
         os.chmod(paged_db, 0o644)
+
+
+# -- the model on its own: what a page may and may not change ----------------------------
+def test_a_page_keeps_what_the_feed_brought_since_it_was_read() -> None:
+    model = BoardState(default_workflow())
+    model.load([piece(i, STAGE, float(i)) for i in range(1, 4)], {STAGE: 10}, {STAGE: (3.0, 3)})
+    assert model.shown(STAGE) == 10 and model.counts[STAGE] == 10
+    read = [piece(i, STAGE, float(i)) for i in range(4, 7)]  # the next page, read...
+    model.update([replace(read[0], stage="draft", rank=0.0, version=2)])  # ...then moved
+    model.update([replace(read[1], archived=True, version=2)])  # ...and archived
+    assert model.stale  # pieces the board did not hold: which count changed is unknown
+    model.set_totals({STAGE: 8, "draft": 1})
+    model.add_page(STAGE, read, complete=False)
+    assert [p.id for p in model.columns[STAGE]] == [1, 2, 3, 6]
+    assert model.pieces[4].stage == "draft" and 5 not in model.pieces
+    assert model.paged[STAGE] == (6.0, 6) and model.counts[STAGE] == 8
+    model.add_page(STAGE, [piece(7, STAGE, 7.0)], complete=True)
+    assert STAGE not in model.paged and model.counts[STAGE] == 5  # held whole: counted
+
+
+def test_a_piece_read_for_a_jump_is_counted_once() -> None:
+    model = BoardState(default_workflow())
+    model.load([piece(1, STAGE, 1.0), piece(2, "draft", 1.0)], {STAGE: 50, "draft": 1},
+               {STAGE: (1.0, 1)})
+    assert model.hold([piece(40, STAGE, 40.0)]) == {STAGE}
+    assert model.counts[STAGE] == 50  # the total had it already
+    assert model.hold([piece(3, "draft", 2.0)]) == {"draft"}  # news in a stage held whole
+    assert model.counts["draft"] == 2
+    assert model.hold([piece(40, STAGE, 40.0)]) == set()  # held already

@@ -139,11 +139,16 @@ class ProdboardApp(App[None]):
         # so a big board is usable at once and holds what is looked at.
         totals = q.stage_counts()
         big = {key for key, n in totals.items() if n > self.page_size}
-        held = q.pieces() if not big else [
-            p for s in self.wf.stages
-            for p in (q.stage_page(s.key, None, self.page_size) if s.key in big
-                      else q.pieces(stage=s.key))]
-        firsts = {key: max((p.rank, p.id) for p in held if p.stage == key) for key in big}
+        held = [] if big else q.pieces()
+        firsts: dict[str, tuple[float, int]] = {}  # the paged stages: their window's end
+        for stage in self.wf.stages if big else ():
+            if stage.key not in big:
+                held += q.pieces(stage=stage.key)
+                continue
+            page = q.stage_page(stage.key, None, self.page_size)
+            held += page
+            if len(page) == self.page_size:  # else it shrank meanwhile: held whole
+                firsts[stage.key] = (page[-1].rank, page[-1].id)
         self._paging.clear()
         self.model.load(held, totals, firsts)
         self.away = {p.handle for p in q.people() if p.away}
