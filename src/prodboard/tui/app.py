@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -52,6 +52,7 @@ from prodboard.tui.messages import (
     ShowFocus,
     WriteFailed,
 )
+from prodboard.tui.paging import BoardPaging
 from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
@@ -65,16 +66,13 @@ from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
 
 log = logging.getLogger(__name__)
-PAGE_SIZE = 500  # a stage with more pieces is read from the database a page at a time
-FILTER_HELD = 2000  # a filter holds at most this many matches from a paged stage
 
 
-class ProdboardApp(App[None]):
+class ProdboardApp(BoardPaging):
     """The production board for one person on one board database."""
 
     CSS_PATH = "app.tcss"
     TITLE = "prodboard"
-    page_size: int = PAGE_SIZE
     # On the app with priority, not on the board screen: it works from an open form
     # (modal screens hide the app's other bindings), which then saves what was typed
     # into the reopened board.
@@ -111,7 +109,6 @@ class ProdboardApp(App[None]):
         self._outage_from = 0
         self.connection_timer: Timer | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prodboard-write")
-        self._paging: set[str] = set()  # paged stages whose next page is being read
 
     # -- layout ------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -135,22 +132,7 @@ class ProdboardApp(App[None]):
         q = self.session.queries
         cursor = q.last_event_id()  # read first: later events are re-applied, harmlessly
         self.board_name = q.board_name()
-        # Years of published pieces are read a page at a time as their column scrolls,
-        # so a big board is usable at once and holds what is looked at.
-        totals = q.stage_counts()
-        big = {key for key, n in totals.items() if n > self.page_size}
-        held = [] if big else q.pieces()
-        firsts: dict[str, tuple[float, int]] = {}  # the paged stages: their window's end
-        for stage in self.wf.stages if big else ():
-            if stage.key not in big:
-                held += q.pieces(stage=stage.key)
-                continue
-            page = q.stage_page(stage.key, None, self.page_size)
-            held += page
-            if len(page) == self.page_size:  # else it shrank meanwhile: held whole
-                firsts[stage.key] = (page[-1].rank, page[-1].id)
-        self._paging.clear()
-        self.model.load(held, totals, firsts)
+        self.read_board(q)  # a big stage: its first page (tui/paging.py reads on)
         self.away = {p.handle for p in q.people() if p.away}
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly,
                              server=self.session.store.kind != "sqlite")
@@ -163,64 +145,6 @@ class ProdboardApp(App[None]):
             self.notify(self.session.note, title="Demo board", timeout=12, markup=False)
         self.start_live(cursor, announce)
         self._freeze()
-
-    @on(CardList.NearEnd)
-    def load_page(self, event: CardList.NearEnd) -> None:
-        """The next page of a paged column, read as its cards near the end of it."""
-        stage = event.stage
-        if stage in self.model.paged and stage not in self._paging and not self.model.filter.active:
-            self._paging.add(stage)
-            self._read_page(stage, self.model.paged[stage])
-
-    @work(thread=True, group="load", exit_on_error=False)
-    def _read_page(self, stage: str, after: tuple[float, int]) -> None:
-        page: list[PieceView] | None = None
-        try:
-            page = self.session.queries.stage_page(stage, after, self.page_size)
-        finally:  # a failed read may be asked again (the error itself is a toast)
-            self.call_from_thread(self._merge_loaded, stage, after, page)
-
-    def _merge_loaded(self, stage: str, after: tuple[float, int], page: list[PieceView] | None
-                      ) -> None:
-        self._paging.discard(stage)
-        if page is None or self.model.paged.get(stage) != after:
-            return  # failed, or read for the board before a reopen
-        self.model.add_page(stage, page, complete=len(page) < self.page_size)
-        self.paint({stage})
-        gc.freeze()  # long-lived values, like the first load's
-
-    def _recount_if_stale(self) -> None:
-        if self.model.stale:
-            self.model.stale = False
-            self._recount()
-
-    @work(thread=True, group="recount", exclusive=True, exit_on_error=False)
-    def _recount(self) -> None:
-        totals = self.session.queries.stage_counts()
-        self.call_from_thread(self._recounted, totals)
-
-    def _recounted(self, totals: dict[str, int]) -> None:
-        self.model.set_totals(totals)
-        self.paint(list(self.model.paged))
-
-    @work(thread=True, group="filter-scan", exclusive=True, exit_on_error=False)
-    def _scan_paged(self, flt: Filter, stages: list[str]) -> None:
-        """Find a filter's matches beyond the windows of paged stages, reading each in
-        chunks and keeping only the matches (at most FILTER_HELD a stage)."""
-        for stage in stages:
-            after: tuple[float, int] | None = None
-            found: list[PieceView] = []
-            while len(found) < FILTER_HELD:
-                chunk = self.session.queries.stage_page(stage, after, 2000)
-                found += [p for p in chunk if flt.matches(p)]
-                if len(chunk) < 2000:
-                    break
-                after = (chunk[-1].rank, chunk[-1].id)
-            self.call_from_thread(self._found, flt, found[:FILTER_HELD])
-
-    def _found(self, flt: Filter, found: list[PieceView]) -> None:
-        if flt == self.model.filter:
-            self.paint(self.model.hold(found))
 
     @staticmethod
     def _freeze() -> None:
@@ -291,12 +215,9 @@ class ProdboardApp(App[None]):
         return self.model.pieces.get(pid) if pid is not None else None
 
     def focus_piece(self, piece_id: int) -> bool:
-        """Put the focus on a piece (switching column, clearing a filter hiding it);
-        one beyond a paged column's window is read, and held from now on."""
-        if piece_id not in self.model.pieces:
-            found = self.session.queries.piece(piece_id)  # one indexed row
-            if found is None or not self.model.hold([found]):
-                return False
+        """Put the focus on a piece (switching column, clearing a filter hiding it)."""
+        if not self.hold_piece(piece_id):
+            return False
         self.paint(self._move_focus(piece_id))
         self._show_focus()
         return True
@@ -370,7 +291,7 @@ class ProdboardApp(App[None]):
     def on_piece_saved(self, message: PieceSaved) -> None:
         """Show my own change: one paint, the focus following a moved card."""
         touched = self.model.update(message.pieces)
-        self._recount_if_stale()
+        self.recount_if_stale()
         if message.focus is not None and message.focus in self.model.pieces:
             touched |= self._move_focus(message.focus)
             self.paint(touched)
@@ -477,7 +398,7 @@ class ProdboardApp(App[None]):
         """Update the touched cards (one paint), then tell me what concerns me."""
         reads = message.reads
         touched = self.model.update(reads.pieces)
-        self._recount_if_stale()
+        self.recount_if_stale()
         if reads.away is not None:
             self.away = reads.away
             self.paint()
@@ -829,8 +750,7 @@ class ProdboardApp(App[None]):
             self.push_screen(FilterForm(query), self._set_filter)
             return
         self.model.set_filter(flt)
-        if flt.active and self.model.paged:
-            self._scan_paged(flt, list(self.model.paged))
+        self.scan_filter(flt)
         self.paint()
         self._show_focus()
 
