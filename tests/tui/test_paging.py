@@ -163,6 +163,13 @@ async def test_a_filter_finds_a_piece_beyond_the_window(board: Callable[..., Wor
         await until(pilot, lambda: far in shown(app))
         assert shown(app) == [far]
         assert "1 of" in str(app.column(STAGE).header.render())
+        app._set_filter("")  # the window again, and the match it found
+        await pilot.pause()
+        assert shown(app) == order(s)[:PAGE] + [far]
+        app.focus_piece(shown(app)[0])
+        await read_next(pilot, app)  # scrolling on reads the pages between
+        ids = shown(app)
+        assert ids[: 2 * PAGE] == order(s)[: 2 * PAGE] and ids[-1] == far
 
 
 async def test_going_to_a_piece_the_board_does_not_hold(board: Callable[..., Workspace]) -> None:

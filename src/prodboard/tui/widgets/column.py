@@ -73,7 +73,9 @@ class CardList(ScrollView, can_focus=False):
         self.now = datetime.now(UTC)
         self.away: set[str] = set()
         self._cache: dict[tuple[int, int, int, bool], Strip] = {}
-        self._asked = -1  # how many cards the list had when it last posted NearEnd
+        # Which list, of how many cards, it last posted NearEnd for: once per length
+        # (a new list, after a filter, may ask again).
+        self._asked: tuple[int, int] | None = None
 
     def set_pieces(
         self, pieces: list[PieceView], selected: int | None, now: datetime, away: set[str]
@@ -91,8 +93,9 @@ class CardList(ScrollView, can_focus=False):
     def _check_end(self) -> None:
         screen_cards = max(1, self.size.height // CARD_HEIGHT)
         below = len(self.pieces) - (int(self.scroll_y) // CARD_HEIGHT + screen_cards)
-        if below <= 3 * screen_cards and self._asked != len(self.pieces):
-            self._asked = len(self.pieces)
+        asking = (id(self.pieces), len(self.pieces))
+        if below <= 3 * screen_cards and self._asked != asking:
+            self._asked = asking
             self.post_message(self.NearEnd(self.stage.key))
 
     def select(self, index: int | None) -> None:
