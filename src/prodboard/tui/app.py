@@ -144,7 +144,7 @@ class ProdboardApp(BoardPaging):
         if self.session.note and announce:
             self.notify(self.session.note, title="Demo board", timeout=12, markup=False)
         self.start_live(cursor, announce)
-        self._freeze()
+        self.call_after_refresh(self._freeze)  # with what the first paint made, too
 
     @staticmethod
     def _freeze() -> None:
