@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from prodboard.domain.values import (
     CommentView,
@@ -304,3 +304,50 @@ class Queries:
         with self.store.read() as conn:
             row = conn.execute(select(RC.c.event_id).where(RC.c.handle == handle)).first()
             return int(row[0]) if row else 0
+
+    # -- the board's paged columns (tui/board_state.py) ---------------------------------
+    def stage_page(
+        self, stage: str, after: tuple[float, int] | None, limit: int
+    ) -> list[PieceView]:
+        """Up to ``limit`` live pieces of ``stage`` in board order (rank, id) after the
+        key ``after``: a keyset page, read through ix_piece_stage_rank (on SQLite the
+        index ends with the row id), so page 180 costs what page 1 does."""
+        query = (
+            select(P, _comment_count())
+            .where(P.c.archived.is_(False), P.c.stage == stage)
+            .order_by(P.c.rank, P.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            rank, pid = after
+            query = query.where(or_(P.c.rank > rank, and_(P.c.rank == rank, P.c.id > pid)))
+        with self.store.read() as conn:
+            return _views(conn, query, self.wf)
+
+    def dated_between(self, stages: Iterable[str], lo: str, hi: str) -> list[PieceView]:
+        """Live pieces of ``stages`` with a publish or due date from ``lo`` to ``hi``
+        (ISO days, both included): what a calendar span shows of stages the board
+        holds only in part."""
+        dated = or_(P.c.publish_date.between(lo, hi), P.c.due.between(lo, hi))
+        query = (
+            select(P, _comment_count())
+            .where(P.c.archived.is_(False), P.c.stage.in_(list(stages)), dated)
+            .order_by(P.c.id)
+        )
+        with self.store.read() as conn:
+            return _views(conn, query, self.wf)
+
+
+def _comment_count() -> Any:
+    """A piece's comment count, per row (a page does not group the whole comment table)."""
+    return (
+        select(func.count()).where(C.c.piece_id == P.c.id).scalar_subquery().label("comments")
+    )
+
+
+def _views(conn: Connection, query: Any, wf: Workflow) -> list[PieceView]:
+    """Rows of ``select(P, comments)`` as pieces with their review tracks."""
+    result = conn.execute(query)
+    keys = list(result.keys())
+    found = [piece_from_dict(dict(zip(keys, row, strict=True)), row[-1]) for row in result]
+    return tracks.attach(conn, found, wf)

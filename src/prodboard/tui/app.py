@@ -20,7 +20,7 @@ from datetime import tzinfo
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
 from textual.screen import Screen
@@ -56,6 +56,7 @@ from prodboard.tui.messages import (
 )
 from prodboard.tui.newcomer import guest_hint
 from prodboard.tui.notify import Background
+from prodboard.tui.paging import BoardPaging
 from prodboard.tui.reads import forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
@@ -77,10 +78,9 @@ from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
 
 log = logging.getLogger(__name__)
-LAZY_STAGE_SIZE = 500  # a last stage bigger than this loads after the first paint
 
 
-class ProdboardApp(App[None]):
+class ProdboardApp(BoardPaging):
     """The production board for one person on one board database."""
 
     CSS_PATH = "app.tcss"
@@ -150,11 +150,7 @@ class ProdboardApp(App[None]):
         q = self.session.queries
         cursor = q.last_event_id()  # read first: later events are re-applied, harmlessly
         self.board_name = q.board_name()
-        last = self.wf.last.key
-        # Years of published pieces come after the first paint, so a big board is
-        # usable at once; a small one loads whole (and paints the same every time).
-        later = q.stage_counts().get(last, 0) > LAZY_STAGE_SIZE
-        self.model.load(q.pieces(exclude_stage=last if later else None))
+        self.read_board(q)  # a big stage: its first page (tui/paging.py reads on)
         people = q.people()
         self.away = {p.handle for p in people if p.away}
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly,
@@ -170,20 +166,7 @@ class ProdboardApp(App[None]):
         if guest and announce:
             self.notify(guest, title="Who you are", severity="warning", timeout=30, markup=False)
         self.start_live(cursor, announce)
-        if later:
-            self.load_last_stage()
-        else:
-            self._freeze()
-
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def load_last_stage(self) -> None:
-        pieces = self.session.queries.pieces(stage=self.wf.last.key)
-        self.call_from_thread(self._merge_loaded, pieces)
-
-    def _merge_loaded(self, pieces: list[PieceView]) -> None:
-        self.model.merge(pieces)
-        self.paint()
-        self._freeze()
+        self.call_after_refresh(self._freeze)  # with what the first paint made, too
 
     @staticmethod
     def _freeze() -> None:
@@ -237,7 +220,7 @@ class ProdboardApp(App[None]):
             self.focus_ids[key] = pieces[index].id if index is not None else None
             if index is not None:
                 self.focus_rows[key] = index
-            col.header.show(col.stage, len(pieces), self.model.counts[key])
+            col.header.show(col.stage, self.model.shown(key), self.model.counts[key])
             col.header.set_class(key == self.focus_stage, "-focused")
             col.cards.set_pieces(pieces, index if key == self.focus_stage else None, now, self.away)
         self.topbar.set_filter(self.model.filter.describe())
@@ -255,7 +238,7 @@ class ProdboardApp(App[None]):
 
     def focus_piece(self, piece_id: int) -> bool:
         """Put the focus on a piece (switching column, clearing a filter hiding it)."""
-        if piece_id not in self.model.pieces:
+        if not self.hold_piece(piece_id):
             return False
         self.paint(self._move_focus(piece_id))
         self._show_focus()
@@ -330,6 +313,7 @@ class ProdboardApp(App[None]):
     def on_piece_saved(self, message: PieceSaved) -> None:
         """Show my own change: one paint, the focus following a moved card."""
         touched = self.model.update(message.pieces)
+        self.recount_if_stale()
         if message.focus is not None and message.focus in self.model.pieces:
             touched |= self._move_focus(message.focus)
             self.paint(touched)
@@ -439,6 +423,7 @@ class ProdboardApp(App[None]):
         """Update the touched cards (one paint), then tell me what concerns me."""
         reads = message.reads
         touched = self.model.update(reads.pieces)
+        self.recount_if_stale()
         if reads.away is not None:
             self.away = reads.away
             self.paint()
@@ -828,6 +813,7 @@ class ProdboardApp(App[None]):
             self.push_screen(FilterForm(query), self._set_filter)
             return
         self.model.set_filter(flt)
+        self.scan_filter(flt)
         self.paint()
         self._show_focus()
 

@@ -105,21 +105,42 @@ class Filter:
         return True
 
 
+Key = tuple[float, int]  # a piece's place in its column: (rank, id)
+
+
 @dataclass
 class BoardState:
-    """Pieces by stage in board order, the filter, and where the focus is."""
+    """Pieces by stage in board order, the filter, and where the focus is.
+
+    A stage bigger than a page is *paged*: ``paged`` maps it to the key of the last
+    piece of the window read from its top, and every piece of the stage up to that key
+    is held; beyond it only pieces the feed, a jump or a filter scan brought are. Its
+    count is the database's total, kept by updates; an update it cannot place (a piece
+    the board did not hold) sets ``stale``: the app recounts.
+    """
 
     workflow: Workflow
     pieces: dict[int, PieceView] = field(default_factory=dict)
     filter: Filter = field(default_factory=Filter)
     columns: dict[str, list[PieceView]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    paged: dict[str, Key] = field(default_factory=dict)
+    stale: bool = False
+    # Pieces archived since the load, by id: the version that left (a page read
+    # before the archive must not bring it back).
+    left: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rebuild()  # every stage has its (empty) column before the first load
 
-    def load(self, pieces: list[PieceView]) -> None:
+    def load(self, pieces: list[PieceView], totals: dict[str, int] | None = None,
+             paged: dict[str, Key] | None = None) -> None:
+        """Hold ``pieces``; ``paged``: the stages held only from the top to a key,
+        whose ``totals`` (live pieces per stage in the database) are their counts."""
         self.pieces = {p.id: p for p in pieces}
+        self.paged = dict(paged or {})
+        for key in self.paged:
+            self.counts[key] = (totals or {}).get(key, 0)
         self.rebuild()
 
     def update(self, changed: list[PieceView]) -> set[str]:
@@ -135,12 +156,16 @@ class BoardState:
             if old:
                 touched.add(old.stage)
                 self._drop(old)
+            elif self.paged:
+                self.stale = True  # new, or from beyond a window: which count lost it?
             if p.archived:
                 self.pieces.pop(p.id, None)
+                self.left[p.id] = p.version
                 continue
             self.pieces[p.id] = p
             touched.add(p.stage)
-            self._place(p)
+            self.counts[p.stage] = self.counts.get(p.stage, 0) + 1
+            self._insert(p)
         return touched
 
     def _drop(self, p: PieceView) -> None:
@@ -150,19 +175,56 @@ class BoardState:
         if i < len(column) and column[i].id == p.id:
             del column[i]
 
-    def _place(self, p: PieceView) -> None:
-        self.counts[p.stage] = self.counts.get(p.stage, 0) + 1
+    def _insert(self, p: PieceView) -> None:
         if self.filter.matches(p):
             insort(self.columns.setdefault(p.stage, []), p, key=_order)
 
-    def merge(self, pieces: list[PieceView]) -> None:
-        """Add pieces loaded in the background, keeping any newer state the feed
-        brought meanwhile."""
+    def hold(self, pieces: list[PieceView]) -> set[str]:
+        """Hold pieces read from the database (a page, a jump, filter matches), keeping
+        any newer state the feed brought; returns the stages touched. A paged stage's
+        count includes them already; in a stage held whole one is news (the feed
+        will bring it as it is)."""
+        touched: set[str] = set()
         for p in pieces:
             known = self.pieces.get(p.id)
-            if known is None or known.version < p.version:
-                self.pieces[p.id] = p
-        self.rebuild()
+            if p.archived or (known is not None and known.version >= p.version):
+                continue
+            if self.left.get(p.id, 0) >= p.version:
+                continue  # archived since this was read
+            if known is not None:  # read after a change the feed has not brought yet
+                touched.add(known.stage)
+                self._drop(known)
+            if known is not None or p.stage not in self.paged:
+                self.counts[p.stage] = self.counts.get(p.stage, 0) + 1
+            self.pieces[p.id] = p
+            touched.add(p.stage)
+            self._insert(p)
+        return touched
+
+    def add_page(self, stage: str, page: list[PieceView], complete: bool) -> None:
+        """Hold the next page of a paged stage (as read, in order); ``complete``: it was
+        the last one, and the stage is now held whole."""
+        if stage not in self.paged:
+            return
+        self.hold(page)
+        if page:
+            self.paged[stage] = _order(page[-1])
+        if complete:
+            del self.paged[stage]
+            self.counts[stage] = sum(1 for p in self.pieces.values() if p.stage == stage)
+
+    def set_totals(self, totals: dict[str, int]) -> None:
+        """The database's counts (after ``stale``), for the stages held in part."""
+        self.stale = False
+        for key in self.paged:
+            self.counts[key] = totals.get(key, 0)
+
+    def shown(self, stage: str) -> int:
+        """How many cards the header says the column shows: every piece of the stage
+        (held or not) without a filter, the matches found with one."""
+        if stage in self.paged and not self.filter.active:
+            return self.counts.get(stage, 0)
+        return len(self.columns.get(stage, []))
 
     def rebuild(self) -> None:
         """Recompute every column from the pieces (after a load or a new filter)."""
@@ -171,7 +233,8 @@ class BoardState:
         for p in self.pieces.values():
             by_stage.setdefault(p.stage, []).append(p)
         for key, here in by_stage.items():
-            self.counts[key] = len(here)
+            if key not in self.paged:
+                self.counts[key] = len(here)
             shown = [p for p in here if self.filter.matches(p)]
             shown.sort(key=_order)
             self.columns[key] = shown

@@ -52,6 +52,8 @@ def read_batch(session: Workspace, events: Sequence[EventView],
     with every batch that grows it."""
     q = session.queries
     ids = {e.piece_id for e in events if e.piece_id is not None}
+    # A reorder swaps ranks with a neighbour, whose own row changes without an event.
+    ids |= {int(e.data["swapped_with"]) for e in events if e.data.get("swapped_with")}
     pieces = q.pieces(ids=ids, archived=None) if ids else []
     people_changed = any(e.kind.startswith("person.") for e in events)
     away = {p.handle for p in q.people() if p.away} if people_changed else None

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -86,6 +87,9 @@ class CalendarScreen(Screen[None]):
         self._dirty = False
         self._follow: tuple[int, str] | None = None  # an entry the focus follows after a move
         self._pending: tuple[str, str, bool] | None = None  # the date change being saved
+        # Pieces of the stages the board holds only in part (paged), read for a span.
+        self._dated: tuple[tuple[date, date], list[PieceView]] | None = None
+        self._reading: tuple[date, date] | None = None
 
     @property
     def _app(self) -> Host:
@@ -130,11 +134,35 @@ class CalendarScreen(Screen[None]):
         return days[0], days[-1]
 
     def pieces(self) -> list[PieceView]:
-        """The board's pieces that pass its filter (archived ones have left the board)."""
+        """The board's pieces that pass its filter (archived ones have left the board),
+        with those of paged stages dated in the span, read from the database (the
+        board's own copy of a piece wins)."""
         model = self._app.model
+        pieces = list(model.pieces.values())
+        if model.paged:
+            span = self.span()
+            if self._dated is not None and self._dated[0] == span:
+                pieces += [p for p in self._dated[1]
+                           if p.id not in model.pieces and p.id not in model.left]
+            elif self._reading != span:
+                self._reading = span
+                self._read_dated(span, list(model.paged))
         if not model.filter.active:
-            return list(model.pieces.values())
-        return [p for p in model.pieces.values() if model.filter.matches(p)]
+            return pieces
+        return [p for p in pieces if model.filter.matches(p)]
+
+    @work(thread=True, exclusive=True, group="calendar-dated", exit_on_error=False)
+    def _read_dated(self, span: tuple[date, date], stages: list[str]) -> None:
+        start, end = span
+        hi = end + timedelta(days=cal.STAGE_LEAD_DAYS)  # a stage date leads its publication
+        found = self._app.session.queries.dated_between(stages, start.isoformat(), hi.isoformat())
+        self.app.call_from_thread(self._got_dated, span, found)
+
+    def _got_dated(self, span: tuple[date, date], found: list[PieceView]) -> None:
+        self._dated = (span, found)
+        if span == self._reading:
+            self._reading = None
+        self.paint()
 
     def compute(self) -> CalendarData:
         assert self.cursor is not None

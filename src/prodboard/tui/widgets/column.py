@@ -56,6 +56,14 @@ class CardList(ScrollView, can_focus=False):
             super().__init__()
             self.stage, self.index, self.chain = stage, index, chain
 
+    class NearEnd(Message):
+        """The cards on screen are within a few screens of the last one this list
+        has: the app reads the next page of a paged stage."""
+
+        def __init__(self, stage: str) -> None:
+            super().__init__()
+            self.stage = stage
+
     def __init__(self, stage: Stage, workflow: Workflow, **kw: object) -> None:
         super().__init__(**kw)  # type: ignore[arg-type]
         self.stage = stage
@@ -65,6 +73,9 @@ class CardList(ScrollView, can_focus=False):
         self.now = datetime.now(UTC)
         self.away: set[str] = set()
         self._cache: dict[tuple[int, int, int, bool], Strip] = {}
+        # Which list, of how many cards, it last posted NearEnd for: once per length
+        # (a new list, after a filter, may ask again).
+        self._asked: tuple[int, int] | None = None
 
     def set_pieces(
         self, pieces: list[PieceView], selected: int | None, now: datetime, away: set[str]
@@ -73,6 +84,19 @@ class CardList(ScrollView, can_focus=False):
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(pieces) * CARD_HEIGHT)
         self.refresh()
+        self._check_end()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._check_end()
+
+    def _check_end(self) -> None:
+        screen_cards = max(1, self.size.height // CARD_HEIGHT)
+        below = len(self.pieces) - (int(self.scroll_y) // CARD_HEIGHT + screen_cards)
+        asking = (id(self.pieces), len(self.pieces))
+        if below <= 3 * screen_cards and self._asked != asking:
+            self._asked = asking
+            self.post_message(self.NearEnd(self.stage.key))
 
     def select(self, index: int | None) -> None:
         if index != self.selected:
