@@ -100,6 +100,13 @@ class Cli:
             return list(pool.map(one, calls))
 
 
+def one_error_line(err: str) -> str:
+    """stderr holds exactly one line, starting with 'prodboard:' (never a traceback)."""
+    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
+    assert err.startswith("prodboard: ") and "Traceback" not in err, err
+    return err
+
+
 @pytest.fixture
 def cli(db_path: Path) -> Cli:
     return Cli(db_path)

@@ -12,14 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conftest import one_error_line
+
 from prodboard.services.context import Workspace, open_board
 from prodboard.storage.tables import SCHEMA_VERSION
-
-
-def one_error_line(err: str) -> str:
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    assert err.startswith("prodboard: "), err
-    return err
 
 
 def titles(db: Path) -> list[str]:

@@ -10,16 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import one_error_line
 
 from prodboard.services.context import Workspace, open_board
 from prodboard.storage import tables as models
-
-
-def one_error_line(err: str) -> str:
-    """stderr holds exactly one line, starting with 'prodboard:'."""
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    assert err.startswith("prodboard: "), err
-    return err
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import one_error_line
 from terminal import run_in_a_terminal
 
 from prodboard.domain.identity import is_admin
@@ -18,12 +19,6 @@ from prodboard.services.alerts import load_inbox
 from prodboard.services.context import Workspace, open_board
 
 BAD_HANDLES = ["bad name!", "kim\x1bc", "-dash", "dot.", "émile", "9lives", "a" * 33, "@"]
-
-
-def one_error_line(err: str) -> str:
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    assert err.startswith("prodboard: "), err
-    return err
 
 
 @pytest.fixture

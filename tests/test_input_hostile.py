@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import one_error_line
 from inprocess import dump, invoke
 from terminal import run_in_a_terminal
 
@@ -24,12 +25,6 @@ from prodboard.services.context import Workspace, open_board
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 OSC52 = "producer,\x1b]52;c;agvsbg8=\x1b\\"
 INT64_MAX = 2**63 - 1
-
-
-def one_error_line(err: str) -> str:
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    assert err.startswith("prodboard: ") and "Traceback" not in err, err
-    return err
 
 
 def strings(value: Any) -> list[str]:

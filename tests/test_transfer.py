@@ -11,17 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import one_error_line
 
 from prodboard.services.alerts import alerts_in
 from prodboard.services.context import Workspace, open_board
 from prodboard.services.transfer import VOLATILE, neutralise, unneutralise
 from prodboard.storage.tables import SCHEMA_VERSION
-
-
-def one_error_line(err: str) -> str:
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    assert err.startswith("prodboard: "), err
-    return err
 
 
 def counts(db: Path) -> dict[str, int]:

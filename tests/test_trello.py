@@ -9,17 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import one_error_line
 from trello_fixture import board as trello_board
 
 from prodboard.services.context import Workspace
 
 MAP = "Backlog=ideas,Writing=draft,Done=published"
 PEOPLE = "anaruiz=ana,benok=ben,zoe=chloe"
-
-
-def one_error_line(err: str) -> str:
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    return err
 
 
 def rows(db: Path) -> tuple[int, int, int]:

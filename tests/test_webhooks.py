@@ -18,19 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli, new_pg_board
+from conftest import Cli, new_pg_board, one_error_line
 
 from prodboard.services.context import Workspace, open_board
 from prodboard.storage.store import remove_board
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 DEADLINE_S = 120  # generous: the machine is shared
-
-
-def one_error_line(err: str) -> str:
-    assert err.endswith("\n") and err.count("\n") == 1, repr(err)
-    assert err.startswith("prodboard: "), err
-    return err
 
 
 def verify(headers: Any, body: bytes, secret: str = SECRET) -> bool:
