@@ -55,6 +55,9 @@ BOARD_BINDINGS = [
 ]
 
 
+COMPACT_BELOW = 100  # columns: a narrower footer packs its keys so none is cut off
+
+
 class BoardScreen(Screen[None]):
     """The board itself: the top bar, the stage columns and the footer.
 
@@ -76,7 +79,7 @@ class BoardScreen(Screen[None]):
         with BoardScroll(id="board"):
             for stage in self.workflow.stages:
                 yield StageColumn(stage, self.workflow)
-        yield Footer()
+        yield Footer(compact=self.app.size.width < COMPACT_BELOW)
 
     def on_mount(self) -> None:
         self.ready()
@@ -87,6 +90,7 @@ class BoardScreen(Screen[None]):
     def on_resize(self) -> None:
         # A wider screen scrolls the board back to the left; once the new widths are
         # laid out, bring the focused stage and card back into view.
+        self.query_one(Footer).compact = self.size.width < COMPACT_BELOW
         self._show_focus_later()
 
     def on_screen_resume(self) -> None:
