@@ -141,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.log(f'{self.address_string()} "{one_line(str(self.command))} {path}" {status}')
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self._log(status)  # first: a client that leaves mid-answer is still in the log
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -149,7 +150,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body and self.command != "HEAD":
             self.wfile.write(body)
-        self._log(status)
 
     def _text(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(status, (message + "\n").encode(),
