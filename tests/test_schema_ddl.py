@@ -95,9 +95,8 @@ def _unnamed(value: Any, board: str) -> Any:
 
 def declared() -> dict[str, Any]:
     """What the declaration itself says: the DDL it compiles to on PostgreSQL, and each
-    column's Python side (its default fills a row an insert leaves it out of; a JSON
-    column reads back lists and maps)."""
-    from sqlalchemy.dialects import postgresql
+    column's Python side (its default fills a row an insert leaves it out of)."""
+    from sqlalchemy.dialects import postgresql, sqlite
     from sqlalchemy.schema import CreateIndex, CreateTable
 
     from prodboard.storage import tables, transfer_tables  # noqa: F401  (every table)
@@ -110,8 +109,8 @@ def declared() -> dict[str, Any]:
         ddl.append(str(CreateTable(table).compile(dialect=dialect)).strip())
         ddl += [str(CreateIndex(ix).compile(dialect=dialect)) for ix in
                 sorted(table.indexes, key=lambda ix: str(ix.name))]
-        columns[table.name] = [[c.name, c.type.python_type.__name__, c.nullable, c.primary_key,
-                                _default(c.default)] for c in table.columns]
+        columns[table.name] = [[c.name, str(c.type.compile(dialect=sqlite.dialect())), c.nullable,
+                                c.primary_key, _default(c.default)] for c in table.columns]
     return {"postgresql_ddl": ddl, "columns": columns}
 
 
