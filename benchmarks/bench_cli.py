@@ -1,6 +1,6 @@
 """The command line's own costs: start-up, completion, small reads, big listings.
 
-    python benchmarks/bench_cli.py [--pieces 50000] [--runs 5] [--boards DIR]
+    python benchmarks/bench_cli.py [--pieces 50000] [--runs 5] [--boards DIR] [--small]
 
 Every figure is one command run as a new process (the installed ``prodboard``
 console script, as a person or a shell runs it): the median wall time of ``--runs``
@@ -14,12 +14,16 @@ date, one event each.
 ``--boards DIR`` keeps both boards there and reuses them. ``--before OLD/src`` also
 runs an older checkout's code (``PYTHONPATH=OLD/src``), alternating with this one
 run by run, so on a busy machine the two columns were measured under the same
-load. The person's own board and config are never touched.
+load. ``--small`` leaves out the big board. For ``show`` and ``ls`` on the small
+board it also prints what the imports cost (``python -X importtime``: the median
+total, and each part's own time summed by package), the part of opening a board
+that does not grow with it. The person's own board and config are never touched.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import statistics
 import subprocess
@@ -73,6 +77,47 @@ def measure(label: str, args: list[str], env: dict[str, str], runs: int, before:
           flush=True)
 
 
+# The parts an import-time line is counted under (the first prefix that matches).
+IMPORT_PARTS = ("sqlalchemy", "sqlmodel", "pydantic", "pydantic_core", "click", "prodboard.config",
+                "prodboard.storage", "prodboard.services", "prodboard.domain", "prodboard.cli")
+
+
+def import_times(args: list[str], env: dict[str, str]) -> dict[str, float]:
+    """One run's import time in ms: "total", and each part's own (self) time."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "prodboard", *args], env=env,
+                          capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+    parts: dict[str, float] = collections.defaultdict(float)
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, _, name = line.removeprefix("import time:").split("|")
+        name = name.strip()
+        parts["total"] += int(own) / 1000  # the own times add up to the whole
+        part = next((p for p in IMPORT_PARTS if name == p or name.startswith(p + ".")), "other")
+        parts[part] += int(own) / 1000
+    return parts
+
+
+def measure_imports(label: str, args: list[str], env: dict[str, str], runs: int,
+                    before: Path | None) -> None:
+    """One line per variant: the median import time and its biggest parts."""
+    variants = {"now": env}
+    if before is not None:
+        variants = {"before": {**env, "PYTHONPATH": str(before)}, **variants}
+    got: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, variant in variants.items():
+            got[name].append(import_times(args, variant))
+    for name, samples in got.items():
+        median = {part: statistics.median(s.get(part, 0.0) for s in samples)
+                  for part in {p for s in samples for p in s}}
+        total = median.pop("total")
+        biggest = sorted(median.items(), key=lambda kv: -kv[1])[:6]
+        print(f"  imports of {label} ({name}): {total:.0f} ms: "
+              + ", ".join(f"{part} {ms:.0f}" for part, ms in biggest if ms >= 1)
+              + f"   load {os.getloadavg()[0]:.2f}", flush=True)
+
+
 def build(db: Path, pieces: int) -> float:
     """A big board made through the real commands, a thousand pieces per transaction."""
     from prodboard.services.context import open_board
@@ -100,7 +145,7 @@ def boards(where: Path, pieces: int, env: dict[str, str]) -> tuple[Path, Path]:
     if not small.exists():
         subprocess.run([*command(), "--db", str(small), "init", "--demo", "--history"], env=env,
                        check=True, capture_output=True)
-    if not big.exists():
+    if pieces and not big.exists():
         print(f"building {pieces:,} pieces…", flush=True)
         subprocess.run([sys.executable, __file__, "--build", str(big), "--pieces", str(pieces)], env=env,
                        check=True)
@@ -114,6 +159,7 @@ def main() -> None:
     parser.add_argument("--boards", type=Path, default=None, help="Keep and reuse the boards here.")
     parser.add_argument("--before", type=Path, default=None, metavar="OLD/src",
                         help="Also run this older source tree, alternating with this one.")
+    parser.add_argument("--small", action="store_true", help="Leave out the big board.")
     parser.add_argument("--build", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build is not None:  # the child that builds the big board
@@ -123,11 +169,14 @@ def main() -> None:
         home = Path(scratch)
         env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_DATA_HOME": str(home / "data"),
                "PRODBOARD_USER": "ana"}
-        for name in ("PRODBOARD_DB", "PRODBOARD_CONFIG", "PRODBOARD_USER_CONFIG", "PRODBOARD_BOARD"):
+        # PYTHONDONTWRITEBYTECODE too: an installed prodboard runs from cached bytecode,
+        # and compiling every module on every run would double the start-up.
+        for name in ("PRODBOARD_DB", "PRODBOARD_CONFIG", "PRODBOARD_USER_CONFIG", "PRODBOARD_BOARD",
+                     "PYTHONDONTWRITEBYTECODE"):
             env.pop(name, None)
         where = args.boards or home
         where.mkdir(parents=True, exist_ok=True)
-        small, big = boards(where, args.pieces, env)
+        small, big = boards(where, 0 if args.small else args.pieces, env)
         version = subprocess.check_output([*command(), "--version"], env=env).decode().strip()
         print(f"{version}, {os.cpu_count()} cores, median of {args.runs} runs, peak RSS the largest")
 
@@ -142,6 +191,10 @@ def main() -> None:
         bench("show 1 (small board)", ["show", "1"], on_small)
         bench("ls (small board)", ["ls"], on_small)
         bench("report --json (small board)", ["report", "--json"], on_small)
+        for words in (["show", "1"], ["ls"]):
+            measure_imports(" ".join(words), words, on_small, args.runs, args.before)
+        if args.small:
+            return
         on_big = {**env, "PRODBOARD_DB": str(big)}
         bench(f"ls --json ({args.pieces:,} pieces)", ["ls", "--json"], on_big)
         bench(f"log --json ({args.pieces:,} pieces)", ["log", "--json"], on_big)

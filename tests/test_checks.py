@@ -368,6 +368,6 @@ def test_the_ledger_holds_one_row_per_alert(open_as: Callable[..., Workspace], b
     s = open_as("pia")
     for _ in range(3):
         run_checks(s.board)
-    ra = m.RaisedAlert.__table__  # type: ignore[attr-defined]
+    ra = m.RAISED
     with s.store.read() as conn:
         assert conn.execute(select(func.count()).select_from(ra)).scalar_one() == len(EXPECTED)

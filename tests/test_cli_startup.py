@@ -1,6 +1,7 @@
 """What the command line imports before it does anything: help, the version and tab
 completion run without the board's services, storage, SQLAlchemy or pydantic, and
-the command table the root group lists them from matches the command modules."""
+the command table the root group lists them from matches the command modules; a
+command that opens a board without a config file loads neither pydantic nor the ORM."""
 
 from __future__ import annotations
 
@@ -73,6 +74,31 @@ def test_the_probe_sees_a_command_that_opens_the_board(tmp_path: Path) -> None:
     (code, modules), = report.values()
     assert code == 0
     assert {"sqlalchemy", "prodboard.services.context"} <= set(heavy_in(modules))
+
+
+def test_show_and_ls_without_a_config_file_do_not_import_pydantic(tmp_path: Path) -> None:
+    """With no config file the default workflow is built directly: the schema, and the
+    pydantic it is written in, load only to check a file that exists."""
+    db = str(tmp_path / "b.db")
+    init = {"PRODBOARD_USER": "ana"}
+    report = probe([(["--db", db, "init"], init), (["--db", db, "add", "A piece"], init),
+                    (["--db", db, "show", "1"], init), (["--db", db, "ls"], init)])
+    assert [code for code, _ in report.values()] == [0, 0, 0, 0]
+    for _, modules in report.values():
+        assert "prodboard.services.context" in modules  # the board was opened
+        assert not [m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core", "sqlmodel")]
+        assert "sqlalchemy.orm" not in modules  # the tables are Core tables: no ORM
+
+
+def test_a_config_file_is_checked_with_the_schema(tmp_path: Path) -> None:
+    """The probe above can fail: a team file beside the board brings the schema in."""
+    db = tmp_path / "b.db"
+    (tmp_path / "prodboard.toml").write_text('[board]\nname = "Team"\n', encoding="utf-8")
+    report = probe([(["--db", str(db), "init"], {"PRODBOARD_USER": "ana"}),
+                    (["--db", str(db), "ls"], {"PRODBOARD_USER": "ana"})])
+    for code, modules in report.values():
+        assert code == 0
+        assert {"pydantic", "prodboard.config.schema"} <= set(modules)
 
 
 def test_the_table_lists_every_command_with_its_help() -> None:

@@ -18,9 +18,8 @@ from prodboard.storage import tables as models
 from prodboard.storage.sqlite.engine import SQLiteStore
 from prodboard.storage.store import open_store
 
-V1_TABLES = [
-    models.Meta, models.Person, models.Piece, models.Comment, models.Event, models.ReadCursor,
-]
+V1_TABLES = [models.META, models.PEOPLE, models.PIECES, models.COMMENTS, models.EVENTS,
+             models.READ_CURSORS]
 
 
 def one_line(exc: ProdboardError, code: int) -> str:
@@ -51,17 +50,17 @@ def build_v1(path: Path) -> None:
     engine = create_engine(f"sqlite:///{path}")
     now = "2025-01-01T00:00:00+00:00"
     with engine.begin() as conn:
-        for model in V1_TABLES:
-            model.__table__.create(conn)  # type: ignore[attr-defined]
-        conn.execute(models.Meta.__table__.insert(), [  # type: ignore[attr-defined]
+        for table in V1_TABLES:
+            table.create(conn)
+        conn.execute(models.META.insert(), [
             {"key": "app", "value": "prodboard"}, {"key": "board_name", "value": "Old board"},
         ])
-        conn.execute(models.Person.__table__.insert().values(  # type: ignore[attr-defined]
+        conn.execute(models.PEOPLE.insert().values(
             handle="ana", display_name="Ana", roles=["pm"], created_at=now))
-        conn.execute(models.Piece.__table__.insert().values(  # type: ignore[attr-defined]
+        conn.execute(models.PIECES.insert().values(
             id=1, title="Old piece", stage="draft", stage_entered_at=now, created_at=now,
             updated_at=now))
-        conn.execute(models.Event.__table__.insert().values(  # type: ignore[attr-defined]
+        conn.execute(models.EVENTS.insert().values(
             at=now, actor="ana", kind="piece.created", piece_id=1,
             data={"title": "Old piece", "version": 1, "changes": {}}))
         conn.exec_driver_sql("PRAGMA user_version=1")

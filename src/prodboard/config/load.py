@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prodboard.config import schema
 from prodboard.config.source import Source
 from prodboard.config.team import build_workflow
 from prodboard.config.ui import UISettings, merge_ui
@@ -33,6 +32,10 @@ class Config:
 def load_config(team: Path | None, personal: Path | None = None) -> Config:
     """The default workflow replaced by the team file's, and the team's ui defaults
     overlaid by the person's (either file may be None)."""
+    if team is None and personal is None:
+        return Config()  # nothing to check: the schema (pydantic) is not even imported
+    from prodboard.config import schema
+
     layers: list[tuple[Source, schema.PersonalSections]] = []
     workflow = default_workflow()
     warnings: list[str] = []

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from prodboard.config.source import Source
+from prodboard.config.zone import named_zone
 from prodboard.domain.health import DEFAULT_TARGETS, KPIS
 from prodboard.errors import ConfigError
 
@@ -49,7 +49,7 @@ def load_metrics(team: Path | None) -> MetricsSettings:
     for key, value in section.items():
         if key != "timezone":
             raise fail(("metrics", key), "unknown key (allowed: timezone)")
-        zone = _zone(value, lambda why: fail(("metrics", "timezone"), why))
+        zone = named_zone(value, lambda why: fail(("metrics", "timezone"), why))
     targets = dict(DEFAULT_TARGETS)
     table = data.get("targets", {})
     if not isinstance(table, dict):
@@ -57,25 +57,6 @@ def load_metrics(team: Path | None) -> MetricsSettings:
     for key, value in table.items():
         targets[key] = _target(key, value, lambda why, k=key: fail(("targets", k), why))
     return MetricsSettings(zone or local_zone(), targets)
-
-
-def team_zone(team: Path) -> tzinfo | None:
-    """Only the ``[metrics] timezone`` the team file sets (None when it sets none), so
-    that showing a time does not depend on the targets being right."""
-    src = Source(team)
-    section = src.data.get("metrics", {})
-    if not isinstance(section, dict) or "timezone" not in section:
-        return None
-    return _zone(section["timezone"], lambda why: src.fail(("metrics", "timezone"), why))
-
-
-def _zone(value: Any, fail: Any) -> tzinfo:
-    if not isinstance(value, str) or not value.strip():
-        raise fail("expected a time zone name such as \"Europe/Paris\" or \"UTC\"")
-    try:
-        return ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise fail(f"unknown time zone {value!r} (use a name such as \"Europe/Paris\")") from None
 
 
 def _target(key: str, value: Any, fail: Any) -> float:

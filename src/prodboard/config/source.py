@@ -9,16 +9,16 @@ import re
 import tomllib
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prodboard.config.locate import KeyPath, key_lines, line_of, show
-from prodboard.config.messages import explain
 from prodboard.domain.text import clean_line
 from prodboard.errors import ConfigError
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:  # pydantic loads only when a file is checked against the schema
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 
 class Source:
@@ -48,6 +48,10 @@ class Source:
     def validate(self, model: type[M], data: dict[str, Any] | None = None) -> M:
         """The file (or ``data`` from it) as ``model``; the error nearest the top of the
         file if it does not fit."""
+        from pydantic import ValidationError
+
+        from prodboard.config.messages import explain
+
         try:
             return model.model_validate(self.data if data is None else data)
         except ValidationError as exc:

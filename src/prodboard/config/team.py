@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prodboard.config import schema
 from prodboard.config.locate import KeyPath
 from prodboard.config.source import Source
 from prodboard.domain.workflow import GATES, Stage, Workflow
+
+if TYPE_CHECKING:  # the schema (pydantic) is imported only to check a file
+    from prodboard.config import schema
 
 _STAGE_KEY = re.compile(r"[a-z][a-z0-9_-]*")
 _ITEM = re.compile(r"[a-z][a-z0-9_]*")

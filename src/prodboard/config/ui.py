@@ -11,11 +11,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from prodboard.config import schema
 from prodboard.config.source import Source
 from prodboard.domain.notify import DEFAULT_KINDS
 from prodboard.errors import ConfigError
+
+if TYPE_CHECKING:  # the schema (pydantic) is imported only to check a file
+    from prodboard.config import schema
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from prodboard.config.metrics import team_zone
+from prodboard.config.source import Source
 from prodboard.errors import ConfigError
 
 _LOCALTIME = Path("/etc/localtime")
@@ -30,6 +31,27 @@ def display_zone(team: Path | None) -> tzinfo:
         if configured is not None:
             return configured
     return machine_zone()
+
+
+def team_zone(team: Path) -> tzinfo | None:
+    """Only the ``[metrics] timezone`` the team file sets (None when it sets none), so
+    that showing a time does not depend on the targets being right (nor loads the
+    figures' code that checks them, config/metrics.py)."""
+    src = Source(team)
+    section = src.data.get("metrics", {})
+    if not isinstance(section, dict) or "timezone" not in section:
+        return None
+    return named_zone(section["timezone"], lambda why: src.fail(("metrics", "timezone"), why))
+
+
+def named_zone(value: Any, fail: Any) -> tzinfo:
+    """The zone a team file names; ``fail(why)`` makes its one-line error."""
+    if not isinstance(value, str) or not value.strip():
+        raise fail("expected a time zone name such as \"Europe/Paris\" or \"UTC\"")
+    try:
+        return ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise fail(f"unknown time zone {value!r} (use a name such as \"Europe/Paris\")") from None
 
 
 def machine_zone() -> tzinfo:

@@ -4,6 +4,8 @@ piece table."""
 
 from __future__ import annotations
 
+from sqlalchemy.sql.schema import ColumnDefault
+
 from prodboard.domain.fields import CHOICE, DATE, EDITABLE, FIELDS, LINE, LIST_FIELDS, TEXT
 from prodboard.storage import tables as m
 
@@ -33,7 +35,7 @@ def piece_defaults() -> dict[str, object]:
     out: dict[str, object] = {}
     for column in m.PIECES.columns:
         default = column.default
-        if default is None:
+        if not isinstance(default, ColumnDefault):
             out[column.name] = None
         else:
             out[column.name] = default.arg(None) if default.is_callable else default.arg

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from prodboard.domain.values import (
     CommentView,
@@ -269,7 +269,7 @@ class Queries:
         """The live pieces that could be late: due by ``horizon``, in review, or (with
         derived stage dates) carrying a publish date. Archived pieces and the last
         stage are left out in SQL, so a 10,000-piece board reads a handful of rows."""
-        maybe = [P.c.due.is_not(None) & (P.c.due <= horizon.isoformat())]
+        maybe: list[ColumnElement[bool]] = [P.c.due.is_not(None) & (P.c.due <= horizon.isoformat())]
         review = self.wf.gate_stage("approval")
         if review is not None:
             maybe.append(P.c.stage == review.key)

@@ -1,7 +1,11 @@
-"""The tables. Lists and maps are JSON columns so one row holds one piece whole.
+"""The tables, as SQLAlchemy Core tables on one ``METADATA`` (the commands and
+queries use Core, never an ORM). Lists and maps are JSON columns so one row holds one
+piece whole.
 
 Dates are ISO strings (``YYYY-MM-DD``) and timestamps are UTC ISO strings, which sort
-and compare correctly as text on both SQLite and PostgreSQL.
+and compare correctly as text on both SQLite and PostgreSQL. A column's default fills
+a row an insert leaves it out of; no default is in the DDL (``tests/test_schema_ddl.py``
+holds the schema every board has).
 """
 
 from __future__ import annotations
@@ -9,14 +13,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
 
 from prodboard.domain.fields import DEFAULT_PRIORITY
 
 SCHEMA_VERSION = 7  # 4 review tracks, 5 import/webhook tables, 6 the replay cache,
-# 7 per-item read marks (ReadItem)
+# 7 per-item read marks (READ_ITEMS)
 
 
 class JSONText(TypeDecorator[Any]):
@@ -39,190 +42,192 @@ class JSONText(TypeDecorator[Any]):
         return process
 
 
-def _json(default: Any) -> Any:
-    make = type(default)
-    return Field(
-        default_factory=make,
-        sa_column=Column(JSONText, nullable=False, default=lambda: make()),
-    )
+def json_column(name: str, empty: type[list[Any]] | type[dict[str, Any]]) -> Column[Any]:
+    """A list or map column; a new row gets its own empty one."""
+    return Column(name, JSONText, nullable=False, default=lambda: empty())
 
 
-class Meta(SQLModel, table=True):
-    """Board-wide settings: board name, schema version (also PRAGMA user_version)."""
-
-    key: str = Field(primary_key=True)
-    value: str
+def string(name: str, default: str | None = None) -> Column[str]:
+    """A required text column (``default``: what an insert that leaves it out gets)."""
+    return Column(name, String, nullable=False, default=default)
 
 
-class Person(SQLModel, table=True):
-    """Someone on the team: identity, roles, availability and how much they hear."""
-
-    handle: str = Field(primary_key=True)
-    display_name: str
-    roles: list[str] = _json([])
-    away: bool = False
-    away_note: str = ""
-    delegate: str | None = Field(default=None, foreign_key="person.handle")
-    alert_level: str = "involved"
-    created_at: str
+def optional_string(name: str, *refers: ForeignKey) -> Column[str]:
+    return Column(name, String, *refers, nullable=True)
 
 
-class Piece(SQLModel, table=True):
-    """One content item moving through the stages."""
+def integer(name: str, default: int | None = None) -> Column[int]:
+    return Column(name, Integer, nullable=False, default=default)
 
-    __table_args__ = (Index("ix_piece_stage_rank", "archived", "stage", "rank"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    title: str
-    format: str = "blog post"
-    channels: list[str] = _json([])
-    owner: str | None = Field(default=None, foreign_key="person.handle", index=True)
-    reviewers: list[str] = _json([])
-    stage: str
-    rank: float = 0.0
-    priority: int = DEFAULT_PRIORITY
-    tags: list[str] = _json([])
-    due: str | None = None
-    publish_date: str | None = None
+def real(name: str, default: float = 0.0) -> Column[float]:
+    return Column(name, Float, nullable=False, default=default)
+
+
+def flag(name: str, default: bool = False) -> Column[bool]:
+    return Column(name, Boolean, nullable=False, default=default)
+
+
+def person_ref(name: str, **kw: Any) -> Column[str]:
+    return Column(name, String, ForeignKey("person.handle"), **kw)
+
+
+METADATA = MetaData()
+
+# Board-wide settings: board name, schema version (also PRAGMA user_version).
+META = Table(
+    "meta", METADATA,
+    Column("key", String, primary_key=True),
+    string("value"),
+)
+
+# Someone on the team: identity, roles, availability and how much they hear.
+PEOPLE = Table(
+    "person", METADATA,
+    Column("handle", String, primary_key=True),
+    string("display_name"),
+    json_column("roles", list),
+    flag("away"),
+    string("away_note", ""),
+    optional_string("delegate", ForeignKey("person.handle")),
+    string("alert_level", "involved"),
+    string("created_at"),
+)
+
+# One content item moving through the stages.
+PIECES = Table(
+    "piece", METADATA,
+    Column("id", Integer, primary_key=True),
+    string("title"),
+    string("format", "blog post"),
+    json_column("channels", list),
+    person_ref("owner", nullable=True, index=True),
+    json_column("reviewers", list),
+    string("stage"),
+    real("rank", 0.0),
+    integer("priority", DEFAULT_PRIORITY),
+    json_column("tags", list),
+    optional_string("due"),
+    optional_string("publish_date"),
     # The brief: the four gate questions, then the rest of a creative brief.
-    audience: str = ""
-    desired_action: str = ""
-    business_goal: str = ""
-    success_metrics: str = ""
-    key_message: str = ""
+    string("audience", ""),
+    string("desired_action", ""),
+    string("business_goal", ""),
+    string("success_metrics", ""),
+    string("key_message", ""),
     # Pre-publish checklist: item -> {"by": handle, "at": iso} once ticked.
-    checklist: dict[str, Any] = _json({})
-    revision_rounds: int = 0
-    cost: float = 0.0
-    links: list[str] = _json([])
-    approved_by: str | None = None
-    approved_at: str | None = None
-    approval_delegated: bool = False
-    stage_entered_at: str
-    created_at: str
-    updated_at: str
-    archived: bool = False
-    archive_reason: str = ""
-    version: int = 1
+    json_column("checklist", dict),
+    integer("revision_rounds", 0),
+    real("cost", 0.0),
+    json_column("links", list),
+    optional_string("approved_by"),
+    optional_string("approved_at"),
+    flag("approval_delegated"),
+    string("stage_entered_at"),
+    string("created_at"),
+    string("updated_at"),
+    flag("archived"),
+    string("archive_reason", ""),
+    integer("version", 1),
+    Index("ix_piece_stage_rank", "archived", "stage", "rank"),
+)
 
+# One message in a piece's thread.
+COMMENTS = Table(
+    "comment", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("piece_id", Integer, ForeignKey("piece.id"), nullable=False, index=True),
+    person_ref("author", nullable=False),
+    string("body"),
+    json_column("mentions", list),
+    string("created_at"),
+)
 
-class Comment(SQLModel, table=True):
-    """One message in a piece's thread."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    piece_id: int = Field(foreign_key="piece.id", index=True)
-    author: str = Field(foreign_key="person.handle")
-    body: str
-    mentions: list[str] = _json([])
-    created_at: str
-
-
-class Event(SQLModel, table=True):
-    """One recorded change, by one person, at one time. Append-only; ids only grow."""
-
-    __table_args__ = (
-        Index("ix_event_piece", "piece_id", "id"),
-        {"sqlite_autoincrement": True},
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: str
-    actor: str
-    kind: str
-    piece_id: int | None = None
+# One recorded change, by one person, at one time. Append-only; ids only grow.
+EVENTS = Table(
+    "event", METADATA,
+    Column("id", Integer, primary_key=True),
+    string("at"),
+    string("actor"),
+    string("kind"),
+    Column("piece_id", Integer, nullable=True),
     # {"changes": {field: [before, after]}, "version": n, ...kind-specific extras}
-    data: dict[str, Any] = _json({})
+    json_column("data", dict),
+    Index("ix_event_piece", "piece_id", "id"),
+    sqlite_autoincrement=True,
+)
 
+# Whom an event concerns, decided when it happened and written in its transaction.
+# ``reason`` says why (owner, previous_owner, reviewer, watcher, mention, stage,
+# manager, subject, admin…), ``severity`` how loud. The inbox, the unread count, the
+# summary and the live toasts all read these rows, so a later reassignment never
+# moves past alerts from one person to another.
+RECIPIENTS = Table(
+    "recipient", METADATA,
+    Column("event_id", Integer, ForeignKey("event.id"), primary_key=True),
+    Column("person", String, primary_key=True),
+    string("reason"),
+    string("severity", "information"),
+    Index("ix_recipient_person", "person", "event_id"),
+)
 
-class Recipient(SQLModel, table=True):
-    """Whom an event concerns, decided when it happened and written in its transaction.
+# A person following a piece: they hear about its changes.
+WATCHES = Table(
+    "watch", METADATA,
+    Column("piece_id", Integer, ForeignKey("piece.id"), primary_key=True),
+    person_ref("handle", primary_key=True),
+)
 
-    ``reason`` says why (owner, previous_owner, reviewer, watcher, mention, stage,
-    manager, subject, admin…), ``severity`` how loud. The inbox, the unread count,
-    the summary and the live toasts all read these rows, so a later reassignment
-    never moves past alerts from one person to another.
-    """
+# The last event a person has read (their inbox and 'while you were away').
+READ_CURSORS = Table(
+    "readcursor", METADATA,
+    person_ref("handle", primary_key=True),
+    integer("event_id", 0),
+)
 
-    __table_args__ = (Index("ix_recipient_person", "person", "event_id"),)
+# An event a person has read above their read cursor (one inbox item marked read on
+# its own). Everything up to the cursor is read; "mark all read" moves the cursor and
+# drops the person's rows it passed.
+READ_ITEMS = Table(
+    "readitem", METADATA,
+    person_ref("handle", primary_key=True),
+    Column("event_id", Integer, ForeignKey("event.id"), primary_key=True),
+)
 
-    event_id: int = Field(foreign_key="event.id", primary_key=True)
-    person: str = Field(primary_key=True)
-    reason: str
-    severity: str = "information"
+# Time-based alerts already raised, so any number of boards raise each once.
+RAISED = Table(
+    "raisedalert", METADATA,
+    Column("key", String, primary_key=True),
+    integer("event_id"),
+)
 
+# One role's sign-off on a piece in one review cycle (each entry into review is a
+# cycle; earlier cycles stay, for the history and the metrics).
+TRACKS = Table(
+    "reviewtrack", METADATA,
+    Column("piece_id", Integer, ForeignKey("piece.id"), primary_key=True),
+    Column("cycle", Integer, primary_key=True),
+    Column("role", String, primary_key=True),
+    integer("position", 0),
+    string("entered_at"),  # the piece's stage_entered_at when the cycle began
+    person_ref("reviewer", nullable=True),
+    string("state", "waiting"),  # waiting, approved, changes
+    optional_string("opened_at"),
+    optional_string("decided_by"),
+    optional_string("decided_at"),
+    flag("delegated"),
+    string("note", ""),
+    Index("ix_track_reviewer", "reviewer", "state"),
+)
 
-class Watch(SQLModel, table=True):
-    """A person following a piece: they hear about its changes."""
-
-    piece_id: int = Field(foreign_key="piece.id", primary_key=True)
-    handle: str = Field(foreign_key="person.handle", primary_key=True)
-
-
-class ReadCursor(SQLModel, table=True):
-    """The last event a person has read (their inbox and 'while you were away')."""
-
-    handle: str = Field(foreign_key="person.handle", primary_key=True)
-    event_id: int = 0
-
-
-class ReadItem(SQLModel, table=True):
-    """An event a person has read above their read cursor (one inbox item marked
-    read on its own). Everything up to the cursor is read; "mark all read" moves the
-    cursor and drops the person's rows it passed."""
-
-    handle: str = Field(foreign_key="person.handle", primary_key=True)
-    event_id: int = Field(foreign_key="event.id", primary_key=True)
-
-
-class RaisedAlert(SQLModel, table=True):
-    """Time-based alerts already raised, so any number of boards raise each once."""
-
-    key: str = Field(primary_key=True)
-    event_id: int
-
-
-class ReviewTrack(SQLModel, table=True):
-    """One role's sign-off on a piece in one review cycle (each entry into review is a
-    cycle; earlier cycles stay, for the history and the metrics)."""
-
-    __table_args__ = (Index("ix_track_reviewer", "reviewer", "state"),)
-
-    piece_id: int = Field(foreign_key="piece.id", primary_key=True)
-    cycle: int = Field(primary_key=True)
-    role: str = Field(primary_key=True)
-    position: int = 0
-    entered_at: str  # the piece's stage_entered_at when the cycle began
-    reviewer: str | None = Field(default=None, foreign_key="person.handle")
-    state: str = "waiting"  # waiting, approved, changes
-    opened_at: str | None = None
-    decided_by: str | None = None
-    decided_at: str | None = None
-    delegated: bool = False
-    note: str = ""
-
-
-class ReplayCache(SQLModel, table=True):
-    """The figures' replay of the history up to ``cursor`` (services/metrics.py), so a
-    report or the Metrics screen replays only the events after it. ``fingerprint``
-    names what the replay was made with (its format, the workflow, the time zone):
-    a cache made with another is ignored and rewritten."""
-
-    key: str = Field(primary_key=True)
-    cursor: int
-    fingerprint: str
-    state: str  # JSON (domain/replay_state.py)
-
-
-# The Core tables, for the commands and queries (which use SQLAlchemy Core, not the ORM).
-PIECES: Any = Piece.__table__  # type: ignore[attr-defined]
-EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
-PEOPLE: Any = Person.__table__  # type: ignore[attr-defined]
-COMMENTS: Any = Comment.__table__  # type: ignore[attr-defined]
-WATCHES: Any = Watch.__table__  # type: ignore[attr-defined]
-READ_CURSORS: Any = ReadCursor.__table__  # type: ignore[attr-defined]
-READ_ITEMS: Any = ReadItem.__table__  # type: ignore[attr-defined]
-RAISED: Any = RaisedAlert.__table__  # type: ignore[attr-defined]
-RECIPIENTS: Any = Recipient.__table__  # type: ignore[attr-defined]
-META: Any = Meta.__table__  # type: ignore[attr-defined]
-TRACKS: Any = ReviewTrack.__table__  # type: ignore[attr-defined]
-REPLAY_CACHE: Any = ReplayCache.__table__  # type: ignore[attr-defined]
+# The figures' replay of the history up to ``cursor`` (services/metrics.py), so a
+# report or the Metrics screen replays only the events after it. ``fingerprint`` names
+# what the replay was made with (its format, the workflow, the time zone): a cache
+# made with another is ignored and rewritten.
+REPLAY_CACHE = Table(
+    "replaycache", METADATA,
+    Column("key", String, primary_key=True),
+    integer("cursor"),
+    string("fingerprint"),
+    string("state"),  # JSON (domain/replay_state.py)
+)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from prodboard.domain.thresholds import Dates
 from prodboard.domain.values import PieceView, piece_from_dict
@@ -47,7 +47,7 @@ def timed_dates(conn: Connection, wf: Workflow) -> list[tuple[int, Dates]]:
 def _timed(query: Select[Any], wf: Workflow) -> Select[Any]:
     """Only the live pieces with a due date, in review, or (with derived stage dates)
     with a publish date."""
-    maybe = [P.c.due.is_not(None)]
+    maybe: list[ColumnElement[bool]] = [P.c.due.is_not(None)]
     review = wf.gate_stage("approval")
     if review is not None:
         maybe.append(P.c.stage == review.key)

@@ -3,72 +3,68 @@ webhooks with their deliveries and the log of every attempt."""
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
 
-from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from prodboard.storage.tables import (
+    METADATA,
+    flag,
+    integer,
+    json_column,
+    optional_string,
+    real,
+    string,
+)
 
-from prodboard.storage.tables import _json
+# An imported piece's origin: importing the same source again updates it.
+IMPORT_SOURCES = Table(
+    "import_source", METADATA,
+    Column("source", String, primary_key=True),  # "trello:<board id>", "csv:<file name>", …
+    Column("source_id", String, primary_key=True),  # the card id, row id, piece id there
+    Column("piece_id", Integer, ForeignKey("piece.id"), nullable=False, index=True),
+    string("imported_at"),
+)
 
+# A webhook: where matching events are POSTed, signed with the secret.
+HOOKS = Table(
+    "hook", METADATA,
+    Column("id", Integer, primary_key=True),
+    string("url"),
+    json_column("events", list),  # kinds or their last part ("moved"); empty: all
+    string("secret"),  # "whsec_" + base64 of the key
+    string("format", "json"),  # json | slack
+    flag("enabled", True),
+    integer("failures", 0),  # consecutive failed attempts
+    integer("max_failures", 10),
+    integer("cursor", 0),  # the last event id queued for this hook
+    string("created_at"),
+    string("created_by", ""),
+)
 
-class ImportSource(SQLModel, table=True):
-    """An imported piece's origin: importing the same source again updates it."""
+# One event owed to one hook. ``claimed_until`` is a lease: a deliverer that dies
+# mid-send loses it when it runs out, and another sends the event again.
+DELIVERIES = Table(
+    "delivery", METADATA,
+    Column("hook_id", Integer, ForeignKey("hook.id"), primary_key=True),
+    Column("event_id", Integer, primary_key=True),
+    integer("attempts", 0),
+    string("next_at", ""),  # not before (a retry's backoff)
+    string("claimed_until", ""),
+    string("claimed_by", ""),
+    optional_string("delivered_at"),
+    string("last_error", ""),
+    Index("ix_delivery_due", "hook_id", "delivered_at", "event_id"),
+)
 
-    __tablename__ = "import_source"
-
-    source: str = Field(primary_key=True)  # "trello:<board id>", "csv:<file name>", …
-    source_id: str = Field(primary_key=True)  # the card id, row id, piece id there
-    piece_id: int = Field(foreign_key="piece.id", index=True)
-    imported_at: str
-
-
-class Hook(SQLModel, table=True):
-    """A webhook: where matching events are POSTed, signed with the secret."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    url: str
-    events: list[str] = _json([])  # kinds or their last part ("moved"); empty: all
-    secret: str  # "whsec_" + base64 of the key
-    format: str = "json"  # json | slack
-    enabled: bool = True
-    failures: int = 0  # consecutive failed attempts
-    max_failures: int = 10
-    cursor: int = 0  # the last event id queued for this hook
-    created_at: str
-    created_by: str = ""
-
-
-class Delivery(SQLModel, table=True):
-    """One event owed to one hook. ``claimed_until`` is a lease: a deliverer that dies
-    mid-send loses it when it runs out, and another sends the event again."""
-
-    __table_args__ = (Index("ix_delivery_due", "hook_id", "delivered_at", "event_id"),)
-
-    hook_id: int = Field(foreign_key="hook.id", primary_key=True)
-    event_id: int = Field(primary_key=True)
-    attempts: int = 0
-    next_at: str = ""  # not before (a retry's backoff)
-    claimed_until: str = ""
-    claimed_by: str = ""
-    delivered_at: str | None = None
-    last_error: str = ""
-
-
-class HookAttempt(SQLModel, table=True):
-    """The delivery log: every POST, its answer or error, how long it took."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    hook_id: int = Field(index=True)
-    event_id: int
-    attempt: int
-    at: str
-    status: int | None = None  # the HTTP status, None when no answer came
-    ok: bool = False
-    error: str = ""
-    ms: float = 0.0
-
-
-IMPORT_SOURCES: Any = ImportSource.__table__  # type: ignore[attr-defined]
-HOOKS: Any = Hook.__table__  # type: ignore[attr-defined]
-DELIVERIES: Any = Delivery.__table__  # type: ignore[attr-defined]
-ATTEMPTS: Any = HookAttempt.__table__  # type: ignore[attr-defined]
+# The delivery log: every POST, its answer or error, how long it took.
+ATTEMPTS = Table(
+    "hookattempt", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("hook_id", Integer, nullable=False, index=True),
+    integer("event_id"),
+    integer("attempt"),
+    string("at"),
+    Column("status", Integer, nullable=True),  # the HTTP status, None when no answer came
+    flag("ok"),
+    string("error", ""),
+    real("ms"),
+)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import Connection, text
-from sqlmodel import SQLModel
 
 from prodboard.errors import StoreError
 from prodboard.settings import current as current_settings
@@ -114,7 +113,7 @@ def _create(store: PostgresStore, board_name: str) -> bool:
         if _schema_oid(conn, store.schema) is not None:
             return False
         conn.exec_driver_sql(f'CREATE SCHEMA "{store.schema}"')
-        SQLModel.metadata.create_all(conn)
+        models.METADATA.create_all(conn)
         for stmt in _triggers(store.channel):
             conn.exec_driver_sql(stmt)
         conn.execute(models.META.insert(), [

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
-from sqlmodel import SQLModel
 
 from prodboard.errors import StoreError
 from prodboard.settings import current as current_settings
@@ -134,7 +133,7 @@ def _prepare_schema(store: SQLiteStore, *, created: bool) -> None:
         if tables or not created:
             raise StoreError(f"{store.path} is not a prodboard database")
         with store.write() as conn:
-            SQLModel.metadata.create_all(conn)
+            models.METADATA.create_all(conn)
             for stmt in APPEND_ONLY:
                 conn.exec_driver_sql(stmt)
             conn.exec_driver_sql(f"PRAGMA user_version={models.SCHEMA_VERSION}")
