@@ -46,7 +46,7 @@ def _print_event(ev: EventView, s: Workspace, as_json: bool, zone: tzinfo) -> No
 def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
     """The event stream, oldest first."""
     s = c.session()
-    from prodboard.config.zone import display_zone  # pydantic: not for --help
+    from prodboard.config.zone import display_zone  # imported when the command runs
 
     zone = display_zone(s.config_path)
     cursor = since

@@ -118,7 +118,7 @@ def show(c: Ctx, piece_id: int, as_json: bool) -> None:
         emit_json({**piece.to_json(), "comments": [x.to_json() for x in comments],
                    "history": [e.to_json() for e in history], "change_requests": requests})
         return
-    from prodboard.config.zone import display_zone  # pydantic: not for --help
+    from prodboard.config.zone import display_zone  # imported when the command runs
 
     zone, now = display_zone(s.config_path), s.board.clock()
     for line in piece_lines(piece, s.workflow, zone, now):

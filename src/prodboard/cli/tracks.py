@@ -41,7 +41,7 @@ def awaiting_me(s: Workspace, pieces: Iterable[PieceView]) -> Iterator[PieceView
 
 def track_lines(piece: PieceView, s: Workspace) -> list[str]:
     wf = s.workflow
-    from prodboard.config.zone import display_zone  # pydantic: not for --help
+    from prodboard.config.zone import display_zone  # imported when the command runs
 
     now, zone = s.board.clock(), display_zone(s.config_path)
     seq = wf.sequential(piece.format)
