@@ -23,6 +23,7 @@ from textual import on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -73,6 +74,7 @@ from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
 from prodboard.tui.screens.settings import SettingsScreen, ThemeKeeper
+from prodboard.tui.textual_private import drop_all
 from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
@@ -114,6 +116,7 @@ class ProdboardApp(BoardPaging):
         self.toasts = Toasts(self, self.ui)
         self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
+        self.launch_notes: list[Notification] = []  # dropped when the inbox opens
         self.tally = UnreadTally()  # the header's count between reads of the inbox
         self.checks_timer: Timer | None = None  # the safety tick (check_interval)
         self.checks = CheckScheduler()  # runs on the writer thread, as a write job
@@ -161,7 +164,7 @@ class ProdboardApp(BoardPaging):
             self.notify("This board is read-only: you can look, but changes cannot be saved.",
                         title="Read-only", severity="warning", timeout=8, markup=False)
         if self.session.note and announce:
-            self.notify(self.session.note, title="Demo board", timeout=12, markup=False)
+            self._launch_note(self.session.note, "Demo board")
         guest = guest_hint(self.session.user, people, self.session.store.location)
         if guest and announce:
             self.notify(guest, title="Who you are", severity="warning", timeout=30, markup=False)
@@ -438,6 +441,8 @@ class ProdboardApp(BoardPaging):
         if self.unread != self.tally.count:  # counted by _deliver, in feed order
             self.unread = self.tally.count
             self.topbar.set_unread(self.unread)
+        if reads.alerts:
+            self._refresh_open_inbox()
 
     def _tell_open_screens(self, events: list[EventView]) -> None:
         mine = self.session.user
@@ -490,14 +495,46 @@ class ProdboardApp(BoardPaging):
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
         if announce and inbox.unread:
-            self.notify(f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
-                        title=f"{inbox.unread} unread", timeout=12, markup=False)
+            self._launch_note(f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
+                              f"{inbox.unread} unread")
+
+    def _launch_note(self, text: str, title: str) -> None:
+        """A notice shown at launch that opening the inbox puts away."""
+        note = Notification(text, title=title, timeout=12, markup=False)
+        self.launch_notes.append(note)
+        self.post_message(Notify(note))
 
     def action_inbox(self) -> None:
-        """Open the inbox; it marks nothing by itself and keeps the header's count."""
+        """Open the inbox; it marks nothing by itself and keeps the header's count.
+        The launch notices and the alert toasts go: the inbox holds every alert, and
+        at 80x24 they would cover its key hint."""
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
+        self.toasts.clear()
+        drop_all(self, self.launch_notes)
+        self.launch_notes = []
         self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
+
+    def _refresh_open_inbox(self) -> None:
+        """Add the alerts just arrived to the open inbox, once the read marks it asked
+        for are saved (else the reload would show them undone)."""
+        screen = next((s for s in self.screen_stack if isinstance(s, InboxScreen)), None)
+        if screen is None:
+            return
+        marks = screen.marks
+
+        def reload() -> None:
+            if not screen.is_attached:
+                return
+            if screen.marks != marks:  # marked again meanwhile: wait for that too
+                self._refresh_open_inbox()
+                return
+            box = screen.inbox
+            fresh = load_inbox(self.session, box.handle, since=box.read_cursor)
+            screen.take(fresh, self.session.queries.read_cursor(box.handle))
+            self._set_unread(screen.inbox.unread, fresh.last_event_id)
+
+        self._after_writes(reload)
 
     def _after_writes(self, then: Callable[[], object]) -> None:
         """Run ``then`` once the writes queued so far are saved (the writer keeps order)."""

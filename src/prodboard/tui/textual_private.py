@@ -34,6 +34,15 @@ def drop_quietly(app: App[Any], note: Notification) -> None:
     app._unnotify(note, refresh=False)
 
 
+def drop_all(app: App[Any], notes: list[Notification]) -> None:
+    """Remove those of ``notes`` still shown, with one refresh of the toast rack."""
+    shown = [n for n in notes if n in app._notifications]
+    for note in shown:
+        app._unnotify(note, refresh=False)
+    if shown:
+        app._refresh_notifications()
+
+
 def refresh_toast(app: App[Any], note: Notification) -> None:
     """Redraw the toast showing ``note`` after its text changed, in place."""
     for toast in app.screen.query(Toast):
