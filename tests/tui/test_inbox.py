@@ -375,5 +375,10 @@ async def test_opening_the_inbox_puts_the_launch_and_alert_toasts_away(
         screen = await open_inbox(app, pilot)
         await pilot.pause()
         assert not app._notifications and not screen.query(Toast)
+        open_as("ben").board.comment(12, "@chloe while the inbox is open")
+        await app.catch_up()
+        await until(pilot, lambda: len(screen.rows) == 7)
+        await pilot.pause()
+        assert not app._notifications  # a new row, not a toast over the hint
         hint = screen.query_one("#inbox-hint", Label)
         assert "escape: close" in " ".join(screen_lines(app)[hint.region.y:hint.region.bottom])

@@ -436,7 +436,8 @@ class ProdboardApp(BoardPaging):
         self.run_time_checks_soon()  # (my own changes wait for the next look: one press
         # runs only its own queries, tests/tui/test_one_press.py)
         for actor, alerts in reads.alerts.items():
-            self.toasts.show_burst(actor, reads.bursts[actor], alerts)
+            if not isinstance(self.screen, InboxScreen):  # there, they are new rows
+                self.toasts.show_burst(actor, reads.bursts[actor], alerts)
         self.background.arrived(reads.bursts, reads.alerts)
         if self.unread != self.tally.count:  # counted by _deliver, in feed order
             self.unread = self.tally.count
