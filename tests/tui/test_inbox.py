@@ -382,3 +382,19 @@ async def test_opening_the_inbox_puts_the_launch_and_alert_toasts_away(
         assert not app._notifications  # a new row, not a toast over the hint
         hint = screen.query_one("#inbox-hint", Label)
         assert "escape: close" in " ".join(screen_lines(app)[hint.region.y:hint.region.bottom])
+
+
+async def test_after_mark_all_read_only_the_new_alert_is_unread(
+    open_as: Callable[..., Workspace],
+) -> None:
+    fill(open_as, 3)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await pilot.press("a")
+        for who in ("gus", "dev"):  # two batches: the second reload replaces the first
+            open_as(who).board.comment(12, f"@chloe after all read, from {who}")
+            await app.catch_up()
+        await until(pilot, lambda: len(screen.rows) == 5)
+        assert [screen.inbox.is_read(r.alerts[0]) for r in screen.rows] == [True] * 3 + [False] * 2
+        assert app.unread == 2 and header_count(app).startswith("✉ 2")

@@ -34,7 +34,7 @@ from prodboard.domain import reviews, rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import Conflict, ProdboardError
-from prodboard.services.alerts import UnreadTally, load_inbox
+from prodboard.services.alerts import Inbox, UnreadTally, load_inbox
 from prodboard.services.checks import CheckScheduler
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board, personal_config_path
@@ -517,25 +517,30 @@ class ProdboardApp(BoardPaging):
         self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
 
     def _refresh_open_inbox(self) -> None:
-        """Add the alerts just arrived to the open inbox, once the read marks it asked
-        for are saved (else the reload would show them undone)."""
+        """Add the alerts just arrived to the open inbox, read off the event loop once
+        the read marks it asked for are saved (else it would show them undone); the
+        newest reload replaces one still running."""
         screen = next((s for s in self.screen_stack if isinstance(s, InboxScreen)), None)
         if screen is None:
             return
-        marks = screen.marks
+        box, marks = screen.inbox, screen.marks
 
-        def reload() -> None:
+        def read() -> tuple[Inbox, int]:
+            fresh = load_inbox(self.session, box.handle, since=box.read_cursor)
+            return fresh, self.session.queries.read_cursor(box.handle)
+
+        async def reload() -> None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)
+            fresh, cursor = await asyncio.to_thread(read)
             if not screen.is_attached:
                 return
-            if screen.marks != marks:  # marked again meanwhile: wait for that too
+            if screen.marks != marks:  # marked again meanwhile: read after that too
                 self._refresh_open_inbox()
                 return
-            box = screen.inbox
-            fresh = load_inbox(self.session, box.handle, since=box.read_cursor)
-            screen.take(fresh, self.session.queries.read_cursor(box.handle))
+            screen.take(fresh, cursor)
             self._set_unread(screen.inbox.unread, fresh.last_event_id)
 
-        self._after_writes(reload)
+        self.run_worker(reload(), group="inbox", exclusive=True, exit_on_error=False)
 
     def _after_writes(self, then: Callable[[], object]) -> None:
         """Run ``then`` once the writes queued so far are saved (the writer keeps order)."""
