@@ -42,6 +42,8 @@ def test_the_private_names_exist_with_the_signatures_used() -> None:
 
     if not hasattr(_toast, "Toast"):
         fail("textual.widgets._toast.Toast is gone")
+    if not callable(getattr(getattr(_toast, "ToastRack", None), "show", None)):
+        fail("textual.widgets._toast.ToastRack.show(notifications) is gone")
     if "_notification" not in inspect.getsource(_toast.Toast.__init__):
         fail("Toast no longer keeps its notification in Toast._notification")
 

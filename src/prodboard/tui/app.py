@@ -50,6 +50,7 @@ from prodboard.tui.messages import (
     EventsArrived,
     FocusPiece,
     Job,
+    LaunchNoticesAway,
     PieceSaved,
     SaveRequested,
     ShowFocus,
@@ -512,9 +513,12 @@ class ProdboardApp(BoardPaging):
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
         self.toasts.clear()
+        self.on_launch_notices_away()
+        self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
+
+    def on_launch_notices_away(self, _: LaunchNoticesAway | None = None) -> None:
         drop_all(self, self.launch_notes)
         self.launch_notes = []
-        self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
 
     def _refresh_open_inbox(self) -> None:
         """Add the alerts just arrived to the open inbox, read off the event loop once

@@ -86,6 +86,11 @@ class DecisionRequested(Message):
         self.piece = piece
 
 
+class LaunchNoticesAway(Message):
+    """A form or the inbox opened: the launch notices (demo board, unread summary)
+    would cover it at 80x24."""
+
+
 class FocusPiece(Message):
     """Put the board's focus on a piece (the inbox's enter)."""
 
