@@ -97,7 +97,7 @@ async def test_the_reader_is_you(open_as: Callable[..., Workspace], board_db: Pa
         assert " to you (was " in str(app.screen.query_one("#inbox-text").render())
 
 
-async def test_a_form_puts_the_launch_notices_away_but_not_a_warning(
+async def test_a_form_puts_the_unread_summary_away_but_not_a_warning(
     open_as: Callable[..., Workspace],
 ) -> None:
     chloe = open_as("chloe")
@@ -117,3 +117,22 @@ async def test_a_form_puts_the_launch_notices_away_but_not_a_warning(
         assert len(toasts) == 1 and not toasts[0].region.overlaps(save.region)
         board = app.screen_stack[0]  # shown through the form's margin: gone there too
         assert [t._notification.title for t in board.query(Toast)] == ["Board"]
+
+
+async def test_the_demo_notice_stays_over_a_form_and_goes_with_the_inbox(
+    open_as: Callable[..., Workspace],
+) -> None:
+    open_as("newbie", newcomer=True).board.join()
+    session = open_as("newbie")
+    session.note = "no board at /tmp/x yet: created the demo board there"  # a first run's
+    open_as("ana").board.assign(3, "newbie")
+    app = make_app(session, live=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert {n.title for n in app._notifications} == {"Demo board", "1 unread"}
+        await pilot.press("n")  # a newcomer's first form: where the board is, still said
+        await pilot.pause()
+        assert [n.title for n in app._notifications] == ["Demo board"]
+        await pilot.press("escape", "i")
+        await pilot.pause()
+        assert not app._notifications and not app.screen.query(Toast)

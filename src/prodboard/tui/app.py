@@ -117,7 +117,7 @@ class ProdboardApp(BoardPaging):
         self.toasts = Toasts(self, self.ui)
         self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
-        self.launch_notes: list[Notification] = []  # dropped when the inbox opens
+        self.launch_notes: dict[str, Notification] = {}  # "demo", "summary": put away
         self.tally = UnreadTally()  # the header's count between reads of the inbox
         self.checks_timer: Timer | None = None  # the safety tick (check_interval)
         self.checks = CheckScheduler()  # runs on the writer thread, as a write job
@@ -165,7 +165,7 @@ class ProdboardApp(BoardPaging):
             self.notify("This board is read-only: you can look, but changes cannot be saved.",
                         title="Read-only", severity="warning", timeout=8, markup=False)
         if self.session.note and announce:
-            self._launch_note(self.session.note, "Demo board")
+            self._launch_note("demo", self.session.note, "Demo board")
         guest = guest_hint(self.session.user, people, self.session.store.location)
         if guest and announce:
             self.notify(guest, title="Who you are", severity="warning", timeout=30, markup=False)
@@ -497,13 +497,13 @@ class ProdboardApp(BoardPaging):
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
         if announce and inbox.unread:
-            self._launch_note(f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
+            self._launch_note("summary", f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
                               f"{inbox.unread} unread")
 
-    def _launch_note(self, text: str, title: str) -> None:
+    def _launch_note(self, kind: str, text: str, title: str) -> None:
         """A notice shown at launch that opening the inbox puts away."""
         note = Notification(text, title=title, timeout=12, markup=False)
-        self.launch_notes.append(note)
+        self.launch_notes[kind] = note
         self.post_message(Notify(note))
 
     def action_inbox(self) -> None:
@@ -513,12 +513,11 @@ class ProdboardApp(BoardPaging):
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
         self.toasts.clear()
-        self.on_launch_notices_away()
+        self.on_launch_notices_away(LaunchNoticesAway(("demo", "summary")))
         self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
 
-    def on_launch_notices_away(self, _: LaunchNoticesAway | None = None) -> None:
-        drop_all(self, self.launch_notes)
-        self.launch_notes = []
+    def on_launch_notices_away(self, message: LaunchNoticesAway) -> None:
+        drop_all(self, [self.launch_notes.pop(k) for k in message.kinds if k in self.launch_notes])
 
     def _refresh_open_inbox(self) -> None:
         """Add the alerts just arrived to the open inbox, read off the event loop once

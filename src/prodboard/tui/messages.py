@@ -87,8 +87,12 @@ class DecisionRequested(Message):
 
 
 class LaunchNoticesAway(Message):
-    """A form or the inbox opened: the launch notices (demo board, unread summary)
-    would cover it at 80x24."""
+    """A form or the inbox opened: these launch notices ("demo": where the demo board
+    is and who you are on it; "summary": the unread summary) would cover it at 80x24."""
+
+    def __init__(self, kinds: tuple[str, ...]) -> None:
+        super().__init__()
+        self.kinds = kinds
 
 
 class FocusPiece(Message):

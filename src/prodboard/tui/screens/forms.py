@@ -64,9 +64,10 @@ class FormScreen(ModalScreen[Any]):
     ]
 
     @on(events.Mount)
-    def _launch_notices_away(self) -> None:
-        # at 80x24 they would cover the form's buttons
-        self.app.post_message(LaunchNoticesAway())
+    def _summary_away(self) -> None:
+        # at 80x24 it covers the buttons, and the inbox has it; the demo board's
+        # notice (where it is, who you are) is a newcomer's first read: it stays
+        self.app.post_message(LaunchNoticesAway(("summary",)))
 
     def error(self, exc: ProdboardError) -> None:
         self.query_one("#form-error", Static).update(Content(exc.message))
