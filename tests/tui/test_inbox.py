@@ -292,6 +292,20 @@ async def test_times_are_in_the_local_zone_and_named(
         assert "04:00 EST (just now)" in detail(screen)
 
 
+async def test_a_zone_without_a_short_name_is_shown_whole(
+    open_as: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")  # named "-03": shown as an offset
+    fill(open_as, 2)
+    monkeypatch.setenv("PRODBOARD_NOW", "2026-11-22T09:00:00+00:00")  # two days on
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        assert when_cell(screen, 1) == "Nov 20 06:00 UTC-03:00"
+        assert "(2 days ago)" in detail(screen)
+        assert any("Nov 20 06:00 UTC-03:00" in line for line in screen_lines(app))
+
+
 async def test_new_alerts_join_the_open_inbox_and_the_cursor_keeps_its_item(
     open_as: Callable[..., Workspace],
 ) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -35,7 +34,7 @@ STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 KINDS = (None, *INBOX_KINDS)  # what the kind key steps through; None shows every kind
 UNREAD_MARK = "●"
 BOX_WIDTH = 140  # the inbox's max-width in app.tcss
-WHEN_WIDTH = 16  # "Dec 01 12:30 EST"; today's times leave the day out
+WHEN_WIDTH = 16  # "Dec 01 12:30 EST" (today's leave the day out): the column's least
 
 
 @dataclass(frozen=True)
@@ -139,18 +138,21 @@ class InboxScreen(ModalScreen[None]):
         at = table.cursor_row
         focused = self._focused()
         self.rows = rows_of(self.inbox, self.kind, self.unread_only, self.grouped)
+        zone, now = host(self).zone, host(self).session.board.clock()
+        # a zone without a short name is an offset ("UTC-03:00"): wider, shown whole
+        whens = [timefmt.clock_time(row.alerts[-1].at, zone, now) for row in self.rows]
+        when_width = max([WHEN_WIDTH, *(len(w) for w in whens)])
         table.clear(columns=True)
         table.add_column(" ", key="mark", width=1)
-        table.add_column("When", key="when", width=WHEN_WIDTH)
+        table.add_column("When", key="when", width=when_width)
         table.add_column("#", key="piece", width=4)
         table.add_column("Who", key="who", width=10)
         # The text gets what the other columns, the cell padding, the border and the
         # scrollbar leave; the pane below shows it whole.
-        width = max(20, min(self.app.size.width, BOX_WIDTH) - 31 - WHEN_WIDTH)
+        width = max(20, min(self.app.size.width, BOX_WIDTH) - 31 - when_width)
         table.add_column("What", key="what", width=width)
-        now = host(self).session.board.clock()
-        for row in self.rows:
-            table.add_row(*self._cells(row, width, now))
+        for row, when in zip(self.rows, whens, strict=True):
+            table.add_row(*self._cells(row, when, width))
         if not self.rows:
             empty = ("Nothing new. You are up to date." if not self.inbox.alerts
                      else "Nothing here with this filter.")
@@ -164,11 +166,10 @@ class InboxScreen(ModalScreen[None]):
         self.query_one("#inbox-title", Label).update(self._title())
         self._show_detail()
 
-    def _cells(self, row: Row, width: int, now: datetime) -> tuple[Text, ...]:
+    def _cells(self, row: Row, when: str, width: int) -> tuple[Text, ...]:
         box = self.inbox
         last = row.alerts[-1]
         unread = sum(1 for a in row.alerts if not box.is_read(a))
-        when = timefmt.clock_time(last.at, host(self).zone, now)
         who = ", ".join(dict.fromkeys(a.actor for a in row.alerts))
         what = one_line(last.text)
         if len(row.alerts) > 1:
