@@ -173,6 +173,23 @@ def test_inbox_json_read_unread_kind_and_all_read(tmp_path: Path, env: dict[str,
     assert listed(env, db) == [] and run(env, db).stdout == "no unread alerts\n"
 
 
+def test_inbox_text_shows_each_time_in_the_local_zone(
+    tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRODBOARD_NOW", "2026-11-20T09:00:00Z")  # 04:00 in New York
+    db = tmp_path / "board.db"
+    ben, pid = team(str(db))
+    open_board(str(db), "cat").board.comment(pid, "@ben \x1b]52;c;aGk=\x07[b]x[/b]")
+    ben.close()
+    zoned = {**env, "PRODBOARD_NOW": "2026-11-21T09:00:00Z", "TZ": "America/New_York"}
+    proc = run(zoned, db)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()[1:]
+    assert len(lines) == 4 and all(" Nov 20 04:00 EST " in line for line in lines)
+    assert "\x1b" not in proc.stdout and lines[-1].endswith("@ben [b]x[/b]")
+    assert listed(zoned, db)[0]["at"].startswith("2026-11-20T09:00:00")  # JSON stays UTC
+
+
 @pytest.mark.parametrize("args", [
     ("--read", "999"), ("--read", "abc"), ("--read",), ("--unread", "1", "--read", "2"),
     ("7",), ("--read", "2", "--all-read"), ("--kind", "gossip"), ("--read", "-3"),

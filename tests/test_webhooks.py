@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -156,6 +157,8 @@ def test_signed_deliveries_in_order_of_matching_events(cli: Any, board: Workspac
     assert out == "0 attempts; nothing owed\n" and receiver.ids() == moves
     code, out, _ = cli("hooks", "log")
     assert code == 0 and len(out.splitlines()) == 2 and "ok 204" in out
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC  hook ", line)  # the zone named
+               for line in out.splitlines())
     code, out, _ = cli("hooks", "ls", "--json")
     assert json.loads(out)[0]["pending"] == 0 and "secret" not in out
     code, out, _ = cli("export")

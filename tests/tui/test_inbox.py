@@ -23,6 +23,7 @@ from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.piece import PieceScreen
 
 from .helpers import until
+from .screen_text import screen_lines
 
 
 async def test_inbox_shows_its_newest_rows_and_hint_at_80x24(open_as: Callable[..., Workspace]) -> None:
@@ -273,3 +274,141 @@ async def test_read_only_board_opens_the_inbox_but_keeps_no_mark(
     finally:
         os.chmod(board_db, 0o644)
     assert load_inbox(open_as("chloe"), "chloe").unread == 3
+
+
+def when_cell(screen: InboxScreen, row: int) -> str:
+    return str(screen.query_one(DataTable).get_row_at(row)[1])
+
+
+async def test_times_are_in_the_local_zone_and_named(
+    open_as: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    fill(open_as, 2)
+    app = make_app(open_as("chloe"), live=False)  # NOW is 09:00 UTC: 04:00 in New York
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        assert when_cell(screen, 1) == "04:00 EST"  # today: no day, the zone named
+        assert "04:00 EST (just now)" in detail(screen)
+
+
+async def test_a_zone_without_a_short_name_is_shown_whole(
+    open_as: Callable[..., Workspace], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/Sao_Paulo")  # named "-03": shown as an offset
+    fill(open_as, 2)
+    monkeypatch.setenv("PRODBOARD_NOW", "2026-11-22T09:00:00+00:00")  # two days on
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        assert when_cell(screen, 1) == "Nov 20 06:00 UTC-03:00"
+        assert "(2 days ago)" in detail(screen)
+        assert any("Nov 20 06:00 UTC-03:00" in line for line in screen_lines(app))
+
+
+async def test_new_alerts_join_the_open_inbox_and_the_cursor_keeps_its_item(
+    open_as: Callable[..., Workspace],
+) -> None:
+    fill(open_as, 4)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await pilot.press("up", "up", "r")  # a mark not yet saved when the alert comes
+        focused = screen.rows[1].alerts[0]
+        open_as("gus").board.comment(11, "@chloe " + HOSTILE)
+        await app.catch_up()
+        await until(pilot, lambda: len(screen.rows) == 5)
+        assert screen.query_one(DataTable).cursor_row == 1
+        assert screen.rows[1].alerts[0].first_id == focused.first_id  # the same item
+        assert screen.inbox.is_read(focused)  # the mark survives the reload
+        assert screen.inbox.unread == 4 and app.unread == 4 and header_count(app).startswith("✉ 4")
+        assert "4 unread of 5" in str(screen.query_one("#inbox-title", Label).render())
+        await pilot.press("down", "down", "down")  # the new row, its hostile text shown as text, cleaned
+        assert "[@click=app.quit]quit[/]" in detail(screen) and "\x1b" not in detail(screen)
+        await pilot.press("p")  # grouped: the cursor follows the piece as groups reorder
+        await pilot.press("up", "up")
+        assert [(r.piece_id, len(r.alerts)) for r in screen.rows] == [(12, 1), (10, 2), (11, 2)]
+        piece = 12
+        open_as("ben").board.comment(piece, "@chloe again")
+        await app.catch_up()
+        await until(pilot, lambda: screen.rows[-1].piece_id == piece)  # now the newest group
+        assert len(screen.rows[-1].alerts) == 2
+        cursor = screen.query_one(DataTable).cursor_row
+        assert screen.rows[cursor].piece_id == piece and cursor == len(screen.rows) - 1
+
+
+async def test_the_open_inbox_of_a_new_person_fills_as_alerts_come(
+    open_as: Callable[..., Workspace],
+) -> None:
+    open_as("newbie", newcomer=True).board.join()
+    app = make_app(open_as("newbie"), live=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(app, pilot)
+        assert screen.rows == []
+        open_as("ana").board.assign(3, "newbie")
+        await app.catch_up()
+        await until(pilot, lambda: len(screen.rows) == 1)
+        assert "you" in detail(screen) and header_count(app).startswith("✉ 1")
+
+
+async def test_a_read_only_inbox_shows_new_alerts_too(
+    open_as: Callable[..., Workspace], board_db: Path
+) -> None:
+    fill(open_as, 2)
+    os.chmod(board_db, 0o444)
+    try:
+        app = make_app(open_as("chloe"), live=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_inbox(app, pilot)
+            os.chmod(board_db, 0o644)  # a colleague with write access comments
+            open_as("gus").board.comment(10, "@chloe from afar")
+            await app.catch_up()
+            await until(pilot, lambda: len(screen.rows) == 3)
+            assert "point 1" in detail(screen)  # the cursor stays on its item
+            assert screen.rows[-1].alerts[0].text.endswith("from afar")
+            await pilot.press("down", "r")  # and still no mark on a read-only board
+            assert screen.inbox.unread == 3
+    finally:
+        os.chmod(board_db, 0o644)
+
+
+async def test_opening_the_inbox_puts_the_launch_and_alert_toasts_away(
+    open_as: Callable[..., Workspace],
+) -> None:
+    from textual.widgets._toast import Toast
+
+    fill(open_as, 5)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        open_as("gus").board.comment(12, "@chloe a toast")
+        await app.catch_up()
+        await pilot.pause()
+        titles = {n.title for n in app._notifications}
+        assert "5 unread" in titles and "@gus" in titles
+        screen = await open_inbox(app, pilot)
+        await pilot.pause()
+        assert not app._notifications and not screen.query(Toast)
+        open_as("ben").board.comment(12, "@chloe while the inbox is open")
+        await app.catch_up()
+        await until(pilot, lambda: len(screen.rows) == 7)
+        await pilot.pause()
+        assert not app._notifications  # a new row, not a toast over the hint
+        hint = screen.query_one("#inbox-hint", Label)
+        assert "escape: close" in " ".join(screen_lines(app)[hint.region.y:hint.region.bottom])
+
+
+async def test_after_mark_all_read_only_the_new_alert_is_unread(
+    open_as: Callable[..., Workspace],
+) -> None:
+    fill(open_as, 3)
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_inbox(app, pilot)
+        await pilot.press("a")
+        for who in ("gus", "dev"):  # two batches: the second reload replaces the first
+            open_as(who).board.comment(12, f"@chloe after all read, from {who}")
+            await app.catch_up()
+        await until(pilot, lambda: len(screen.rows) == 5)
+        assert [screen.inbox.is_read(r.alerts[0]) for r in screen.rows] == [True] * 3 + [False] * 2
+        assert app.unread == 2 and header_count(app).startswith("✉ 2")

@@ -63,6 +63,18 @@ async def test_saving_applies_and_keeps_the_file(
         'desktop = ["mention", "review_request", "changes_requested", "overdue", "team"]\n')
 
 
+async def test_saving_nothing_changed_says_so_and_writes_nothing(
+    open_as: Callable[..., Workspace], tmp_path: Path,
+) -> None:
+    app = make_app(open_as("newbie", newcomer=True), live=False)  # no config file yet
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_settings(app, pilot)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+        assert toasts(app, "Settings") == ["Nothing changed: nothing was saved."]
+    assert not (tmp_path / "config" / "prodboard" / "prodboard.toml").exists()
+
+
 async def test_an_invalid_file_is_a_toast_and_nothing_is_lost(
     open_as: Callable[..., Workspace], mine: Path,
 ) -> None:

@@ -42,6 +42,8 @@ def test_the_private_names_exist_with_the_signatures_used() -> None:
 
     if not hasattr(_toast, "Toast"):
         fail("textual.widgets._toast.Toast is gone")
+    if not callable(getattr(getattr(_toast, "ToastRack", None), "show", None)):
+        fail("textual.widgets._toast.ToastRack.show(notifications) is gone")
     if "_notification" not in inspect.getsource(_toast.Toast.__init__):
         fail("Toast no longer keeps its notification in Toast._notification")
 
@@ -87,6 +89,14 @@ async def test_toasts_notifications_and_the_keymap_on_a_running_app() -> None:
         private.drop_quietly(app, note)
         await pilot.pause()
         assert not private.showing(app, note)
+        others = [Notification(f"note {i}", timeout=30) for i in range(2)]
+        for other in others:
+            app.post_message(Notify(other))
+        await pilot.pause()
+        private.drop_all(app, [note, *others])  # one already gone: skipped
+        await pilot.pause()
+        if any(private.showing(app, n) for n in others) or app.screen.query(Toast):
+            fail("App._refresh_notifications no longer takes dropped toasts off the screen")
 
 
 

@@ -95,3 +95,44 @@ async def test_the_reader_is_you(open_as: Callable[..., Workspace], board_db: Pa
         await pilot.press("i")
         await pilot.pause()
         assert " to you (was " in str(app.screen.query_one("#inbox-text").render())
+
+
+async def test_a_form_puts_the_unread_summary_away_but_not_a_warning(
+    open_as: Callable[..., Workspace],
+) -> None:
+    chloe = open_as("chloe")
+    chloe.board.mark_read(chloe.queries.last_event_id())
+    open_as("ben").board.comment(10, "@chloe [b]hostile[/b] \x1b[2J")
+    app = make_app(open_as("chloe"), live=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert [n.title for n in app._notifications] == ["1 unread"]
+        app.notify("kept", title="Board", severity="warning", markup=False)
+        await pilot.press("c")  # the comment form
+        await pilot.pause()
+        assert [n.title for n in app._notifications] == ["Board"]  # the summary went
+        await pilot.pause()
+        save = app.screen.query_one("#save")
+        toasts = list(app.screen.query(Toast))
+        assert len(toasts) == 1 and not toasts[0].region.overlaps(save.region)
+        board = app.screen_stack[0]  # shown through the form's margin: gone there too
+        assert [t._notification.title for t in board.query(Toast)] == ["Board"]
+
+
+async def test_the_demo_notice_stays_over_a_form_and_goes_with_the_inbox(
+    open_as: Callable[..., Workspace],
+) -> None:
+    open_as("newbie", newcomer=True).board.join()
+    session = open_as("newbie")
+    session.note = "no board at /tmp/x yet: created the demo board there"  # a first run's
+    open_as("ana").board.assign(3, "newbie")
+    app = make_app(session, live=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        assert {n.title for n in app._notifications} == {"Demo board", "1 unread"}
+        await pilot.press("n")  # a newcomer's first form: where the board is, still said
+        await pilot.pause()
+        assert [n.title for n in app._notifications] == ["Demo board"]
+        await pilot.press("escape", "i")
+        await pilot.pause()
+        assert not app._notifications and not app.screen.query(Toast)

@@ -10,6 +10,7 @@ import click
 from prodboard.cli.base import Ctx, IdType, emit_json, pass_ctx
 from prodboard.cli.board import cli
 from prodboard.domain.text import clean, one_line
+from prodboard.domain.timefmt import clock_time
 
 HOOK_ID = IdType(1)
 
@@ -100,17 +101,20 @@ def hooks_enable(c: Ctx, hook_id: int) -> None:
 @pass_ctx
 def hooks_log(c: Ctx, hook_id: int | None, limit: int, as_json: bool) -> None:
     """The delivery log: every attempt, oldest first."""
+    from prodboard.config.zone import display_zone  # pydantic: not for --help
     from prodboard.services.webhooks import Hooks
 
-    rows = Hooks(c.session().board).log(hook_id, limit)
+    s = c.session()
+    rows = Hooks(s.board).log(hook_id, limit)
     if as_json:
         emit_json(rows)
         return
+    zone = display_zone(s.config_path)
     for r in rows:
         result = "ok" if r["ok"] else "FAILED"
         status = r["status"] if r["status"] is not None else "-"
-        click.echo(f"{r['at'][:19]}  hook {r['hook_id']}  event {r['event_id']}  try {r['attempt']}  "
-                   f"{result} {status}  {r['ms']:.0f} ms  {clean(r['error'])}".rstrip())
+        click.echo(f"{clock_time(r['at'], zone)}  hook {r['hook_id']}  event {r['event_id']}  "
+                   f"try {r['attempt']}  {result} {status}  {r['ms']:.0f} ms  {clean(r['error'])}".rstrip())
 
 
 @hooks.command("run")

@@ -83,6 +83,7 @@ def inbox(c: Ctx, ids: tuple[int, ...], as_json: bool, mark_read: bool, unread: 
     Mark items read with --read ID... (the ids the list shows), unread with
     --unread ID..., everything with --all-read. Listing marks nothing.
     """
+    from prodboard.config.zone import display_zone  # pydantic: not for --help
     from prodboard.services.alerts import load_inbox
 
     if mark_read and unread:
@@ -124,9 +125,12 @@ def inbox(c: Ctx, ids: tuple[int, ...], as_json: bool, mark_read: bool, unread: 
         return
     if box.summary:
         click.echo(box.summary)
+    zone, now = display_zone(s.config_path), s.board.clock()
     for a in shown:
         mark = " " if box.is_read(a) else "*"
-        click.echo(f"{a.first_id:>7} {mark} {a.inbox_kind:<11}  {a.severity:<11}  {clean(a.text)}")
+        at = clock_time(a.at, zone, now)
+        click.echo(f"{a.first_id:>7} {mark} {at:<16}  {a.inbox_kind:<11}  {a.severity:<11}  "
+                   f"{clean(a.text)}")
     if not shown:
         click.echo("no unread alerts" if unread or not box.alerts else "nothing of that kind")
 

@@ -23,6 +23,7 @@ from textual import on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message_pump import MessagePump
+from textual.notifications import Notification, Notify
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -33,7 +34,7 @@ from prodboard.domain import reviews, rules
 from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import Conflict, ProdboardError
-from prodboard.services.alerts import UnreadTally, load_inbox
+from prodboard.services.alerts import Inbox, UnreadTally, load_inbox
 from prodboard.services.checks import CheckScheduler
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board, personal_config_path
@@ -49,6 +50,7 @@ from prodboard.tui.messages import (
     EventsArrived,
     FocusPiece,
     Job,
+    LaunchNoticesAway,
     PieceSaved,
     SaveRequested,
     ShowFocus,
@@ -73,6 +75,7 @@ from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
 from prodboard.tui.screens.settings import SettingsScreen, ThemeKeeper
+from prodboard.tui.textual_private import drop_all
 from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
@@ -114,6 +117,7 @@ class ProdboardApp(BoardPaging):
         self.toasts = Toasts(self, self.ui)
         self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
+        self.launch_notes: dict[str, Notification] = {}  # "demo", "summary": put away
         self.tally = UnreadTally()  # the header's count between reads of the inbox
         self.checks_timer: Timer | None = None  # the safety tick (check_interval)
         self.checks = CheckScheduler()  # runs on the writer thread, as a write job
@@ -161,7 +165,7 @@ class ProdboardApp(BoardPaging):
             self.notify("This board is read-only: you can look, but changes cannot be saved.",
                         title="Read-only", severity="warning", timeout=8, markup=False)
         if self.session.note and announce:
-            self.notify(self.session.note, title="Demo board", timeout=12, markup=False)
+            self._launch_note("demo", self.session.note, "Demo board")
         guest = guest_hint(self.session.user, people, self.session.store.location)
         if guest and announce:
             self.notify(guest, title="Who you are", severity="warning", timeout=30, markup=False)
@@ -433,11 +437,14 @@ class ProdboardApp(BoardPaging):
         self.run_time_checks_soon()  # (my own changes wait for the next look: one press
         # runs only its own queries, tests/tui/test_one_press.py)
         for actor, alerts in reads.alerts.items():
-            self.toasts.show_burst(actor, reads.bursts[actor], alerts)
+            if not isinstance(self.screen, InboxScreen):  # there, they are new rows
+                self.toasts.show_burst(actor, reads.bursts[actor], alerts)
         self.background.arrived(reads.bursts, reads.alerts)
         if self.unread != self.tally.count:  # counted by _deliver, in feed order
             self.unread = self.tally.count
             self.topbar.set_unread(self.unread)
+        if reads.alerts:
+            self._refresh_open_inbox()
 
     def _tell_open_screens(self, events: list[EventView]) -> None:
         mine = self.session.user
@@ -490,14 +497,53 @@ class ProdboardApp(BoardPaging):
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
         if announce and inbox.unread:
-            self.notify(f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
-                        title=f"{inbox.unread} unread", timeout=12, markup=False)
+            self._launch_note("summary", f"{inbox.summary}  ({hint(self, 'inbox', 'i')}: inbox)",
+                              f"{inbox.unread} unread")
+
+    def _launch_note(self, kind: str, text: str, title: str) -> None:
+        """A notice shown at launch that opening the inbox puts away."""
+        note = Notification(text, title=title, timeout=12, markup=False)
+        self.launch_notes[kind] = note
+        self.post_message(Notify(note))
 
     def action_inbox(self) -> None:
-        """Open the inbox; it marks nothing by itself and keeps the header's count."""
+        """Open the inbox; it marks nothing by itself and keeps the header's count.
+        The launch notices and the alert toasts go: the inbox holds every alert, and
+        at 80x24 they would cover its key hint."""
         inbox = load_inbox(self.session, self.session.user)
         self._set_unread(inbox.unread, inbox.last_event_id)
+        self.toasts.clear()
+        self.on_launch_notices_away(LaunchNoticesAway(("demo", "summary")))
         self.push_screen(InboxScreen(inbox, on_unread=self._set_unread))
+
+    def on_launch_notices_away(self, message: LaunchNoticesAway) -> None:
+        drop_all(self, [self.launch_notes.pop(k) for k in message.kinds if k in self.launch_notes])
+
+    def _refresh_open_inbox(self) -> None:
+        """Add the alerts just arrived to the open inbox, read off the event loop once
+        the read marks it asked for are saved (else it would show them undone); the
+        newest reload replaces one still running."""
+        screen = next((s for s in self.screen_stack if isinstance(s, InboxScreen)), None)
+        if screen is None:
+            return
+        box, marks = screen.inbox, screen.marks
+
+        def read() -> tuple[Inbox, int]:
+            fresh = load_inbox(self.session, box.handle, since=box.read_cursor)
+            return fresh, self.session.queries.read_cursor(box.handle)
+
+        async def reload() -> None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)
+            fresh, cursor = await asyncio.to_thread(read)
+            if not screen.is_attached:
+                return
+            if screen.marks != marks:  # marked again meanwhile: read after that too
+                self._refresh_open_inbox()
+                return
+            screen.take(fresh, cursor)
+            self._set_unread(screen.inbox.unread, fresh.last_event_id)
+
+        self.run_worker(reload(), group="inbox", exclusive=True, exit_on_error=False)
 
     def _after_writes(self, then: Callable[[], object]) -> None:
         """Run ``then`` once the writes queued so far are saved (the writer keeps order)."""

@@ -86,6 +86,15 @@ class DecisionRequested(Message):
         self.piece = piece
 
 
+class LaunchNoticesAway(Message):
+    """A form or the inbox opened: these launch notices ("demo": where the demo board
+    is and who you are on it; "summary": the unread summary) would cover it at 80x24."""
+
+    def __init__(self, kinds: tuple[str, ...]) -> None:
+        super().__init__()
+        self.kinds = kinds
+
+
 class FocusPiece(Message):
     """Put the board's focus on a piece (the inbox's enter)."""
 

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.keys import _normalize_key_list
 from textual.notifications import Notification
-from textual.widgets._toast import Toast
+from textual.widgets._toast import Toast, ToastRack
 
 
 def notifications(app: App[Any]) -> list[Notification]:
@@ -32,6 +32,19 @@ def showing(app: App[Any], note: Notification) -> bool:
 def drop_quietly(app: App[Any], note: Notification) -> None:
     """Remove a notification without refreshing the toast rack (the next toast does)."""
     app._unnotify(note, refresh=False)
+
+
+def drop_all(app: App[Any], notes: list[Notification]) -> None:
+    """Remove those of ``notes`` still shown, from every screen's toast rack: Textual
+    refreshes only the top screen's, and a modal shows the one beneath through its
+    margin."""
+    shown = [n for n in notes if n in app._notifications]
+    for note in shown:
+        app._unnotify(note, refresh=False)
+    if shown:
+        for screen in app.screen_stack:
+            for rack in screen.query_children(ToastRack):
+                app.call_later(rack.show, app._notifications)
 
 
 def refresh_toast(app: App[Any], note: Notification) -> None:

@@ -19,7 +19,7 @@ from prodboard.domain.text import clean
 from prodboard.domain.values import EventView
 from prodboard.services.alerts import Alert
 from prodboard.tui.bindings import hint as key_hint
-from prodboard.tui.textual_private import drop_quietly, refresh_toast, showing
+from prodboard.tui.textual_private import drop_all, drop_quietly, refresh_toast, showing
 
 SEVERITY = {"information": "information", "warning": "warning", "error": "error"}
 
@@ -65,6 +65,11 @@ class Toasts:
         self.bursts = {}
         self.posted = []
         self.more, self.in_more = None, set()
+
+    def clear(self) -> None:
+        """Take every alert toast off the screen (the inbox is opening: it holds them)."""
+        drop_all(self.app, self.posted)
+        self.reset()
 
     def _post(self, note: Notification) -> None:
         self.posted = [n for n in self.posted if not n.has_expired]

@@ -27,7 +27,7 @@ from prodboard.errors import ProdboardError
 from prodboard.services.commands import Commands
 from prodboard.tui.editor import EditorFailed, edit_text
 from prodboard.tui.host import host
-from prodboard.tui.messages import Job, PieceSaved, SaveRequested, WriteFailed
+from prodboard.tui.messages import Job, LaunchNoticesAway, PieceSaved, SaveRequested, WriteFailed
 
 # The typed fields, from the field list (format, stage and owner are selects): a one-line
 # Input, or a TextArea for the brief, whose newlines are kept.
@@ -62,6 +62,12 @@ class FormScreen(ModalScreen[Any]):
         Binding("ctrl+e", "open_editor", "Edit the field in $VISUAL/$EDITOR", id="form-editor",
                 priority=True),
     ]
+
+    @on(events.Mount)
+    def _summary_away(self) -> None:
+        # at 80x24 it covers the buttons, and the inbox has it; the demo board's
+        # notice (where it is, who you are) is a newcomer's first read: it stays
+        self.app.post_message(LaunchNoticesAway(("summary",)))
 
     def error(self, exc: ProdboardError) -> None:
         self.query_one("#form-error", Static).update(Content(exc.message))

@@ -4,7 +4,8 @@ Each row is read or unread; ``enter`` opens its piece and marks it read, a key
 toggles it, another marks everything read. A filter by inbox kind and "unread
 only" narrow the list, grouping puts the alerts of one piece on one row, and the
 pane under the table shows the focused row whole, wrapped. The marks are saved
-through the app's writer (``SaveRequested``); the screen shows them at once.
+through the app's writer (``SaveRequested``); the screen shows them at once. Alerts
+that arrive while it is open are added as rows (``take``), the cursor kept on its item.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from prodboard.domain import timefmt
 from prodboard.domain.inbox_kinds import INBOX_KINDS
 from prodboard.domain.text import clean, one_line
 from prodboard.services.alerts import Alert, Inbox, by_piece
@@ -32,6 +34,7 @@ STYLE = {"error": "bold red", "warning": "yellow", "information": ""}
 KINDS = (None, *INBOX_KINDS)  # what the kind key steps through; None shows every kind
 UNREAD_MARK = "●"
 BOX_WIDTH = 140  # the inbox's max-width in app.tcss
+WHEN_WIDTH = 16  # "Dec 01 12:30 EST" (today's leave the day out): the column's least
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,14 @@ class Row:
     @property
     def event_ids(self) -> list[int]:
         return [i for a in self.alerts for i in a.event_ids]
+
+
+def row_key(row: Row, grouped: bool) -> tuple[str, int | None]:
+    """What stays the same as a row grows: grouped, its piece (an alert about several
+    pieces is in several rows); else its first event (a growing burst keeps it)."""
+    if grouped and row.piece_id is not None:
+        return ("piece", row.piece_id)
+    return ("alert", row.alerts[0].first_id)
 
 
 def rows_of(inbox: Inbox, kind: str | None, unread_only: bool, grouped: bool) -> list[Row]:
@@ -85,6 +96,7 @@ class InboxScreen(ModalScreen[None]):
         self.unread_only = False
         self.grouped = False
         self.rows: list[Row] = []
+        self.marks = 0  # read marks asked for: a reload waits until they are saved
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form help", id="inbox-box"):
@@ -124,32 +136,40 @@ class InboxScreen(ModalScreen[None]):
         on the same row where it can."""
         table = self.query_one(DataTable)
         at = table.cursor_row
+        focused = self._focused()
         self.rows = rows_of(self.inbox, self.kind, self.unread_only, self.grouped)
+        zone, now = host(self).zone, host(self).session.board.clock()
+        # a zone without a short name is an offset ("UTC-03:00"): wider, shown whole
+        whens = [timefmt.clock_time(row.alerts[-1].at, zone, now) for row in self.rows]
+        when_width = max([WHEN_WIDTH, *(len(w) for w in whens)])
         table.clear(columns=True)
         table.add_column(" ", key="mark", width=1)
-        table.add_column("When", key="when", width=11)
+        table.add_column("When", key="when", width=when_width)
         table.add_column("#", key="piece", width=4)
         table.add_column("Who", key="who", width=10)
         # The text gets what the other columns, the cell padding, the border and the
         # scrollbar leave; the pane below shows it whole.
-        width = max(20, min(self.app.size.width, BOX_WIDTH) - 42)
+        width = max(20, min(self.app.size.width, BOX_WIDTH) - 31 - when_width)
         table.add_column("What", key="what", width=width)
-        for row in self.rows:
-            table.add_row(*self._cells(row, width))
+        for row, when in zip(self.rows, whens, strict=True):
+            table.add_row(*self._cells(row, when, width))
         if not self.rows:
             empty = ("Nothing new. You are up to date." if not self.inbox.alerts
                      else "Nothing here with this filter.")
             table.add_row(Text(""), Text(""), Text(""), Text(""), Text(empty))
         target = len(self.rows) - 1 if newest else min(at, len(self.rows) - 1)
+        if focused is not None and not newest:  # the same item, wherever it is now
+            keys = [row_key(row, self.grouped) for row in self.rows]
+            key = row_key(focused, self.grouped)
+            target = keys.index(key) if key in keys else target
         table.move_cursor(row=max(0, target))
         self.query_one("#inbox-title", Label).update(self._title())
         self._show_detail()
 
-    def _cells(self, row: Row, width: int) -> tuple[Text, ...]:
+    def _cells(self, row: Row, when: str, width: int) -> tuple[Text, ...]:
         box = self.inbox
         last = row.alerts[-1]
         unread = sum(1 for a in row.alerts if not box.is_read(a))
-        when = last.at[5:16].replace("T", " ")  # MM-DD HH:MM, UTC as stored
         who = ", ".join(dict.fromkeys(a.actor for a in row.alerts))
         what = one_line(last.text)
         if len(row.alerts) > 1:
@@ -168,11 +188,13 @@ class InboxScreen(ModalScreen[None]):
     def _show_detail(self) -> None:
         row = self._focused()
         text = Text()
+        zone, now = host(self).zone, host(self).session.board.clock()
         for alert in row.alerts if row is not None else ():
             if text:
                 text.append("\n")
             read = "read" if self.inbox.is_read(alert) else "unread"
-            text.append(f"@{one_line(alert.actor)} · {alert.inbox_kind} · {read}\n", "dim")
+            at = timefmt.when(alert.at, zone, now)
+            text.append(f"@{one_line(alert.actor)} · {alert.inbox_kind} · {read} · {at}\n", "dim")
             text.append(clean(alert.text), STYLE.get(alert.severity, ""))
             for written in alert.written:  # what the line had to shorten, whole
                 if written.split(": ", 1)[-1] not in alert.text:
@@ -192,6 +214,7 @@ class InboxScreen(ModalScreen[None]):
         if not host(self).writable():
             return False
         ids = list(event_ids)
+        self.marks += 1
         # to the app itself: enter closes this screen right after
         self.app.post_message(SaveRequested(lambda board: board.mark_items(ids, read=read)))
         self._show(self.inbox.with_read(ids, read))
@@ -202,6 +225,13 @@ class InboxScreen(ModalScreen[None]):
         self.inbox = inbox
         if self.on_unread is not None:
             self.on_unread(inbox.unread)
+
+    def take(self, fresh: Inbox, cursor: int) -> None:
+        """Show the inbox read again since this screen's cursor, new alerts and all;
+        ``cursor`` is the read cursor now stored (a mark-all-read saved since)."""
+        below = {i for a in fresh.alerts for i in a.event_ids if i <= cursor}
+        self._show(fresh.with_read(below))
+        self.refill()
 
     @on(DataTable.RowSelected)
     def _selected(self) -> None:
@@ -231,6 +261,7 @@ class InboxScreen(ModalScreen[None]):
         if box.last_event_id <= box.read_cursor or not host(self).writable():
             return
         last = box.last_event_id
+        self.marks += 1
         self.app.post_message(SaveRequested(lambda board: board.mark_read(last)))
         self._show(box.with_read(i for a in box.alerts for i in a.event_ids))
         self.refill()

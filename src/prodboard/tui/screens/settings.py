@@ -117,6 +117,8 @@ class SettingsScreen(FormScreen):
             return
         if changes:
             self.notify(f"Settings saved to {_shown(self.path)}.", title="Settings", markup=False)
+        else:  # else the form would close as if it had saved
+            self.notify("Nothing changed: nothing was saved.", title="Settings", markup=False)
         self.dismiss(None)
 
 
