@@ -85,6 +85,7 @@ class CardList(ScrollView, can_focus=False):
         self.away: set[str] = set()
         # (piece id, ...) -> the piece it was drawn from, and the line
         self._cache: OrderedDict[LineKey, tuple[PieceView, Strip]] = OrderedDict()
+        self._base: Style | None = None
         # Which list, of how many cards, it last posted NearEnd for: once per length
         # (a new list, after a filter, may ask again).
         self._asked: tuple[int, int] | None = None
@@ -123,9 +124,18 @@ class CardList(ScrollView, can_focus=False):
             )
 
     def notify_style_update(self) -> None:
-        """A theme or style change: every line is drawn again in the new styles."""
+        """A theme or style change (here or above): every line is drawn again in the new
+        styles."""
         super().notify_style_update()
         self._cache.clear()
+        self._base = None
+
+    @property
+    def _base_style(self) -> Style:
+        """The list's own style (``rich_style`` walks every ancestor: once per style)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.pieces) * CARD_HEIGHT)
@@ -142,7 +152,7 @@ class CardList(ScrollView, can_focus=False):
         scroll_x, scroll_y = self.scroll_offset
         line_no = scroll_y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style
         index, row = divmod(line_no, CARD_HEIGHT)
         if index >= len(self.pieces) or row == CARD_HEIGHT - 1:
             return Strip.blank(width, base)
