@@ -1,21 +1,32 @@
-"""Alert latency on the board, and the board's idle CPU.
+"""Alert latency on the board, stage by stage, and the board's idle CPU.
 
-    python benchmarks/bench_alerts.py [--events 300] [--idle-seconds 10]
-        [--backend sqlite|postgresql|both]
+    python benchmarks/bench_alerts.py [--events 300] [--sparse-events 20]
+        [--burst-events 100] [--paces stream,sparse,burst] [--idle-seconds 10]
+        [--backend sqlite|postgresql|both] [--busy]
 
 Latency: a demo board is built (as ana). A probe process runs the app for chloe
 (``make_app(open_board(db, "chloe"), live=True)`` under ``app.run_test(size=(120, 35),
 notifications=True)``, headless: everything is laid out and rendered, only the write
 to a terminal is skipped). A writer process, as ben, then adds comments to a piece
-chloe owns ("Q3 pricing page"), one transaction each, 20-60 ms apart (random), and
-notes the time right after each commit. In the probe, ``app.toast`` is wrapped: it
+chloe owns ("Q3 pricing page"), one transaction each, and notes the time right after
+each commit. Paces: ``stream`` 20-60 ms apart (random), ``sparse`` 2.5-3.5 s apart
+(past the 2 s burst window: a fresh toast each), ``burst`` 10 back to back with 3 s
+between bursts. In the probe, ``app.toast`` is wrapped: it
 notes which event ids each alert carries and the ``Notification`` it posts, then
 checks after every screen refresh until that toast is on screen (in the
-compositor's visible widgets): that is the "painted" time. Latency per event =
-painted time of the (first) toast carrying its id - its commit time. Alerts
-coalesce one actor's burst (a growing burst replaces its toast), so one toast may carry several ids;
-each id is measured from its own commit. Every event must be painted exactly once.
-Both processes use CLOCK_MONOTONIC (``time.monotonic``), one clock for the machine.
+compositor's visible widgets): that is the "painted" time (an alert counted in the
+"N more in the inbox" toast, the stack being full, is painted with that toast).
+Latency per event = painted time of the (first) toast carrying its id - its commit
+time. Alerts coalesce one actor's burst (a growing burst replaces its toast), so one
+toast may carry several ids; each id is measured from its own commit. Every event
+must be painted exactly once. Both processes use CLOCK_MONOTONIC (``time.monotonic``),
+one clock for the machine.
+
+Stages, each noted per event id the first time it passes: commit; the feed batch
+delivered (``App._deliver`` entered); ``read_batch`` done (tui/reads.py, on a
+thread); ``EventsArrived`` handled (the handler returned: cards updated, toast
+posted); the toast painted. Each stage is printed as the time from the one before.
+``--busy`` runs a spinning process beside it all (a second core busy).
 
 Modes: the watcher on (default: watchfiles, 10 ms step, 1 s fallback poll), and the
 watcher off (PRODBOARD_WATCH=0, PRODBOARD_POLL_INTERVAL=1.0). ``--backend`` runs the
@@ -150,6 +161,8 @@ def toast(alert):
         del app.post_message
     for notification in posted:
         watch_toast(notification, ids, now)
+    if not posted and app.toasts.more is not None:
+        watch_toast(app.toasts.more, ids, now)  # the stack is full: counted in "N more"
     return note
 app.toasts.toast = toast
 

@@ -12,7 +12,7 @@ transaction each, taking turns: a comment on a random piece, a title edit on a r
 piece (so cards change on the board), a comment on chloe's own piece (so she is
 alerted). The probe prints, for each minute, its CPU time (getrusage, user + system)
 as % of one core and its RSS (VmRSS) at the minute's end; with ``--census``, also how
-many ``textual.cache.FIFOCache`` objects are alive (each Textual Strip owns several:
+many ``textual.cache.FIFOCache`` objects are alive after a ``gc.collect()`` (each Textual Strip owns several:
 strips rebuilt on every repaint show here). The census runs between minutes, outside
 the CPU figure.
 
@@ -51,6 +51,7 @@ def rss_mb():
     return 0.0
 
 def fifo_caches():
+    gc.collect()  # the ones alive, not garbage waiting for a collection
     from textual.cache import FIFOCache
     return sum(1 for o in gc.get_objects() if type(o) is FIFOCache)
 
