@@ -78,8 +78,8 @@ clock = time.monotonic
 import prodboard.tui.app as app_module
 delivered, read_done, handled = {}, {}, {}
 original_read_batch = app_module.read_batch
-def read_batch(session, events, grown, cache):
-    reads = original_read_batch(session, events, grown, cache)
+def read_batch(session, events, *rest):
+    reads = original_read_batch(session, events, *rest)
     now = clock()
     for e in events:
         read_done.setdefault(e.id, now)
@@ -95,11 +95,11 @@ app_module.ProdboardApp.on_events_arrived = on_events_arrived
 
 app = make_app(open_board(db, "chloe"), live=True)
 original_deliver = app._deliver
-async def deliver(batch, bursts, cache):
+async def deliver(batch, *rest):
     now = clock()
     for e in batch:
         delivered.setdefault(e.id, now)
-    await original_deliver(batch, bursts, cache)
+    await original_deliver(batch, *rest)
 app._deliver = deliver
 ready = asyncio.Event()
 original_start = app.start_board
