@@ -3,9 +3,8 @@
 ``CardList`` uses Textual's line API: it renders only the lines on screen, so a
 column of 9,000 published pieces costs the same as a column of ten. Each card line
 it draws is kept (bounded, least recently used first out), keyed by what it shows, so
-a repaint after someone else's change redraws only the cards that changed: every new
-Strip brings its own caches, and rebuilding them all per change made a busy board
-churn memory.
+a repaint after someone else's change redraws only the cards that changed (every new
+Strip brings its own caches).
 """
 
 from __future__ import annotations
