@@ -18,7 +18,7 @@ Textual. Alert texts are plain text: render them with markup off.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,7 +42,7 @@ from prodboard.domain.describe import (
     you,
 )
 from prodboard.domain.inbox_kinds import INBOX_KINDS, inbox_kind
-from prodboard.domain.values import EventView
+from prodboard.domain.values import EventView, PersonView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import BadInput
 from prodboard.storage.queries import Queries, Stored
@@ -447,22 +447,32 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
     return out
 
 
+def read_recipients(queries: Queries, handle: str, events: Iterable[EventView],
+                    cache: Stored) -> None:
+    """Add to ``cache``, in one read, the rows ``handle`` holds among ``events`` it does
+    not know yet (``{}`` for an event not theirs)."""
+    new = [ev.id for ev in events if ev.id not in cache]
+    if new:
+        found = queries.recipients_for(_handle(handle), new)
+        for i in new:
+            cache[i] = found.get(i, {})
+
+
 def alerts_in(queries: Queries, handle: str, events: Sequence[EventView],
-              cache: Stored | None = None) -> list[Alert]:
+              cache: Stored | None = None,
+              people: Mapping[str, PersonView] | None = None) -> list[Alert]:
     """``handle``'s alerts for a batch from the change feed, from the recipients
     stored with the events (reads the database: for a thread worker). ``cache``
     keeps the rows read so far (``{}`` for an event not theirs), for a caller that
-    sees one burst grow over many batches: each event's rows are read once."""
+    sees one burst grow over many batches: each event's rows are read once.
+    ``people``, when given, is the team as the caller last read it (else read now)."""
     if not events:
         return []
     me = _handle(handle)
     known: Stored = {} if cache is None else cache
-    new = [ev.id for ev in events if ev.id not in known]
-    if new:
-        found = queries.recipients_for(me, new)
-        for i in new:
-            known[i] = found.get(i, {})
-    people = {p.handle: p for p in queries.people()}
+    read_recipients(queries, me, events, known)
+    if people is None:
+        people = {p.handle: p for p in queries.people()}
     return alerts_for(me, events, AlertContext(queries.wf, people=people, stored=known))
 
 

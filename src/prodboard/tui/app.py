@@ -59,7 +59,7 @@ from prodboard.tui.messages import (
 from prodboard.tui.newcomer import guest_hint
 from prodboard.tui.notify import Background
 from prodboard.tui.paging import BoardPaging
-from prodboard.tui.reads import forget_closed, open_bursts, read_batch
+from prodboard.tui.reads import People, forget_closed, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
 from prodboard.tui.screens.forms import (
@@ -114,6 +114,7 @@ class ProdboardApp(BoardPaging):
         # made and already painted: the feed worker skips them.
         self.feed: ChangeFeed | None = None
         self.applied: set[int] = set()
+        self.people = People()  # the team as the feed last read it
         self.toasts = Toasts(self, self.ui)
         self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
         self.unread = 0
@@ -372,6 +373,7 @@ class ProdboardApp(BoardPaging):
             self.feed.close()
         self.feed = None
         self.applied.clear()
+        self.people = People()  # (a reopened board may hold other people)
         self.toasts.reset()
         self.load_unread(announce=announce)
         try:
@@ -413,12 +415,14 @@ class ProdboardApp(BoardPaging):
                        cache: Stored) -> None:
         fresh = [e for e in batch if e.id not in self.applied]
         self.applied.difference_update(e.id for e in batch)
+        self.people.saw(batch)  # mine too: the team is read again after any person change
         if not fresh:
             self.tally.feed(batch, ())  # all mine, all painted already: they end bursts
             return
         grown = open_bursts(bursts, fresh, self.session.user)
         forget_closed(cache, bursts)
-        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache)
+        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache,
+                                        self.people)
         self.tally.feed(batch, (i for alerts in reads.alerts.values() for a in alerts
                                 for i in a.event_ids))
         self.post_message(EventsArrived(fresh, reads))
@@ -453,7 +457,7 @@ class ProdboardApp(BoardPaging):
                 screen.board_changed()
             elif isinstance(screen, PieceScreen):
                 if any(e.piece_id == screen.piece_id for e in events):
-                    screen.reload()
+                    screen.reload_later()
             elif isinstance(screen, PieceForm) and screen.piece is not None:
                 others = {e.actor for e in events
                           if e.piece_id == screen.piece.id and e.actor != mine}

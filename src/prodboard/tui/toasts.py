@@ -97,7 +97,10 @@ class Toasts:
             return
         alive = [n for n in previous.notes if showing(self.app, n)]
         if len(alive) == len(previous.notes) == len(alerts) == 1:
-            notes = [self.retext(alive[0], alerts[0])]  # in place: no re-mount, no re-layout
+            # in place: no re-mount; unchanged (it grew by events I do not hear): untouched,
+            # as rewriting a toast re-lays the screen out
+            same = alerts[0] == previous.alerts[0]
+            notes = alive if same else [self.retext(alive[0], alerts[0])]
         else:
             for note in previous.notes:  # the new toast's Notify refreshes the rack once
                 self._drop(note)

@@ -3,6 +3,9 @@ comment thread and the full history. Everything people wrote is shown as plain t
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,14 +16,35 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 from prodboard.domain import rules, timefmt
 from prodboard.domain.describe import describe_event
 from prodboard.domain.fields import BRIEF, BY_NAME
-from prodboard.domain.values import PieceView
+from prodboard.domain.values import CommentView, EventView, PieceView
 from prodboard.services.commands import Commands
+from prodboard.storage.queries import Queries
 from prodboard.tui.bindings import hint
 from prodboard.tui.host import Host, host
 from prodboard.tui.messages import Decision, DecisionRequested, SaveRequested
 from prodboard.tui.screens.forms import AssignForm, CommentForm, PieceForm, assign_to_me
 from prodboard.tui.screens.reassign import ReassignForm
 from prodboard.tui.widgets.tracks import tracks_text
+
+
+@dataclass(frozen=True)
+class PieceRead:
+    """What the piece screen shows, read in one go (on any thread)."""
+
+    piece: PieceView | None  # None: gone
+    watching: bool
+    comments: list[CommentView]
+    history: list[EventView]
+
+
+def read_piece(queries: Queries, piece_id: int, me: str) -> PieceRead:
+    """Blocking: the piece, whether I watch it, its comments and its history."""
+    piece = queries.piece(piece_id)
+    if piece is None:
+        return PieceRead(None, False, [], [])
+    return PieceRead(piece, me in queries.watchers(piece_id), queries.comments(piece_id),
+                     queries.history(piece_id))
+
 
 TABS = {"tab-details": "Details", "tab-checklist": "Checklist", "tab-comments": "Comments",
         "tab-history": "History"}
@@ -52,6 +76,7 @@ class PieceScreen(Screen[None]):
         super().__init__()
         self.piece_id = piece_id
         self.piece: PieceView | None = None
+        self._shown = 0  # how many reads this screen has shown (or is about to)
 
     def compose(self) -> ComposeResult:
         yield Static(id="piece-title")
@@ -85,30 +110,47 @@ class PieceScreen(Screen[None]):
         return host(self)
 
     def reload(self) -> None:
-        """Read the piece again (after my change, or someone else's)."""
-        q = self._app.session.queries
-        piece = q.piece(self.piece_id)
+        """Read the piece again and show it now (on opening, after my own change)."""
+        self._shown += 1
+        self._show(read_piece(self._app.session.queries, self.piece_id, self._app.session.user))
+
+    def reload_later(self) -> None:
+        """Read the piece again on a thread, then show it (someone else's change): the
+        board keeps painting meanwhile. The newest read wins; a reload() after this
+        one started is newer still, so this one is then dropped."""
+        started = self._shown
+        queries, me = self._app.session.queries, self._app.session.user
+
+        async def read() -> None:
+            found = await asyncio.to_thread(read_piece, queries, self.piece_id, me)
+            if self._shown == started and self.is_attached:
+                self._shown += 1
+                self._show(found)
+
+        self.run_worker(read(), group="piece-reload", exclusive=True, exit_on_error=False)
+
+    def _show(self, found: PieceRead) -> None:
+        piece = found.piece
         if piece is None:
             self.dismiss()
             return
         self.piece = piece
         self.refresh_bindings()  # y / x / o show while they apply
         wf = self._app.wf
-        watching = self._app.session.user in q.watchers(piece.id)
         title = Text.assemble((f"#{piece.id} ", "bold"), (piece.title, "bold"))
         title.append(f" │ {wf.stage(piece.stage).name} │ v{piece.version}")
-        if watching:
+        if found.watching:
             title.append("  👁 watching", "dim")
         if piece.archived:
             title.append("  ARCHIVED", "bold red")
         self.query_one("#piece-title", Static).update(title)
         self.query_one("#piece-details", Static).update(self._details(piece))
         self._fill_checklist(piece)
-        self.query_one("#piece-comments", Static).update(self._comments(piece))
+        self.query_one("#piece-comments", Static).update(self._comments(found.comments))
         history = self.query_one("#history", DataTable)
         history.clear()
         zone, now = self._app.zone, self._app.session.board.clock()
-        for ev in q.history(piece.id):
+        for ev in found.history:
             history.add_row(Text(timefmt.clock_time(ev.at, zone, now)), Text(ev.actor),
                             Text(describe_event(ev, wf, with_actor=False)))
         history.move_cursor(row=history.row_count - 1)
@@ -182,8 +224,7 @@ class PieceScreen(Screen[None]):
             table.move_cursor(row=min(row, len(self.items) - 1))
         self.query_one("#piece-gate", Static).update(self._gate_text(p))
 
-    def _comments(self, p: PieceView) -> Text:
-        comments = self._app.session.queries.comments(p.id)
+    def _comments(self, comments: list[CommentView]) -> Text:
         if not comments:
             key = hint(self.app, "piece-comment", "c")
             return Text(f"No comments yet. Press {key} to add one.", "dim")

@@ -1,12 +1,16 @@
 """One stage of the board: a header and a virtual card list.
 
 ``CardList`` uses Textual's line API: it renders only the lines on screen, so a
-column of 9,000 published pieces costs the same as a column of ten.
+column of 9,000 published pieces costs the same as a column of ten. Each card line
+it draws is kept (bounded, least recently used first out), keyed by what it shows, so
+a repaint after someone else's change redraws only the cards that changed (every new
+Strip brings its own caches).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections import OrderedDict
+from datetime import UTC, date, datetime
 
 from rich.style import Style
 from rich.text import Text
@@ -23,6 +27,12 @@ from textual.widgets import Static
 from prodboard.domain.values import PieceView
 from prodboard.domain.workflow import Stage, Workflow
 from prodboard.tui.widgets.cards import CARD_HEIGHT, card_lines, card_state
+
+STRIPS_KEPT = 1024  # card lines kept per column: a few screens of cards at any width
+
+# A card line is what it shows: the card's piece (compared by value), which line of
+# the card, the width, whether it is selected, its state, and the day "due" counts from.
+LineKey = tuple[int, int, int, bool, str, date]
 
 
 class CardList(ScrollView, can_focus=False):
@@ -72,7 +82,9 @@ class CardList(ScrollView, can_focus=False):
         self.selected: int | None = None  # shown only when the column has the focus
         self.now = datetime.now(UTC)
         self.away: set[str] = set()
-        self._cache: dict[tuple[int, int, int, bool], Strip] = {}
+        # (piece id, ...) -> the piece it was drawn from, and the line
+        self._cache: OrderedDict[LineKey, tuple[PieceView, Strip]] = OrderedDict()
+        self._base: Style | None = None
         # Which list, of how many cards, it last posted NearEnd for: once per length
         # (a new list, after a filter, may ask again).
         self._asked: tuple[int, int] | None = None
@@ -81,7 +93,6 @@ class CardList(ScrollView, can_focus=False):
         self, pieces: list[PieceView], selected: int | None, now: datetime, away: set[str]
     ) -> None:
         self.pieces, self.selected, self.now, self.away = pieces, selected, now, away
-        self._cache.clear()
         self.virtual_size = Size(self.size.width, len(pieces) * CARD_HEIGHT)
         self.refresh()
         self._check_end()
@@ -111,8 +122,21 @@ class CardList(ScrollView, can_focus=False):
                 immediate=True,
             )
 
-    def on_resize(self) -> None:
+    def notify_style_update(self) -> None:
+        """A theme or style change (here or above): every line is drawn again in the new
+        styles."""
+        super().notify_style_update()
         self._cache.clear()
+        self._base = None
+
+    @property
+    def _base_style(self) -> Style:
+        """The list's own style (``rich_style`` walks every ancestor: once per style)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.pieces) * CARD_HEIGHT)
         # A shorter column must still show the selected card (once the new size applies).
         self.call_after_refresh(self._scroll_to_selected)
@@ -127,22 +151,28 @@ class CardList(ScrollView, can_focus=False):
         scroll_x, scroll_y = self.scroll_offset
         line_no = scroll_y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style
         index, row = divmod(line_no, CARD_HEIGHT)
         if index >= len(self.pieces) or row == CARD_HEIGHT - 1:
             return Strip.blank(width, base)
         selected = index == self.selected
-        key = (index, row, width, selected)
-        strip = self._cache.get(key)
-        if strip is None:
-            piece = self.pieces[index]
-            state = card_state(piece, self.workflow, self.now, self.away)
+        piece = self.pieces[index]
+        state = card_state(piece, self.workflow, self.now, self.away)
+        key = (piece.id, row, width, selected, state, self.now.date())
+        kept = self._cache.get(key)
+        if kept is not None and (kept[0] is piece or kept[0] == piece):
+            self._cache.move_to_end(key)
+            strip = kept[1]
+        else:
             text: Text = card_lines(piece, self.workflow, self.now, state, self._styles(), width)[row]
             style = base + self.get_component_rich_style("card--selected") if selected else base
             text.stylize_before(style)
             strip = Strip(text.render(self.app.console), text.cell_len)
             strip = strip.adjust_cell_length(width, style)
-            self._cache[key] = strip
+            self._cache[key] = (piece, strip)
+            self._cache.move_to_end(key)
+            if len(self._cache) > STRIPS_KEPT:
+                self._cache.popitem(last=False)
         return strip.apply_offsets(scroll_x, line_no)
 
     def on_click(self, event: events.Click) -> None:
