@@ -157,6 +157,7 @@ class ProdboardApp(BoardPaging):
         self.board_name = q.board_name()
         self.read_board(q)  # a big stage: its first page (tui/paging.py reads on)
         people = q.people()
+        self.people = People(people)  # the team as the feed will know it (again on reopen)
         self.away = {p.handle for p in people if p.away}
         self.topbar.set_info(self.board_name, self.session.user, self.session.store.readonly,
                              server=self.session.store.kind != "sqlite")
@@ -289,16 +290,18 @@ class ProdboardApp(BoardPaging):
                     "nothing was saved: try again once the notice is gone"))
             else:
                 board = self.session.board  # the reopened board's, if it was reopened
+                skip = self.applied if show and self.feed is not None else None
                 try:
                     result, emitted = await asyncio.get_running_loop().run_in_executor(
-                        self._writer, _run, job, board)
+                        self._writer, _run, job, board, skip)
                 except ProdboardError as exc:
                     failed = WriteFailed(exc)
                 else:
                     pieces = _pieces(result)
-                    if show and self.feed is not None:
-                        # Before the post: the feed worker skips them from now on.
-                        self.applied.update(i for i in emitted if i > self.feed.cursor)
+                    if skip is not None and self.feed is not None:
+                        # Marked on the writer thread at commit (the feed may read them
+                        # before this runs); those the feed has passed are done with.
+                        skip.difference_update(i for i in emitted if i <= self.feed.cursor)
                     said = note(result) if callable(note) else note
                     saved = PieceSaved(result, pieces if show else [], note=said,
                                        focus=pieces[0].id if focus and pieces else None)
@@ -373,7 +376,6 @@ class ProdboardApp(BoardPaging):
             self.feed.close()
         self.feed = None
         self.applied.clear()
-        self.people = People()  # (a reopened board may hold other people)
         self.toasts.reset()
         self.load_unread(announce=announce)
         try:
@@ -438,8 +440,12 @@ class ProdboardApp(BoardPaging):
         elif touched:
             self.paint(touched)
         self._tell_open_screens(message.events)
-        self.run_time_checks_soon()  # (my own changes wait for the next look: one press
-        # runs only its own queries, tests/tui/test_one_press.py)
+        me = self.session.user.lower()
+        if any(e.actor.lower() != me for e in message.events):
+            # Others' changes may move a threshold. Mine wait for the next look (one press
+            # runs only its own queries, tests/tui/test_one_press.py), also when the feed
+            # brought my event back before my write's result marked it applied.
+            self.run_time_checks_soon()
         for actor, alerts in reads.alerts.items():
             if not isinstance(self.screen, InboxScreen):  # there, they are new rows
                 self.toasts.show_burst(actor, reads.bursts[actor], alerts)
@@ -935,10 +941,13 @@ _NOT_IN_PALETTE = {"focus-left", "focus-right", "focus-up", "focus-down", "page-
 HELP_BINDING = next(b for b in BOARD_BINDINGS if b.id == "help")
 
 
-def _run(job: Job, board: Commands) -> tuple[object, tuple[int, ...]]:
-    """On the writer thread: the command's result and the events it appended."""
+def _run(job: Job, board: Commands, skip: set[int] | None) -> tuple[object, tuple[int, ...]]:
+    """On the writer thread: the command's result and the events it appended, which
+    join ``skip`` (the events the feed must not bring back) as soon as they commit."""
     board.emitted = ()
     result = job(board)
+    if skip is not None:
+        skip.update(board.emitted)
     return result, board.emitted
 
 

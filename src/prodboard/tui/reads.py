@@ -52,8 +52,10 @@ class People:
     """The board's people as the feed last read them. Every change to a person is a
     ``person.*`` event, so the feed's batches say when to read them again."""
 
-    def __init__(self) -> None:
-        self._known: dict[str, PersonView] | None = None
+    def __init__(self, known: Sequence[PersonView] | None = None) -> None:
+        """``known``: the people the board was just read with (read again if None)."""
+        self._known: dict[str, PersonView] | None = (
+            None if known is None else {p.handle: p for p in known})
 
     def saw(self, events: Sequence[EventView]) -> bool:
         """Note a batch (mine included); True when a person changed in it."""
