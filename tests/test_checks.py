@@ -313,6 +313,22 @@ def test_at_risk_re_arms_for_a_new_owner(open_as: Callable[..., Workspace], boar
     assert {(e.piece_id, e.data["owner"]) for e in risk} >= {(board["at_risk"], "wes")}
 
 
+def test_a_publish_date_in_year_one_is_late_not_a_crash(
+    tmp_path: Path, open_as: Callable[..., Workspace], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "prodboard.toml"
+    config.write_text("[board]\nderive_stage_due = true\n")
+    s = open_as("pia", config=config)
+    early = s.board.create("Very old", stage="draft", publish_date="0001-01-02", imported=True)
+    raised = run_checks(s.board)  # its stage dates would fall before the first day there is
+    assert ("alert.stage_overdue", early) in kinds_by_piece([e for e in alerts(s) if e.id in raised])
+    assert [e.data["stage_due"] for e in alerts(s) if e.kind == "alert.stage_overdue"] == ["0001-01-01"]
+    monkeypatch.setenv("PRODBOARD_CONFIG", str(config))
+    proc = run_cli(db, "check", "--json")
+    assert (proc.returncode, proc.stderr) == (0, "")  # never a traceback
+    assert json.loads(proc.stdout) == []  # raised once already
+
+
 def test_stage_due_dates_derived_from_the_publish_date(
     tmp_path: Path, open_as: Callable[..., Workspace]
 ) -> None:

@@ -97,7 +97,7 @@ def request_changes_refusal(
 
 def review_overdue(piece: PieceView, wf: Workflow, now: datetime) -> bool:
     review = wf.gate_stage("approval")
-    if review is None or piece.stage != review.key:
+    if review is None or piece.stage != review.key or piece.archived:
         return False
     entered = datetime.fromisoformat(piece.stage_entered_at)
     return now - entered > timedelta(hours=wf.review_sla_hours)
@@ -128,10 +128,16 @@ def stage_due_dates(publish: date, wf: Workflow) -> dict[str, date]:
     """
     budget = {"ideas": 15, "brief": 12, "draft": 9, "review": 5, "optimize": 2, "scheduled": 0}
     return {
-        st.key: publish - timedelta(days=budget[st.key])
+        st.key: _days_before(publish, budget[st.key])
         for st in wf.stages
         if st.key in budget
     }
+
+
+def _days_before(day: date, days: int) -> date:
+    """``day`` minus ``days``, or the first day there is (a publish date in year 1
+    would otherwise overflow)."""
+    return day - timedelta(days=days) if day.toordinal() > days else date.min
 
 
 def at_risk_days_left(piece: PieceView, wf: Workflow, today: date) -> bool:
