@@ -118,9 +118,9 @@ def import_cmd(c: Ctx, file: Path, fmt: str | None, stage_map: str | None, peopl
 def backup_cmd(c: Ctx, file: Path, force: bool) -> None:
     """A consistent, verified copy of the board while it is open (SQLite backup API;
     a board on PostgreSQL: use export, or pg_dump)."""
-    from prodboard.services.backup import backup
+    from prodboard.services.backup import backup, backup_summary
 
-    click.echo(one_line(backup(c.session().store, file, force=force).summary()))
+    click.echo(one_line(backup_summary(backup(c.session().store, file, force=force))))
 
 
 @cli.command("restore")

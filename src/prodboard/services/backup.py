@@ -8,30 +8,22 @@ pg_dump (docs/transfer.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from prodboard.storage.backend import BackupCopy
 from prodboard.storage.store import Store, restore_backup
 
 PLURAL = {"person": "people", "piece": "pieces", "comment": "comments", "event": "events"}
 
 
-@dataclass(frozen=True)
-class BackupReport:
-    path: Path
-    bytes: int
-    counts: dict[str, int]
-    schema: int
-
-    def summary(self) -> str:
-        parts = ", ".join(f"{n} {PLURAL[t]}" for t, n in self.counts.items())
-        return f"backed up to {self.path} ({self.bytes:,} bytes; schema {self.schema}; {parts}); verified"
-
-
-def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
+def backup(store: Store, target: Path, *, force: bool = False) -> BackupCopy:
     """A verified, consistent copy of the open board at ``target``."""
-    copy = store.backup_to(target, force=force)
-    return BackupReport(copy.path, copy.bytes, copy.counts, copy.schema)
+    return store.backup_to(target, force=force)
+
+
+def backup_summary(copy: BackupCopy) -> str:
+    return (f"backed up to {copy.path} ({copy.bytes:,} bytes; schema {copy.schema}; "
+            f"{counts_text(copy.counts)}); verified")
 
 
 def restore(board: Path | str, source: Path, *, force: bool = False,
