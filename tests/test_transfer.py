@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import one_error_line
+from terminal import stderr_on_a_terminal
 
 from prodboard.services.alerts import alerts_in
 from prodboard.services.context import Workspace, open_board
@@ -309,39 +311,12 @@ def test_ten_thousand_pieces_round_trip(cli: Any, board: Workspace, tmp_path: Pa
 
 def test_a_big_import_shows_a_progress_bar_on_a_terminal(board: Workspace, db_path: Path,
                                                          tmp_path: Path) -> None:
-    import os
-    import pty
-    import select
-    import subprocess
-    import sys
-
     source = tmp_path / "many.csv"
     source.write_text("title\r\n" + "".join(f"Piece {i}\r\n" for i in range(500)), encoding="utf-8")
-    master, slave = pty.openpty()
     env = {**os.environ, "PRODBOARD_DB": str(db_path), "PRODBOARD_USER": "ana", "COLUMNS": "100"}
-    proc = subprocess.Popen([sys.executable, "-m", "prodboard", "import", str(source)], env=env,
-                            stdout=subprocess.PIPE, stderr=slave, text=True)
-    os.close(slave)
-    seen = b""
-    try:
-        while True:
-            ready, _, _ = select.select([master], [], [], 1.0)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            elif proc.poll() is not None:
-                break
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        os.close(master)
-    assert proc.returncode == 0
+    code, out, text = stderr_on_a_terminal(["import", str(source)], env)
+    assert code == 0
     assert out == "created 500, updated 0, skipped (unchanged) 0\n"  # stdout stays plain
-    text = seen.decode("utf-8", "replace")
     assert "importing" in text and "100%" in text
     # Without a terminal (the other tests), stderr holds no bar at all.
 
