@@ -110,3 +110,25 @@ async def test_kinds_and_bell_come_from_the_personal_file(
         open_as("ben").board.set_away("ben", True, "dentist")  # admins hear it
         await until(pilot, lambda: "\x1b]9;" in written())
         assert not rang()
+
+
+async def test_a_mention_of_my_role_follows_my_roles_as_they_change(
+    open_as: Callable[..., Workspace],
+) -> None:
+    app = board_for(open_as("ana"))  # ana is a strategist and a pm
+    ben = open_as("ben").board
+    async with app.run_test(headless=False, size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.feed is not None and app.feed_cursor > 0)
+        app.post_message(events.AppBlur())
+        await until(pilot, lambda: not app.app_focus)
+        ben.comment(1, "@strategist which angle?")  # my role: a mention of me
+        await until(pilot, lambda: "\x1b]9;" in written())
+        assert rang()
+
+        Terminal.out.clear()
+        open_as("ana").board.set_person("ana", roles=["pm"])  # from another process
+        await until(pilot, lambda: app.feed_cursor >= app.session.queries.last_event_id())
+        Terminal.out.clear()
+        ben.comment(1, "@strategist still there?")  # no longer my role: my piece's comment
+        await until(pilot, lambda: app.background.seen >= app.session.queries.last_event_id())
+        assert "\x1b]9;" not in written() and not rang()

@@ -116,7 +116,8 @@ class ProdboardApp(BoardPaging):
         self.applied: set[int] = set()
         self.people = People()  # the team as the feed last read it
         self.toasts = Toasts(self, self.ui)
-        self.background = Background(self, lambda: self.session, lambda: self.ui.notify)
+        self.background = Background(self, lambda: self.session, lambda: self.ui.notify,
+                                     lambda: self.people)
         self.unread = 0
         self.launch_notes: dict[str, Notification] = {}  # "demo", "summary": put away
         self.tally = UnreadTally()  # the header's count between reads of the inbox

@@ -18,6 +18,7 @@ from prodboard.domain.notify import BEL, desktop_escapes, kind_of
 from prodboard.domain.values import EventView
 from prodboard.services.alerts import Alert
 from prodboard.services.context import Workspace
+from prodboard.tui.reads import People
 from prodboard.tui.textual_private import write_to_terminal
 
 MOST_AT_ONCE = 3  # desktop notifications for one batch of changes; the rest wait in the inbox
@@ -27,12 +28,12 @@ class Background:
     """Decides, for each batch of alerts, what to write to the terminal."""
 
     def __init__(self, app: App[Any], session: Callable[[], Workspace],
-                 prefs: Callable[[], Notify]) -> None:
+                 prefs: Callable[[], Notify], people: Callable[[], People]) -> None:
         self.app = app
         self.session = session  # the board's workspace now (it changes on reopen)
         self.prefs = prefs  # the person's [notify] now (the settings screen changes it)
+        self.people = people  # the feed's team (read for this batch's alerts already)
         self.seen = 0  # the last event id already considered: a growing burst rings once
-        self._roles: tuple[str, ...] | None = None  # mine, for "@editor" mentions
 
     def arrived(self, bursts: Mapping[str, Sequence[EventView]],
                 alerts: Mapping[str, Sequence[Alert]]) -> None:
@@ -41,8 +42,6 @@ class Background:
         if not fresh:
             return
         self.seen = max(fresh)
-        if any(ev.kind.startswith("person.") for ev in fresh.values()):
-            self._roles = None  # my roles may have changed
         prefs = self.prefs()
         chosen = set(prefs.desktop)
         if self.app.app_focus or not chosen:
@@ -65,13 +64,12 @@ class Background:
                 if (kind := kind_of(ev, session.user, self._my_roles(ev), review))}
 
     def _my_roles(self, event: EventView) -> tuple[str, ...]:
+        """Mine, for "@editor" mentions."""
         if event.kind != "comment.added":
             return ()
-        if self._roles is None:
-            session = self.session()
-            person = session.queries.person(session.user)
-            self._roles = person.roles if person else ()
-        return self._roles
+        session = self.session()
+        person = self.people().get(session).get(session.user)
+        return person.roles if person else ()
 
 
 def _title(alert: Alert) -> str:
