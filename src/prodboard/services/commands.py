@@ -104,11 +104,14 @@ class Commands:
         """Append one event and, in the same transaction, the people it concerns as the
         board stands right after the change (recipients.record)."""
         at, who = self._now(), actor or self.actor
-        result = conn.execute(
-            E.insert().values(at=at, actor=who, kind=kind, piece_id=piece_id, data=data)
-        )
-        eid = _new_id(result)
-        recipients.record(conn, self.wf, EventView(eid, at, who, kind, piece_id, data))
+        rows = recipients.decide(conn, self.wf, EventView(0, at, who, kind, piece_id, data))
+        values: dict[str, Any] = {"at": at, "actor": who, "kind": kind, "piece_id": piece_id,
+                                  "data": data}
+        drawn = self.store.event_id()  # on PostgreSQL: the event lock, then the id
+        if drawn is not None:
+            values["id"] = drawn
+        eid = _new_id(conn.execute(E.insert().values(**values)))
+        recipients.record(conn, eid, rows)
         self._emitting.append(eid)
         return eid
 
@@ -125,7 +128,9 @@ class Commands:
         return [person_from_row(r) for r in conn.execute(select(PERSON).order_by(PERSON.c.handle))]
 
     def _piece(self, conn: Connection, piece_id: int) -> PieceView:
-        row = conn.execute(select(P).where(P.c.id == piece_id)).first()
+        # the row stays this writer's until commit (PostgreSQL; SQLite has one writer)
+        row = conn.execute(
+            select(P).where(P.c.id == piece_id).with_for_update(key_share=True)).first()
         if row is None:
             raise NotFound(f"no piece #{piece_id}")
         return tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
@@ -190,11 +195,15 @@ class Commands:
         )
         return changes
 
-    def _write(self, fn: Callable[[Connection], T], *, member: bool = True) -> T:
-        """Run ``fn`` in one IMMEDIATE transaction, as a person on the board unless
-        ``member`` is False (founding the board, joining it)."""
+    def _write(
+        self, fn: Callable[[Connection], T], *, member: bool = True, piece: bool = False
+    ) -> T:
+        """Run ``fn`` in one write transaction, as a person on the board unless
+        ``member`` is False (founding the board, joining it). ``piece``: ``fn``
+        changes one piece (read by ``_piece``) and rows that hang on it, nothing
+        else, so it may run beside other such changes (storage/backend.py)."""
         self._emitting = []
-        with self.store.write() as conn:
+        with self.store.write(shared=piece) as conn:
             if member:
                 self._require_actor(conn)
             result = fn(conn)
@@ -314,7 +323,7 @@ class Commands:
                            {"title": piece.title, "changes": diff, "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     def move(
         self,
@@ -330,7 +339,8 @@ class Commands:
         if override is not None and not override.strip():
             raise BadInput("give a reason for the override")
         return self._write(
-            lambda conn: self._move(conn, piece_id, target.key, base_version, override, note)
+            lambda conn: self._move(conn, piece_id, target.key, base_version, override, note),
+            piece=True,
         )
 
     def move_by(self, piece_id: int, delta: int, *, base_version: int | None = None) -> PieceView:
@@ -351,7 +361,7 @@ class Commands:
             return self._move(conn, piece_id, self.wf.stages[index].key, base_version, None, "",
                               piece=piece)
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     def _move(
         self, conn: Connection, piece_id: int, target: str, base_version: int | None,
@@ -468,7 +478,7 @@ class Commands:
             self._emit(conn, "piece.assigned", piece.id, data)
             return self._piece(conn, piece_id)
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     def comment(self, piece_id: int, body: str) -> int:
         """Add a comment; the author and the people mentioned start watching."""
@@ -492,7 +502,7 @@ class Commands:
                         "mentions": found})
             return int(cid)
 
-        return int(self._write(run))
+        return int(self._write(run, piece=True))
 
     def tick(self, piece_id: int, item: str, done: bool = True) -> PieceView:
         """Tick (or untick) a pre-publish checklist item, recording who and when."""
@@ -516,7 +526,7 @@ class Commands:
                         "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     def archive(self, piece_id: int, reason: str = "", kind: str = "piece.archived") -> PieceView:
         """Archive a piece (a rejection is an archive with kind piece.rejected)."""
@@ -531,7 +541,7 @@ class Commands:
                         "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     def reject(self, piece_id: int, reason: str) -> PieceView:
         if not reason.strip():
@@ -548,7 +558,7 @@ class Commands:
                        {"title": piece.title, "changes": diff, "version": piece.version + 1})
             return self._piece(conn, piece_id)
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     # -- approvals ---------------------------------------------------------------
     def approve(self, piece_id: int, track: str | None = None) -> PieceView:
@@ -588,7 +598,7 @@ class Commands:
                               set_values=approval,
                               extra={"delegated": delegated, "approved_by": self.actor})
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     def _no_tracks(self, piece: PieceView, track: str | None) -> None:
         if track is not None:
@@ -598,7 +608,7 @@ class Commands:
     def reassign_track(self, piece_id: int, role: str, handle: str) -> PieceView:
         """Give a piece's ``role`` review track to ``handle``."""
         return self._write(lambda conn: reviews.reassign(
-            self, conn, self._piece(conn, piece_id), role, handle))
+            self, conn, self._piece(conn, piece_id), role, handle), piece=True)
 
     def request_changes(self, piece_id: int, note: str, track: str | None = None) -> PieceView:
         """Send a piece in review back for changes: one revision round."""
@@ -623,7 +633,7 @@ class Commands:
             return self._move(conn, piece.id, back, None, None, note,
                               kind="piece.changes_requested")
 
-        return self._write(run)
+        return self._write(run, piece=True)
 
     # -- watching, reading ----------------------------------------------------------
     def _watch(self, conn: Connection, piece_id: int, handle: str) -> bool:
@@ -651,7 +661,7 @@ class Commands:
                            {"title": piece.title})
             return changed
 
-        return bool(self._write(run))
+        return bool(self._write(run, piece=True))
 
     def mark_read(self, event_id: int) -> None:
         """Move the actor's read cursor forward (never back): "mark all read". The

@@ -76,13 +76,19 @@ def snapshot_in(conn: Connection, wf: Workflow, piece_id: int | None) -> AlertCo
     return AlertContext(wf, people=people, pieces=pieces, watchers={piece_id: watchers})
 
 
-def record(conn: Connection, wf: Workflow, event: EventView) -> None:
-    """Write ``event``'s recipients in its own transaction."""
+def decide(conn: Connection, wf: Workflow, event: EventView) -> list[dict[str, Any]]:
+    """``event``'s recipient rows, read in its own transaction before it is inserted
+    (so the reads stay out of the event lock, postgres/engine.py); ``event.id`` is
+    filled in by ``record``."""
     if not audiences_of(event.kind, event.piece_id):
-        return  # noise (watching, joining, reordering) concerns nobody
-    rows = rows_for(event, snapshot_in(conn, wf, event.piece_id))
+        return []  # noise (watching, joining, reordering) concerns nobody
+    return rows_for(event, snapshot_in(conn, wf, event.piece_id))
+
+
+def record(conn: Connection, event_id: int, rows: list[dict[str, Any]]) -> None:
+    """Write the rows ``decide`` gave, for the event now inserted as ``event_id``."""
     if rows:
-        conn.execute(_INSERT, rows)
+        conn.execute(_INSERT, [{**row, "event_id": event_id} for row in rows])
 
 
 # -- events from before schema 3 -----------------------------------------------------------

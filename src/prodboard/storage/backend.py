@@ -28,10 +28,16 @@ reader. A backend guarantees it by making ids increase in commit order:
   writer's transaction, and the next writer cannot start until it has committed,
   so id order is commit order.
 - PostgreSQL: a sequence hands ids out at insert time, not commit time (T1 takes 1,
-  T2 takes 2 and commits, a reader moves to 2, T1 commits 1: never read). Every
-  write transaction therefore first takes ``pg_advisory_xact_lock`` on the board's
-  key, held until commit: one writer at a time per board, the same model as
-  SQLite, so the next id is drawn only after the previous writer committed.
+  T2 takes 2 and commits, a reader moves to 2, T1 commits 1: never read). So an
+  event id is drawn only under the board's *event lock* (an advisory lock held to
+  the end of the transaction): the next id is drawn only after the previous
+  drawer committed. Writes that touch one piece (``write(shared=True)``) run side
+  by side until their first event, each holding its piece's row; every other
+  write holds the board alone, as on SQLite (postgres/engine.py).
+
+**Row locks.** ``event_id()`` is the value a new event's id gets (None: the
+backend's own autoincrement); commands read the piece they change ``FOR NO KEY
+UPDATE``, which SQLite ignores (it has one writer) and PostgreSQL holds to commit.
 """
 
 from __future__ import annotations
@@ -119,8 +125,15 @@ class Backend(Protocol):
     busy_ms: int  # how long a writer waits for the write lock before Busy
     login: str | None  # the authenticated database user (PostgreSQL); None for a file
 
-    def write(self) -> AbstractContextManager[Connection]:
-        """A writing transaction, serialised with every other writer of the board."""
+    def write(self, *, shared: bool = False) -> AbstractContextManager[Connection]:
+        """A writing transaction, serialised with every other writer of the board;
+        ``shared``: a change to one piece, which may run beside other such changes
+        until it draws an event id (a backend with one writer ignores it)."""
+        ...
+
+    def event_id(self) -> Any:
+        """The SQL value of a new event's id (drawn in commit order), or None when
+        the table's own autoincrement gives that."""
         ...
 
     def read(self) -> AbstractContextManager[Connection]:

@@ -6,17 +6,26 @@ the same SQL serve every board on the server.
 
 **Event ids in commit order.** A sequence hands ids out at insert time, not at
 commit: T1 draws 1, T2 draws 2 and commits, a reader moves its cursor to 2, T1
-commits 1, and ``id > cursor`` never reads it. So every write transaction first
-takes ``pg_advisory_xact_lock(key)`` on a key of its board (the schema's OID), held
-until the transaction ends: one writer at a time per board, as on SQLite. The lock
-is released only after the commit is visible to new snapshots (PostgreSQL ends a
-transaction in the proc array before it releases its locks), so the next writer
-draws its id after the previous one is visible: a reader that sees id n sees every
-id below it that will ever commit. Other boards on the server have other keys and
-do not wait for it (their commits do queue on NOTIFY's commit-time lock, one for the
-whole server: docs/scaling.md). The alternative (recording ``pg_current_xact_id()`` and reading only
-below the snapshot's xmin) lets writers run in parallel but makes every reader
-reason about in-flight transactions; the commands already assume one writer.
+commits 1, and ``id > cursor`` never reads it. So an event id is drawn only under
+the board's *event lock* (``pg_advisory_xact_lock`` on ``event_key``), taken by the
+id's own value (``event_id()``: the lock, then ``nextval``) and held until the
+transaction ends. The lock is released only after the commit is visible to new
+snapshots (PostgreSQL ends a transaction in the proc array before it releases its
+locks), so the next drawer draws after the previous one is visible: a reader that
+sees id n sees every id below it that will ever commit.
+
+**Who waits for whom.** Every write first takes the *board lock* (``board_key``): a
+change to one piece (``write(shared=True)``: edit, move, comment, …) takes it
+shared and reads its piece ``FOR NO KEY UPDATE``, so such changes run side by side
+up to their first event and queue only for the event lock, from the event's insert
+to the commit; any other write (people, imports, reordering, raised alerts,
+migrations) takes it exclusive and has the board to itself, as on SQLite. A shared
+writer locks one piece row and then the event lock; nothing holding the event lock
+waits for a row another writer holds, so they cannot deadlock. Other boards have
+other keys (their commits do queue on NOTIFY's commit-time lock, one for the whole
+server: docs/scaling.md). The alternative (recording ``pg_current_xact_id()`` and
+reading only below the snapshot's xmin) would make every reader reason about
+in-flight transactions; here readers stay ``id > cursor``.
 
 Reads run in REPEATABLE READ, READ ONLY transactions: one snapshot per block, as
 SQLite's deferred transactions give.
@@ -31,21 +40,27 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, literal_column, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from prodboard.errors import BadInput, Busy, ProdboardError, Refused, StoreError
 from prodboard.storage.backend import BackupCopy, BoardLost, Unreachable, WakeSource, meta_value
 from prodboard.storage.postgres.address import Address
 
-LOCK_CLASS = 0x70626F61  # "pboa": the high half of every board's advisory lock key
+LOCK_CLASS = 0x70626F61  # "pboa": the high half of every board's (board) lock key
+EVENT_CLASS = 0x70626F65  # "pboe": the high half of every board's event lock key
 _LOST_CHECK_S = 1.0  # how stale a "still there" answer may be on the feed's hot path
 
 
 def lock_key(schema_oid: int) -> int:
-    """The board's advisory lock key: our class in the high 32 bits, the schema's OID
+    """The board lock's advisory key: our class in the high 32 bits, the schema's OID
     (unique per database, and advisory locks are per database) in the low 32."""
     return (LOCK_CLASS << 32) | schema_oid
+
+
+def event_key(schema_oid: int) -> int:
+    """The event lock's advisory key: the id of a new event is drawn under it."""
+    return (EVENT_CLASS << 32) | schema_oid
 
 
 class PostgresStore:
@@ -72,8 +87,9 @@ class PostgresStore:
 
     # -- transactions ------------------------------------------------------------
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A writing transaction: the board's advisory lock first, committed on success."""
+    def write(self, *, shared: bool = False) -> Iterator[Connection]:
+        """A writing transaction: the board lock first (shared for a change to one
+        piece, else exclusive), committed on success."""
         if self.readonly:
             raise StoreError(f"{self.location} is read-only for you (SELECT only): "
                              "changes cannot be saved")
@@ -87,13 +103,20 @@ class PostgresStore:
                 cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 cur.execute(
                     f"BEGIN; SELECT set_config('lock_timeout', '{int(self.busy_ms)}ms', true), "
-                    f"pg_advisory_xact_lock({lock_key(self.identity or 0)}), "
+                    f"pg_advisory_xact_lock{'_shared' if shared else ''}"
+                    f"({lock_key(self.identity or 0)}), "
                     f"(SELECT oid FROM pg_namespace WHERE nspname = '{self.schema}')")
                 cur.nextset()
                 found = cur.fetchone()[2]
                 if self.identity is not None and found != self.identity:
                     raise BoardLost(self._lost_message(found, "nothing was saved: reopen the board"))
                 yield conn
+
+    def event_id(self) -> Any:
+        # a scalar subquery: its FROM (the lock) runs before its select list (nextval)
+        return literal_column(
+            f"(SELECT nextval('{self.schema}.event_id_seq') "
+            f"FROM (SELECT pg_advisory_xact_lock({event_key(self.identity or 0)})) AS held)")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -203,6 +226,8 @@ def translate(store: PostgresStore, exc: BaseException | None, dropped: bool) ->
     code = getattr(exc, "sqlstate", None) or ""
     msg = _first_line(exc)
     where = f"{store.address.host}/{store.address.database}"
+    if code == "40P01":  # cannot happen between prodboard writers (see above); an admin's
+        return Busy(f"the board is busy: a write waited on another's lock ({msg}); try again")
     if code == "55P03":
         return Busy(f"the board is busy: another writer held its lock for more than "
                     f"{store.busy_ms / 1000:g} s; try again")

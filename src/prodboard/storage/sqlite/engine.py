@@ -172,8 +172,9 @@ class SQLiteStore:
         return engine
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A writing transaction: BEGIN IMMEDIATE, committed on success."""
+    def write(self, *, shared: bool = False) -> Iterator[Connection]:
+        """A writing transaction: BEGIN IMMEDIATE (one writer per file, so ``shared``
+        changes nothing), committed on success."""
         if self.readonly:
             raise StoreError(f"{self.path} is read-only: changes cannot be saved")
         self.check_identity()
@@ -190,6 +191,9 @@ class SQLiteStore:
         now = self.file_identity()
         if now != self.identity:
             raise FileLost(lost_message(self.path, now, "nothing was saved: reopen the board"))
+
+    def event_id(self) -> None:
+        return None  # AUTOINCREMENT under the one writer is already commit order
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
