@@ -315,6 +315,79 @@ def test_a_transaction_held_open_cannot_make_the_feed_skip_an_event(board: Works
     feed.close()
 
 
+def _held_open(store: PostgresStore, work: Callable[[Any], None]) -> tuple[threading.Event, threading.Thread]:
+    """A change to one piece (``write(shared=True)``) that runs ``work`` and stays open
+    until the returned event is set."""
+    release, started = threading.Event(), threading.Event()
+
+    def run() -> None:
+        with store.write(shared=True) as conn:
+            work(conn)
+            started.set()
+            release.wait(TIMEOUT)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert started.wait(TIMEOUT)
+    return release, thread
+
+
+def _started(fn: Callable[[], Any]) -> threading.Thread:
+    thread = threading.Thread(target=fn)
+    thread.start()
+    return thread
+
+
+def test_changes_to_two_pieces_run_side_by_side_and_one_piece_waits(board: Workspace) -> None:
+    """A writer holding piece #1's row (not yet at its event) does not stop a change to
+    piece #2; a change to #1 and a change to the whole team wait for it."""
+    store = pg_store(board)
+    board.board.create("Launch email", owner="ben")
+    feed = ChangeFeed(store, board.queries.last_event_id(), use_watcher=False)
+    release, holder = _held_open(store, lambda conn: conn.execute(
+        text("SELECT id FROM piece WHERE id = 1 FOR NO KEY UPDATE")))
+    other = _started(lambda: board.board.edit(2, {"priority": 1}))
+    other.join(TIMEOUT)
+    assert not other.is_alive()  # piece #2 did not wait for #1's writer
+    same = _started(lambda: board.board.edit(1, {"title": "Q3 pricing page, v2"}))
+    team = _started(lambda: board.board.add_person("cara", "Cara", ["editor"]))
+    same.join(0.5)
+    team.join(0.1)
+    assert same.is_alive() and team.is_alive()  # #1's row and the board lock are held
+    assert [ev.piece_id for ev in feed.poll()] == [2]
+    release.set()
+    for thread in (holder, same, team):
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+    later = feed.poll()
+    assert sorted(ev.kind for ev in later) == ["person.added", "piece.edited"]
+    assert board.queries.piece(1).title == "Q3 pricing page, v2" and board.queries.piece(1).version == 2
+    feed.close()
+
+
+def test_an_event_id_held_open_by_one_piece_cannot_make_the_feed_skip(board: Workspace) -> None:
+    """Two changes to different pieces run side by side, but the second draws its event
+    id only after the first (holding a drawn id, open) commits: id order stays commit
+    order, and the feed reads both."""
+    store = pg_store(board)
+    board.board.create("Launch email", owner="ben")
+    start = board.queries.last_event_id()
+    feed = ChangeFeed(store, start, use_watcher=False)
+    release, holder = _held_open(store, lambda conn: conn.execute(
+        models.EVENTS.insert().values(id=store.event_id(), at="2026-01-01T00:00:00",
+                                      actor="ana", kind="piece.commented", piece_id=1, data={})))
+    second = _started(lambda: board.board.comment(2, "waits for the event lock, not the row"))
+    second.join(0.5)
+    assert second.is_alive()  # at its event's insert, queued behind the open id
+    assert feed.poll() == []
+    release.set()
+    holder.join(TIMEOUT)
+    second.join(TIMEOUT)
+    delivered = [ev.id for ev in feed.poll()]
+    assert delivered == [start + 1, start + 2]  # the held id first, nothing skipped
+    feed.close()
+
+
 def test_without_the_lock_a_reader_would_skip(board: Workspace) -> None:
     """Why the lock is there: a transaction that draws an id without it (here a raw
     connection) and commits after a later one is never seen by ``id > cursor``."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from prodboard.domain import rules
 from prodboard.domain.clock import Clock, iso
@@ -76,6 +76,10 @@ def _new_id(result: Any) -> int:
 
 T = TypeVar("T")
 
+# Built once (every command reads its piece through it). The row stays this writer's
+# until commit: FOR NO KEY UPDATE on PostgreSQL, nothing on SQLite (one writer).
+_PIECE = select(P).where(P.c.id == bindparam("id")).with_for_update(key_share=True)
+
 
 class Commands:
     """The commands of one person (``actor``) on one board."""
@@ -92,6 +96,7 @@ class Commands:
         # applies the command's result skips them when its change feed brings them.
         self.emitted: tuple[int, ...] = ()
         self._emitting: list[int] = []
+        self._team: dict[str, PersonView] | None = None  # this transaction's, while it holds
 
     # -- plumbing --------------------------------------------------------------
     def _now(self) -> str:
@@ -104,7 +109,8 @@ class Commands:
         """Append one event and, in the same transaction, the people it concerns as the
         board stands right after the change (recipients.record)."""
         at, who = self._now(), actor or self.actor
-        rows = recipients.decide(conn, self.wf, EventView(0, at, who, kind, piece_id, data))
+        rows = recipients.decide(conn, self.wf, EventView(0, at, who, kind, piece_id, data),
+                                 self._team)
         values: dict[str, Any] = {"at": at, "actor": who, "kind": kind, "piece_id": piece_id,
                                   "data": data}
         drawn = self.store.event_id()  # on PostgreSQL: the event lock, then the id
@@ -116,21 +122,21 @@ class Commands:
         return eid
 
     def _require_actor(self, conn: Connection) -> None:
-        """Only a person on the board may change it (a guest may only read)."""
+        """Only a person on the board may change it (a guest may only read). The team
+        read here is kept for the events' recipients until a person row changes."""
         if not self.actor:
             raise BadInput("no user: pass --user or set PRODBOARD_USER")
-        if conn.execute(select(PERSON.c.handle).where(PERSON.c.handle == self.actor)).first():
+        self._team = recipients.team_in(conn)
+        if self.actor in self._team:
             return
-        team = self._people(conn)
+        team = sorted(self._team.values(), key=lambda p: p.handle)
         raise not_on_board(self.actor, [p.handle for p in team], admins(team, self.wf))
 
     def _people(self, conn: Connection) -> list[PersonView]:
         return [person_from_row(r) for r in conn.execute(select(PERSON).order_by(PERSON.c.handle))]
 
     def _piece(self, conn: Connection, piece_id: int) -> PieceView:
-        # the row stays this writer's until commit (PostgreSQL; SQLite has one writer)
-        row = conn.execute(
-            select(P).where(P.c.id == piece_id).with_for_update(key_share=True)).first()
+        row = conn.execute(_PIECE, {"id": piece_id}).first()
         if row is None:
             raise NotFound(f"no piece #{piece_id}")
         return tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
@@ -202,7 +208,7 @@ class Commands:
         ``member`` is False (founding the board, joining it). ``piece``: ``fn``
         changes one piece (read by ``_piece``) and rows that hang on it, nothing
         else, so it may run beside other such changes (storage/backend.py)."""
-        self._emitting = []
+        self._emitting, self._team = [], None
         with self.store.write(shared=piece) as conn:
             if member:
                 self._require_actor(conn)
@@ -318,10 +324,11 @@ class Commands:
             if all(_same(getattr(piece, k), v) for k, v in values.items()):
                 return piece  # nothing changes: no new version, no event
             diff = self._update(conn, piece, values)
+            after = self._piece(conn, piece_id)  # before the event: less under its lock
             if diff:
                 self._emit(conn, "piece.edited", piece.id,
                            {"title": piece.title, "changes": diff, "version": piece.version + 1})
-            return self._piece(conn, piece_id)
+            return after
 
         return self._write(run, piece=True)
 
@@ -709,6 +716,7 @@ class Commands:
             raise BadInput(f"{handle!r} is already on the board")
         values = {"display_name": clean_line(name) or handle, "roles": roles}
         conn.execute(PERSON.insert().values(handle=handle, created_at=self._now(), **values))
+        self._team = None  # the team changed: the event's recipients read it again
         self._emit(conn, kind, None, {"handle": handle, **values})
 
     def found(self, name: str = "", roles: Iterable[str] = ()) -> None:
@@ -764,6 +772,7 @@ class Commands:
         if not changes:
             return
         conn.execute(PERSON.update().where(PERSON.c.handle == who.handle).values(**values))
+        self._team = None  # the team changed: the event's recipients read it again
         if "roles" in changes and not admins(self._people(conn), self.wf):
             raise Refused(f"{who.handle} is the last admin: give someone else one of the "
                           f"roles {', '.join(self.wf.admin_roles)} first")

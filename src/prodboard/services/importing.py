@@ -237,7 +237,7 @@ class _Writer:
                 self.watchers.setdefault(pid, set()).add(handle)
         self.ranks: dict[str, float] = {}
         self.defaults = piece_defaults()
-        self.people = recipients._people_in(conn)
+        self.people = recipients.team_in(conn)
         self.next_piece = board.store.top_id(conn, "piece") + 1
         self.next_comment = board.store.top_id(conn, "comment") + 1
         self.next_event = board.store.top_id(conn, "event") + 1

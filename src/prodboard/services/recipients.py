@@ -51,7 +51,8 @@ _INSERT = text("INSERT INTO recipient (event_id, person, reason, severity) "
                "VALUES (:event_id, :person, :reason, :severity)")
 
 
-def _people_in(conn: Connection) -> dict[str, PersonView]:
+def team_in(conn: Connection) -> dict[str, PersonView]:
+    """Everyone on the board by handle, read in ``conn``'s transaction."""
     out: dict[str, PersonView] = {}
     for handle, name, roles, away, note, delegate, level, created in conn.execute(_PEOPLE):
         roles = json.loads(roles) if isinstance(roles, str) else roles
@@ -60,10 +61,12 @@ def _people_in(conn: Connection) -> dict[str, PersonView]:
     return out
 
 
-def snapshot_in(conn: Connection, wf: Workflow, piece_id: int | None) -> AlertContext:
-    """The team and one piece with its watchers, read inside ``conn``'s transaction
-    (so the snapshot is the state the event was written in)."""
-    people = _people_in(conn)
+def snapshot_in(conn: Connection, wf: Workflow, piece_id: int | None,
+                team: dict[str, PersonView] | None = None) -> AlertContext:
+    """The team (``team``, when the transaction already read it) and one piece with
+    its watchers, read inside ``conn``'s transaction (so the snapshot is the state
+    the event was written in)."""
+    people = team_in(conn) if team is None else team
     if piece_id is None:
         return AlertContext(wf, people=people)
     pieces: dict[int, PieceFacts] = {}
@@ -76,13 +79,14 @@ def snapshot_in(conn: Connection, wf: Workflow, piece_id: int | None) -> AlertCo
     return AlertContext(wf, people=people, pieces=pieces, watchers={piece_id: watchers})
 
 
-def decide(conn: Connection, wf: Workflow, event: EventView) -> list[dict[str, Any]]:
+def decide(conn: Connection, wf: Workflow, event: EventView,
+           team: dict[str, PersonView] | None = None) -> list[dict[str, Any]]:
     """``event``'s recipient rows, read in its own transaction before it is inserted
     (so the reads stay out of the event lock, postgres/engine.py); ``event.id`` is
     filled in by ``record``."""
     if not audiences_of(event.kind, event.piece_id):
         return []  # noise (watching, joining, reordering) concerns nobody
-    return rows_for(event, snapshot_in(conn, wf, event.piece_id))
+    return rows_for(event, snapshot_in(conn, wf, event.piece_id, team))
 
 
 def record(conn: Connection, event_id: int, rows: list[dict[str, Any]]) -> None:
