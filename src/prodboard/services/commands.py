@@ -189,17 +189,25 @@ class Commands:
         self, conn: Connection, piece: PieceView, values: dict[str, Any]
     ) -> dict[str, list[Any]]:
         """Write ``values`` (bumping version) and return the before/after changes."""
+        return self._rewrite(conn, piece, values)[0]
+
+    def _rewrite(
+        self, conn: Connection, piece: PieceView, values: dict[str, Any]
+    ) -> tuple[dict[str, list[Any]], PieceView]:
+        """``_update``, and the piece as written (the row the UPDATE returns: one round
+        trip less than reading it back)."""
         changes = {
             k: [getattr(piece, k) if k not in LIST_FIELDS else list(getattr(piece, k)), v]
             for k, v in values.items()
         }
         changes = {k: ba for k, ba in changes.items() if ba[0] != ba[1]}
-        conn.execute(
+        row = conn.execute(
             P.update()
             .where(P.c.id == piece.id)
             .values(**values, version=piece.version + 1, updated_at=self._now())
-        )
-        return changes
+            .returning(*P.c)
+        ).one()
+        return changes, tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
 
     def _write(
         self, fn: Callable[[Connection], T], *, member: bool = True, piece: bool = False
@@ -323,8 +331,7 @@ class Commands:
                 self._require_person(conn, reviewer)
             if all(_same(getattr(piece, k), v) for k, v in values.items()):
                 return piece  # nothing changes: no new version, no event
-            diff = self._update(conn, piece, values)
-            after = self._piece(conn, piece_id)  # before the event: less under its lock
+            diff, after = self._rewrite(conn, piece, values)
             if diff:
                 self._emit(conn, "piece.edited", piece.id,
                            {"title": piece.title, "changes": diff, "version": piece.version + 1})
@@ -418,14 +425,14 @@ class Commands:
         values.update(set_values or {})
         if note:
             data["note"] = clean(note)
-        diff = self._update(conn, piece, values)
+        diff, moved = self._rewrite(conn, piece, values)
         diff.pop("stage_entered_at", None)
         data.update(changes=diff, version=piece.version + 1)
         idle = (self.wf.first.key, self.wf.last.key)  # the owner's load grows only on the way in
         starts_work = piece.stage in idle and target not in idle
         data.update(self._wip_warnings(conn, target, piece.owner if starts_work else None))
         self._emit(conn, kind, piece.id, data)
-        reviews.entered(self, conn, self._piece(conn, piece_id))  # tracks, stage owner
+        reviews.entered(self, conn, moved)  # tracks, stage owner
         return self._piece(conn, piece_id)
 
     def _wip_warnings(self, conn: Connection, stage: str, owner: str | None) -> dict[str, Any]:
