@@ -205,7 +205,7 @@ class Commands:
             P.update()
             .where(P.c.id == piece.id)
             .values(**values, version=piece.version + 1, updated_at=self._now())
-            .returning(*P.c)
+            .returning(P)
         ).one()
         return changes, tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
 
