@@ -7,6 +7,7 @@ event, and commits. Nothing else in prodboard changes state.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -81,6 +82,14 @@ T = TypeVar("T")
 _PIECE = select(P).where(P.c.id == bindparam("id")).with_for_update(key_share=True)
 
 
+@functools.cache
+def _rewrite_of(fields: tuple[str, ...]) -> Any:
+    """The UPDATE of these fields (and version, updated_at) returning the row; built
+    once per set of fields, so its cache key is not worked out on every write."""
+    sets: dict[str, Any] = {name: bindparam(name) for name in (*fields, "version", "updated_at")}
+    return P.update().where(P.c.id == bindparam("piece_id")).values(**sets).returning(P)
+
+
 class Commands:
     """The commands of one person (``actor``) on one board."""
 
@@ -97,6 +106,7 @@ class Commands:
         self.emitted: tuple[int, ...] = ()
         self._emitting: list[int] = []
         self._team: dict[str, PersonView] | None = None  # this transaction's, while it holds
+        self._insert_event: Any = None
 
     # -- plumbing --------------------------------------------------------------
     def _now(self) -> str:
@@ -111,12 +121,11 @@ class Commands:
         at, who = self._now(), actor or self.actor
         rows = recipients.decide(conn, self.wf, EventView(0, at, who, kind, piece_id, data),
                                  self._team)
-        values: dict[str, Any] = {"at": at, "actor": who, "kind": kind, "piece_id": piece_id,
-                                  "data": data}
-        drawn = self.store.event_id()  # on PostgreSQL: the event lock, then the id
-        if drawn is not None:
-            values["id"] = drawn
-        eid = _new_id(conn.execute(E.insert().values(**values)))
+        if self._insert_event is None:  # built once: on PostgreSQL the id takes the event lock
+            drawn = self.store.event_id()
+            self._insert_event = E.insert() if drawn is None else E.insert().values(id=drawn)
+        eid = _new_id(conn.execute(self._insert_event, {
+            "at": at, "actor": who, "kind": kind, "piece_id": piece_id, "data": data}))
         recipients.record(conn, eid, rows)
         self._emitting.append(eid)
         return eid
@@ -201,12 +210,9 @@ class Commands:
             for k, v in values.items()
         }
         changes = {k: ba for k, ba in changes.items() if ba[0] != ba[1]}
-        row = conn.execute(
-            P.update()
-            .where(P.c.id == piece.id)
-            .values(**values, version=piece.version + 1, updated_at=self._now())
-            .returning(P)
-        ).one()
+        row = conn.execute(_rewrite_of(tuple(values)), {
+            **values, "version": piece.version + 1, "updated_at": self._now(), "piece_id": piece.id,
+        }).one()
         return changes, tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
 
     def _write(
