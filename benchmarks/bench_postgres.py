@@ -13,6 +13,11 @@ WAL flush (``ALTER ROLE ... SET synchronous_commit = off``, the nearest thing to
 SQLite's ``synchronous=NORMAL``), and ``--floor`` adds one edit's statements sent by
 pgbench (a C client): what the server and its disk allow at all.
 
+Each throughput row also gives the CPU per transaction: the writer processes' own
+(``process_time``) and the server's (every PostgreSQL process on this host, from
+/proc: anything else the server runs meanwhile is counted too). On a shared machine
+these move less than the rates do.
+
 Needs the server (default postgresql://postgres@127.0.0.1:5432/test, or
 PRODBOARD_BENCH_PG); each run makes its own board schema and drops it.
 
@@ -60,6 +65,7 @@ rng = random.Random(user)
 print("ready", flush=True)
 stop = float(sys.stdin.readline().split()[1])
 lat, errors = [], []
+cpu = time.process_time()
 while time.time() < stop:
     pid = rng.randint(1, n)
     t0 = time.perf_counter()
@@ -72,8 +78,10 @@ while time.time() < stop:
         if type(exc).__name__ != "Refused":
             errors.append(f"{type(exc).__name__}: {exc}")
     lat.append(time.perf_counter() - t0)
+cpu = time.process_time() - cpu
+print(json.dumps({"tx": len(lat), "errors": errors, "lat": lat, "cpu": cpu}), flush=True)
+sys.stdin.readline()  # closed only after the server's CPU is read (its backend ends with it)
 s.close()
-print(json.dumps({"tx": len(lat), "errors": errors, "lat": lat}))
 """
 
 
@@ -88,6 +96,7 @@ def writers(location: str, count: int, seconds: float, pieces: int) -> dict[str,
         assert proc.stdout is not None
         if proc.stdout.readline().strip() != "ready":
             raise SystemExit(f"writer failed:\n{proc.communicate()[1]}")
+    server = server_cpu()
     stop = time.time() + seconds
     for proc in procs:
         assert proc.stdin is not None
@@ -95,22 +104,47 @@ def writers(location: str, count: int, seconds: float, pieces: int) -> dict[str,
         proc.stdin.flush()
     lat: list[float] = []
     tx = 0
+    cpu = 0.0
     errors: list[str] = []
     for proc in procs:
-        out, err = proc.communicate(timeout=seconds + 120)
-        if proc.returncode != 0:
-            raise SystemExit(f"writer failed:\n{err}")
-        report = json.loads(out)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"writer failed:\n{proc.communicate()[1]}")
+        report = json.loads(line)
         tx += report["tx"]
+        cpu += report["cpu"]
         errors += report["errors"]
         lat.extend(report["lat"])
+    server = server_cpu() - server
+    for proc in procs:
+        _, err = proc.communicate("close\n", timeout=120)
+        if proc.returncode != 0:
+            raise SystemExit(f"writer failed:\n{err}")
     if errors:
         print(f"    first error: {errors[0]}")
     ordered = sorted(lat) or [float("nan")]
     return {"tx": tx, "errors": len(errors), "tps": tx / seconds,
+            "client_ms": cpu / max(tx, 1) * 1000, "server_ms": server / max(tx, 1) * 1000,
             "p50": ordered[len(ordered) // 2] * 1000,
             "p99": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000,
             "max": ordered[-1] * 1000}
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by this host's PostgreSQL processes (the server runs
+    here in these runs; on SQLite nothing runs, and a remote server reads 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if "(postgres)" in stat:
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def make_board(location: str, pieces: int) -> None:
@@ -158,21 +192,21 @@ def drop_role(url: str) -> None:
         conn.execute(f"DROP ROLE {role}")
 
 
-# One edit's statements as prodboard sends them (lock, actor, piece, update, event,
-# the recipients' reads, the re-read), for pgbench.
+# One edit's statements as prodboard sends them (the shared board lock, the team,
+# the piece's row, the update returning it, the recipients' read, the event under
+# the event lock), for pgbench.
 FLOOR = """\\set pid random(1, {pieces})
 \\set cost random(0, 5000)
 BEGIN;
-{extra}SELECT set_config('lock_timeout', '5000ms', true), pg_advisory_xact_lock(1), 1;
-SELECT handle FROM person WHERE handle = 'ben';
-SELECT * FROM piece WHERE id = :pid;
-UPDATE piece SET cost = :cost, version = version + 1 WHERE id = :pid;
-INSERT INTO event (at, actor, kind, piece_id, data) VALUES (now()::text, 'ben', 'piece.edited', :pid,
-  '{{"changes": {{"cost": [0, 1]}}, "version": 2}}') RETURNING id;
+{extra}SELECT set_config('lock_timeout', '5000ms', true), pg_advisory_xact_lock_shared(1), 1;
 SELECT handle, display_name, roles, away, away_note, delegate, alert_level, created_at FROM person;
+SELECT * FROM piece WHERE id = :pid FOR NO KEY UPDATE;
+UPDATE piece SET cost = :cost, version = version + 1 WHERE id = :pid RETURNING *;
 SELECT p.owner, p.reviewers, p.stage, p.title, w.handle FROM piece p
   LEFT JOIN watch w ON w.piece_id = p.id WHERE p.id = :pid;
-SELECT * FROM piece WHERE id = :pid;
+INSERT INTO event (id, at, actor, kind, piece_id, data) VALUES ((SELECT nextval('event_id_seq')
+  FROM (SELECT pg_advisory_xact_lock(2)) AS held), now()::text, 'ben', 'piece.edited', :pid,
+  '{{"changes": {{"cost": [0, 1]}}, "version": 2}}') RETURNING id;
 COMMIT;
 """
 
@@ -215,7 +249,8 @@ def latency_row(label: str, lat: list[float]) -> str:
 def throughput_row(label: str, n: int, r: dict[str, float]) -> str:
     return (f"  {label:<10} {n} writer{'s' if n > 1 else ' '}: {r['tps']:>7,.0f} tx/s "
             f"({r['tx']} tx, errors {r['errors']}); latency p50 {r['p50']:.1f} ms, "
-            f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; load {os.getloadavg()[0]:.1f}")
+            f"p99 {r['p99']:.1f} ms, max {r['max']:.0f} ms; CPU per tx: writer "
+            f"{r['client_ms']:.2f} ms, server {r['server_ms']:.2f} ms; load {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
