@@ -40,7 +40,6 @@ from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board, personal_config_path
 from prodboard.services.feed import ChangeFeed, FeedLost
 from prodboard.settings import current as current_settings
-from prodboard.storage.queries import Stored
 from prodboard.storage.store import BoardLost, Unreachable
 from prodboard.tui.bindings import hint, shown
 from prodboard.tui.board_state import MINE, BoardState, Filter
@@ -59,7 +58,7 @@ from prodboard.tui.messages import (
 from prodboard.tui.newcomer import guest_hint
 from prodboard.tui.notify import Background
 from prodboard.tui.paging import BoardPaging
-from prodboard.tui.reads import People, forget_closed, open_bursts, read_batch
+from prodboard.tui.reads import OpenBurst, People, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
 from prodboard.tui.screens.forms import (
@@ -403,29 +402,25 @@ class ProdboardApp(BoardPaging):
         long as the app runs."""
         feed = self.feed
         assert feed is not None
-        bursts: dict[str, list[EventView]] = {}  # each actor's open burst
-        cache: Stored = {}  # their recipient rows
+        bursts: dict[str, OpenBurst] = {}  # each actor's open burst
         async for batch in feed.batches():
-            await self._deliver(batch, bursts, cache)
+            await self._deliver(batch, bursts)
 
     async def catch_up(self) -> None:
         """Read the feed once now and apply what it brings (a board without the live
         feed, in tests)."""
         if self.feed is not None:
-            await self._deliver(await asyncio.to_thread(self.feed.poll), {}, {})
+            await self._deliver(await asyncio.to_thread(self.feed.poll), {})
 
-    async def _deliver(self, batch: list[EventView], bursts: dict[str, list[EventView]],
-                       cache: Stored) -> None:
+    async def _deliver(self, batch: list[EventView], bursts: dict[str, OpenBurst]) -> None:
         fresh = [e for e in batch if e.id not in self.applied]
         self.applied.difference_update(e.id for e in batch)
         self.people.saw(batch)  # mine too: the team is read again after any person change
         if not fresh:
             self.tally.feed(batch, ())  # all mine, all painted already: they end bursts
             return
-        grown = open_bursts(bursts, fresh, self.session.user)
-        forget_closed(cache, bursts)
-        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache,
-                                        self.people)
+        grown = open_bursts(bursts, fresh, self.session.user, self.wf)
+        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, self.people)
         self.tally.feed(batch, (i for alerts in reads.alerts.values() for a in alerts
                                 for i in a.event_ids))
         self.post_message(EventsArrived(fresh, reads))
