@@ -74,7 +74,7 @@ from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
 from prodboard.tui.screens.settings import SettingsScreen, ThemeKeeper
-from prodboard.tui.textual_private import drop_all
+from prodboard.tui.textual_private import drop_all, free_styles_caches
 from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
@@ -960,6 +960,7 @@ def make_app(session: Workspace, *, live: bool = True) -> ProdboardApp:
     """The one factory for the CLI and the tests. A keymap or theme the board cannot
     honour is a config error (one line) before anything is drawn."""
     check(session.ui, ProdboardApp)
+    free_styles_caches()
     app = ProdboardApp(session, live=live)
     check_theme(session.ui, app.available_themes)
     return app
