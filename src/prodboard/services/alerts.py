@@ -226,14 +226,10 @@ WRITTEN = {"body": "comment", "note": "requested changes", "reason": "reason",
            "override": "override"}
 
 
-def _written_by(ev: EventView) -> list[str]:
+def written(ev: EventView) -> list[str]:
+    """ "ana's comment: …": every free text in ``ev``, uncut."""
     return [f"{ev.actor}'s {what}: {value}" for key, what in WRITTEN.items()
             if isinstance(value := ev.data.get(key), str) and value.strip()]
-
-
-def written(group: Iterable[EventView]) -> tuple[str, ...]:
-    """ "ana's comment: …": every free text in ``group``, uncut, in event order."""
-    return tuple(text for ev in group for text in _written_by(ev))
 
 
 def pieces_of(event: EventView) -> list[tuple[int, str]]:
@@ -319,7 +315,7 @@ class BurstSummary:
         for pid, title in named:
             self.named.setdefault(pid, title)
         self.ids.append(ev.id)
-        self.written += _written_by(ev)
+        self.written += written(ev)
         self.severity = _loudest((self.severity, severity))
         self.topics.add(topic)
         _merge_into(self.merged, ev)
