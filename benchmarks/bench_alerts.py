@@ -185,7 +185,7 @@ original_show = app.toasts.show_burst
 def show(actor, events, alerts_now):
     previous = app.toasts.bursts.get(actor)
     continuing = previous is not None and continued(previous.events, events)
-    for event in events[len(previous.events):] if continuing else events:
+    for event in events[1:] if continuing else events:  # the burst's first, then the new
         seen[event.id] = seen.get(event.id, 0) + 1
     original_show(actor, events, alerts_now)
 app.toasts.show_burst = show

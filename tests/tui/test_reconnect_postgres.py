@@ -17,9 +17,9 @@ from prodboard.domain.values import EventView
 from prodboard.services.context import open_board
 from prodboard.services.feed import ChangeFeed
 from prodboard.settings import POLL_INTERVAL
-from prodboard.storage.queries import Stored
 from prodboard.storage.store import remove_board
 from prodboard.tui.app import ProdboardApp, make_app
+from prodboard.tui.reads import OpenBurst
 from prodboard.tui.screens.forms import CommentForm
 
 from .helpers import until
@@ -52,10 +52,9 @@ def delivered_ids(app: ProdboardApp) -> list[int]:
     seen: list[int] = []
     original = app._deliver
 
-    async def deliver(batch: list[EventView], bursts: dict[str, list[EventView]],
-                      cache: Stored) -> None:
+    async def deliver(batch: list[EventView], bursts: dict[str, OpenBurst]) -> None:
         seen.extend(e.id for e in batch)
-        await original(batch, bursts, cache)
+        await original(batch, bursts)
 
     app._deliver = deliver  # type: ignore[method-assign]
     return seen

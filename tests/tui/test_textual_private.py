@@ -125,3 +125,24 @@ async def test_writing_to_the_terminal_goes_through_the_driver() -> None:
     headless = App[None]()
     async with headless.run_test():
         private.write_to_terminal(headless, "nothing")  # headless: written nowhere, no error
+
+
+def test_a_widgets_styles_cache_is_not_kept_once_the_widget_is_gone() -> None:
+    import gc
+    import weakref
+
+    from textual._styles_cache import StylesCache
+    from textual.color import Color
+
+    if not hasattr(getattr(StylesCache, "get_inner_outer", None), "__wrapped__") and \
+            StylesCache.get_inner_outer is not private._get_inner_outer:
+        fail("StylesCache.get_inner_outer is no longer an lru_cache with __wrapped__")
+    private.free_styles_caches()
+    cache = StylesCache()
+    kept = weakref.ref(cache)
+    base, background = Color(10, 20, 30), Color(200, 100, 0, 0.5)
+    inner, outer = cache.get_inner_outer(base, background)
+    assert (inner, outer) == private._inner_outer(None, base, background)  # the same styles
+    del cache
+    gc.collect()
+    assert kept() is None  # Textual's own cache held it (and all it drew) for 1,024 more

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from itertools import islice
 from typing import Any, Protocol
 
 from prodboard.domain.audience import (
@@ -189,17 +190,21 @@ def event_text(event: EventView, wf: Workflow, me: str | None = None) -> str:
     return "; ".join([text, *extra])
 
 
+def _merge_into(out: dict[str, list[Any]], event: EventView) -> None:
+    for name, pair in event.changes.items():
+        before, after = (list(pair) + [None, None])[:2]
+        if name in out:
+            out[name][1] = after
+        else:
+            out[name] = [before, after]
+
+
 def merge_changes(events: Iterable[EventView]) -> dict[str, list[Any]]:
     """Field changes of several events on one piece: per field the first 'from' and
     the last 'to', in the order the fields first changed."""
     out: dict[str, list[Any]] = {}
     for ev in events:
-        for name, pair in ev.changes.items():
-            before, after = (list(pair) + [None, None])[:2]
-            if name in out:
-                out[name][1] = after
-            else:
-                out[name] = [before, after]
+        _merge_into(out, ev)
     return out
 
 
@@ -215,63 +220,16 @@ def _value(wf: Workflow, name: str, value: Any, me: str | None = None) -> str:
     return _short(value, 20)
 
 
-def _merged_text(group: Sequence[EventView], wf: Workflow, me: str | None) -> str:
-    """One piece, several events by one actor: one line with the net changes."""
-    first, last = group[0], group[-1]
-    kinds = {ev.kind for ev in group}
-    merged = merge_changes(group)
-    title = f"'{_short(first.data.get('title', ''), 50)}'"
-    if len(kinds) == 1 and first.kind in ("piece.moved", "piece.edited", "piece.assigned"):
-        data: dict[str, Any] = {}
-        for ev in group:
-            data.update(ev.data)
-        data["title"] = first.data.get("title", "")
-        data["changes"] = merged
-        merged_event = EventView(last.id, last.at, last.actor, first.kind, last.piece_id, data)
-        return event_text(merged_event, wf, me)
-    if kinds == {"comment.added"}:
-        return f"{first.actor} commented {len(group)} times on {title}: {_short(last.data.get('body'), 60)}"
-    created = next((ev for ev in group if ev.kind == "piece.created"), None)
-    if created is not None:  # a new piece: say where it ended up, not each step
-        stage = merged.pop("stage", [None, created.data.get("stage")])[1]
-        head = f"{first.actor} created {title} in {_stage_name(wf, stage)}"
-    else:
-        head = f"{first.actor} changed {title}"
-    parts = [
-        f"{name} {_value(wf, name, before, me)} → {_value(wf, name, after, me)}"
-        if name in ("stage", "owner") else f"{name} {change_text(before, after)}"
-        for name, (before, after) in merged.items()
-        if name not in _HIDDEN and before != after
-    ]
-    parts += [f"requested changes: {_short(ev.data['note'], NOTE_WIDTH)}"
-              for ev in group if ev.kind == "piece.changes_requested" and ev.data.get("note")]
-    for kind, verb in _DONE_TO_PIECE.items():
-        if kind in kinds:
-            parts.append(verb)
-    ticked = [wf.label(str(ev.data.get("item", ""))) for ev in group if ev.kind == "checklist.ticked"]
-    if ticked:
-        parts.append("ticked " + ", ".join(dict.fromkeys(ticked)))
-    comments = [ev for ev in group if ev.kind == "comment.added"]
-    if len(comments) == 1:
-        parts.append(f"commented: {_short(comments[0].data.get('body'), 60)}")
-    elif comments:
-        parts.append(f"{len(comments)} comments")
-    if created is not None:
-        return "; ".join([head, *parts])
-    return f"{head}: {'; '.join(parts) or f'{len(group)} changes'}"
-
-
 NAMED = 3  # pieces a grouped alert names before "and N more"
 # The free text an event may carry, whole, with what it is: the inbox shows it in full.
 WRITTEN = {"body": "comment", "note": "requested changes", "reason": "reason",
            "override": "override"}
 
 
-def written(group: Iterable[EventView]) -> tuple[str, ...]:
-    """ "ana's comment: …": every free text in ``group``, uncut, in event order."""
-    return tuple(f"{ev.actor}'s {what}: {value}" for ev in group
-                 for key, what in WRITTEN.items()
-                 if isinstance(value := ev.data.get(key), str) and value.strip())
+def written(ev: EventView) -> list[str]:
+    """ "ana's comment: …": every free text in ``ev``, uncut."""
+    return [f"{ev.actor}'s {what}: {value}" for key, what in WRITTEN.items()
+            if isinstance(value := ev.data.get(key), str) and value.strip()]
 
 
 def pieces_of(event: EventView) -> list[tuple[int, str]]:
@@ -293,16 +251,11 @@ def pieces_of(event: EventView) -> list[tuple[int, str]]:
     return out
 
 
-def _distinct(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
-    seen: dict[int, str] = {}
-    for pid, title in pairs:
-        seen.setdefault(pid, title)
-    return list(seen.items())
-
-
-def name_pieces(pieces: Sequence[tuple[int, str]], most: int = NAMED) -> str:
-    """ "'Launch', 'Q3 plan' and 4 more": the first ``most`` titles (or #ids)."""
-    names = [f"'{_short(t, 30)}'" if t else f"#{pid}" for pid, t in pieces[:most]]
+def name_pieces(pieces: Mapping[int, str], most: int = NAMED) -> str:
+    """ "'Launch', 'Q3 plan' and 4 more": the first ``most`` titles (or #ids) of
+    ``pieces`` (id -> title, in order; only the first ``most`` are looked at)."""
+    names = [f"'{_short(t, 30)}'" if t else f"#{pid}"
+             for pid, t in islice(pieces.items(), most)]
     rest = len(pieces) - len(names)
     if rest > 0:
         return f"{', '.join(names)} and {rest} more"
@@ -311,36 +264,180 @@ def name_pieces(pieces: Sequence[tuple[int, str]], most: int = NAMED) -> str:
     return names[0] if names else ""
 
 
+class BurstSummary:
+    """What one burst's alert says, kept up event by event.
+
+    Each ``add`` costs the same however long the burst already is (nothing in it is
+    gone over again), so a burst that grows over many feed batches (one person
+    writing steadily never closes theirs) costs each batch only its new events.
+    ``alerts_for`` folds every burst through one; the board's feed keeps one per
+    actor's open burst. ``me`` (the reader) is "you" in the text.
+    """
+
+    def __init__(self, wf: Workflow, me: str | None = None) -> None:
+        self.wf, self.me = wf, me
+        self.count = 0
+        self.first: EventView | None = None
+        self.first_names = 0  # the pieces the first event names
+        self.last: EventView | None = None
+        self.kinds: dict[str, None] = {}
+        self.pieces: dict[int | None, None] = {}  # each event's own piece, in order
+        self.named: dict[int, str] = {}  # every piece named (id -> first title seen)
+        self.ids: list[int] = []
+        self.written: list[str] = []
+        self.severity = "information"
+        self.topics: set[str] = set()
+        self.merged: dict[str, list[Any]] = {}  # merge_changes of the events so far
+        self.data: dict[str, Any] = {}  # their payloads, later keys over earlier
+        self.created: EventView | None = None
+        self.notes: list[str] = []  # requested changes, shortened
+        self.ticked: dict[str, None] = {}
+        self.comments = 0
+        self.first_comment: EventView | None = None
+        # while every event is a time alert (alert.*): their texts, and pieces by label
+        self.alert_texts: dict[str, None] | None = {}
+        self.labels: dict[str, dict[int, str]] = {}
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def add(self, ev: EventView, severity: str = "information", topic: str = "system") -> None:
+        """One more event of the burst, one the reader hears (``severity`` and the
+        inbox ``topic`` as they hear it)."""
+        named = pieces_of(ev)
+        self.count += 1
+        if self.first is None:
+            self.first = ev
+            self.first_names = len(named)
+        self.last = ev
+        self.kinds[ev.kind] = None
+        self.pieces[ev.piece_id] = None
+        for pid, title in named:
+            self.named.setdefault(pid, title)
+        self.ids.append(ev.id)
+        self.written += written(ev)
+        self.severity = _loudest((self.severity, severity))
+        self.topics.add(topic)
+        _merge_into(self.merged, ev)
+        self.data.update(ev.data)
+        if ev.kind == "piece.created" and self.created is None:
+            self.created = ev
+        if ev.kind == "piece.changes_requested" and ev.data.get("note"):
+            self.notes.append(f"requested changes: {_short(ev.data['note'], NOTE_WIDTH)}")
+        if ev.kind == "checklist.ticked":
+            self.ticked[self.wf.label(str(ev.data.get("item", "")))] = None
+        if ev.kind == "comment.added":
+            self.comments += 1
+            if self.first_comment is None:
+                self.first_comment = ev
+        if self.alert_texts is not None:
+            if ev.kind.startswith("alert."):
+                self.alert_texts[event_text(ev, self.wf, self.me)] = None
+                label = self.labels.setdefault(ALERT_LABELS.get(ev.kind, ev.kind), {})
+                for pid, title in named:
+                    label.setdefault(pid, title)
+            else:
+                self.alert_texts, self.labels = None, {}
+
+    def hear(self, ev: EventView, ctx: AlertContext) -> bool:
+        """Add ``ev`` when the reader (``me``) hears it; whether they do."""
+        me = _handle(self.me or "")
+        if not hears(me, ev, ctx):
+            return False
+        self.add(ev, _severity(ev, me, ctx), inbox_kind(ev, reason_of(me, ev, ctx)))
+        return True
+
+    def text(self) -> str:
+        """The one line for the burst ("ana moved 3 pieces: 'A', 'B' and 'C'"),
+        naming the pieces it is about."""
+        first, wf, me = self.first, self.wf, self.me
+        assert first is not None, "an empty burst says nothing"
+        if self.count == 1 and (self.first_names <= 1 or first.kind == "alert.summary"):
+            return event_text(first, wf, me)  # a summary says itself what it stands for
+        actor = first.actor
+        if self.alert_texts is not None:
+            if len(self.named) <= 1:
+                return "; ".join(self.alert_texts)
+            if len(self.labels) == 1:
+                label = next(iter(self.labels))
+                return f"{len(self.named)} pieces are {label}: {name_pieces(self.named)}"
+            return f"{self.count} deadline alerts: " + ", ".join(
+                f"{len(ps)} {label} ({name_pieces(ps)})" for label, ps in self.labels.items())
+        if None not in self.pieces and len(self.pieces) == 1:
+            return self._one_piece()
+        if None not in self.pieces:
+            noun = f"{len(self.named)} pieces: {name_pieces(self.named)}"
+            if len(self.kinds) == 1 and first.kind in BURST_VERBS:
+                return f"{actor} {BURST_VERBS[first.kind]} {noun}"
+            return f"{actor} changed {noun}"
+        if len(self.kinds) == 1 and first.kind in BOARD_BURSTS:
+            return f"{actor} " + BOARD_BURSTS[first.kind].format(n=self.count)
+        return f"{actor} made {self.count} changes"
+
+    def _one_piece(self) -> str:
+        """One piece, several events by one actor: one line with the net changes."""
+        first, last, wf, me = self.first, self.last, self.wf, self.me
+        assert first is not None and last is not None
+        kinds, merged = self.kinds, dict(self.merged)
+        title = f"'{_short(first.data.get('title', ''), 50)}'"
+        if len(kinds) == 1 and first.kind in ("piece.moved", "piece.edited", "piece.assigned"):
+            data = {**self.data, "title": first.data.get("title", ""), "changes": merged}
+            merged_event = EventView(last.id, last.at, last.actor, first.kind, last.piece_id, data)
+            return event_text(merged_event, wf, me)
+        if len(kinds) == 1 and first.kind == "comment.added":
+            return (f"{first.actor} commented {self.count} times on {title}: "
+                    f"{_short(last.data.get('body'), 60)}")
+        created = self.created
+        if created is not None:  # a new piece: say where it ended up, not each step
+            stage = merged.pop("stage", [None, created.data.get("stage")])[1]
+            head = f"{first.actor} created {title} in {_stage_name(wf, stage)}"
+        else:
+            head = f"{first.actor} changed {title}"
+        parts = [
+            f"{name} {_value(wf, name, before, me)} → {_value(wf, name, after, me)}"
+            if name in ("stage", "owner") else f"{name} {change_text(before, after)}"
+            for name, (before, after) in merged.items()
+            if name not in _HIDDEN and before != after
+        ]
+        parts += self.notes
+        parts += [verb for kind, verb in _DONE_TO_PIECE.items() if kind in kinds]
+        if self.ticked:
+            parts.append("ticked " + ", ".join(self.ticked))
+        if self.comments == 1 and self.first_comment is not None:
+            parts.append(f"commented: {_short(self.first_comment.data.get('body'), 60)}")
+        elif self.comments:
+            parts.append(f"{self.comments} comments")
+        if created is not None:
+            return "; ".join([head, *parts])
+        return f"{head}: {'; '.join(parts) or f'{self.count} changes'}"
+
+    def alert(self) -> Alert:
+        """The burst's alert for the reader, as it stands."""
+        first, last = self.first, self.last
+        assert first is not None and last is not None, "an empty burst alerts nobody"
+        one_piece = len(self.pieces) == 1 and len(self.named) <= 1
+        return Alert(
+            recipient=self.me or "",
+            severity=self.severity,
+            text=self.text(),
+            piece_id=next(iter(self.pieces)) if one_piece else None,
+            event_ids=tuple(self.ids),
+            actor=first.actor,
+            kind=first.kind if len(self.kinds) == 1 else "burst",
+            at=last.at,
+            piece_ids=tuple(self.named),
+            inbox_kind=next(k for k in INBOX_KINDS if k in self.topics),
+            written=tuple(self.written),
+        )
+
+
 def burst_text(group: Sequence[EventView], wf: Workflow, me: str | None = None) -> str:
     """The one line for a coalesced burst ("ana moved 3 pieces: 'A', 'B' and 'C'"),
     naming the pieces it is about; ``me`` (the reader) is "you"."""
-    if len(group) == 1 and (len(pieces_of(group[0])) <= 1 or group[0].kind == "alert.summary"):
-        return event_text(group[0], wf, me)  # a summary says itself what it stands for
-    actor = group[0].actor
-    kinds = {ev.kind for ev in group}
-    named = _distinct(pair for ev in group for pair in pieces_of(ev))
-    pieces = list(dict.fromkeys(ev.piece_id for ev in group))
-    if all(k.startswith("alert.") for k in kinds):
-        if len(named) <= 1:
-            return "; ".join(dict.fromkeys(event_text(ev, wf, me) for ev in group))
-        labels: dict[str, list[tuple[int, str]]] = {}
-        for ev in group:
-            labels.setdefault(ALERT_LABELS.get(ev.kind, ev.kind), []).extend(pieces_of(ev))
-        if len(labels) == 1:
-            label = next(iter(labels))
-            return f"{len(named)} pieces are {label}: {name_pieces(named)}"
-        return f"{len(group)} deadline alerts: " + ", ".join(
-            f"{len(_distinct(ps))} {label} ({name_pieces(_distinct(ps))})" for label, ps in labels.items())
-    if None not in pieces and len(pieces) == 1:
-        return _merged_text(group, wf, me)
-    if None not in pieces:
-        noun = f"{len(named)} pieces: {name_pieces(named)}"
-        if len(kinds) == 1 and group[0].kind in BURST_VERBS:
-            return f"{actor} {BURST_VERBS[group[0].kind]} {noun}"
-        return f"{actor} changed {noun}"
-    if len(kinds) == 1 and group[0].kind in BOARD_BURSTS:
-        return f"{actor} " + BOARD_BURSTS[group[0].kind].format(n=len(group))
-    return f"{actor} made {len(group)} changes"
+    summary = BurstSummary(wf, me)
+    for ev in group:
+        summary.add(ev)
+    return summary.text()
 
 
 # -- one person's alerts -----------------------------------------------------------------
@@ -423,27 +520,11 @@ def alerts_for(handle: str, events: Iterable[EventView], ctx: AlertContext) -> l
         return []
     out: list[Alert] = []
     for run in bursts(ev for ev in events if ev.kind not in NOISE):
-        group = [ev for ev in run if hears(me, ev, ctx)]
-        if not group:
-            continue
-        first = group[0]
-        kinds = {ev.kind for ev in group}
-        pieces = {ev.piece_id for ev in group}
-        named = _distinct(pair for ev in group for pair in pieces_of(ev))
-        topics = {inbox_kind(ev, reason_of(me, ev, ctx)) for ev in group}
-        out.append(Alert(
-            recipient=me,
-            severity=_loudest(_severity(ev, me, ctx) for ev in group),
-            text=burst_text(group, ctx.workflow, me),
-            piece_id=next(iter(pieces)) if len(pieces) == 1 and len(named) <= 1 else None,
-            event_ids=tuple(ev.id for ev in group),
-            actor=first.actor,
-            kind=first.kind if len(kinds) == 1 else "burst",
-            at=group[-1].at,
-            piece_ids=tuple(pid for pid, _ in named),
-            inbox_kind=next(k for k in INBOX_KINDS if k in topics),
-            written=written(group),
-        ))
+        summary = BurstSummary(ctx.workflow, me)
+        for ev in run:
+            summary.hear(ev, ctx)
+        if summary:
+            out.append(summary.alert())
     return out
 
 

@@ -40,7 +40,6 @@ from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board, personal_config_path
 from prodboard.services.feed import ChangeFeed, FeedLost
 from prodboard.settings import current as current_settings
-from prodboard.storage.queries import Stored
 from prodboard.storage.store import BoardLost, Unreachable
 from prodboard.tui.bindings import hint, shown
 from prodboard.tui.board_state import MINE, BoardState, Filter
@@ -59,7 +58,7 @@ from prodboard.tui.messages import (
 from prodboard.tui.newcomer import guest_hint
 from prodboard.tui.notify import Background
 from prodboard.tui.paging import BoardPaging
-from prodboard.tui.reads import People, forget_closed, open_bursts, read_batch
+from prodboard.tui.reads import OpenBurst, People, open_bursts, read_batch
 from prodboard.tui.screens.board import BOARD_BINDINGS, BoardScreen
 from prodboard.tui.screens.calendar import CalendarScreen
 from prodboard.tui.screens.forms import (
@@ -75,7 +74,7 @@ from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
 from prodboard.tui.screens.settings import SettingsScreen, ThemeKeeper
-from prodboard.tui.textual_private import drop_all
+from prodboard.tui.textual_private import drop_all, free_styles_caches
 from prodboard.tui.toasts import Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
@@ -403,29 +402,25 @@ class ProdboardApp(BoardPaging):
         long as the app runs."""
         feed = self.feed
         assert feed is not None
-        bursts: dict[str, list[EventView]] = {}  # each actor's open burst
-        cache: Stored = {}  # their recipient rows
+        bursts: dict[str, OpenBurst] = {}  # each actor's open burst
         async for batch in feed.batches():
-            await self._deliver(batch, bursts, cache)
+            await self._deliver(batch, bursts)
 
     async def catch_up(self) -> None:
         """Read the feed once now and apply what it brings (a board without the live
         feed, in tests)."""
         if self.feed is not None:
-            await self._deliver(await asyncio.to_thread(self.feed.poll), {}, {})
+            await self._deliver(await asyncio.to_thread(self.feed.poll), {})
 
-    async def _deliver(self, batch: list[EventView], bursts: dict[str, list[EventView]],
-                       cache: Stored) -> None:
+    async def _deliver(self, batch: list[EventView], bursts: dict[str, OpenBurst]) -> None:
         fresh = [e for e in batch if e.id not in self.applied]
         self.applied.difference_update(e.id for e in batch)
         self.people.saw(batch)  # mine too: the team is read again after any person change
         if not fresh:
             self.tally.feed(batch, ())  # all mine, all painted already: they end bursts
             return
-        grown = open_bursts(bursts, fresh, self.session.user)
-        forget_closed(cache, bursts)
-        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, cache,
-                                        self.people)
+        grown = open_bursts(bursts, fresh, self.session.user, self.wf)
+        reads = await asyncio.to_thread(read_batch, self.session, fresh, grown, self.people)
         self.tally.feed(batch, (i for alerts in reads.alerts.values() for a in alerts
                                 for i in a.event_ids))
         self.post_message(EventsArrived(fresh, reads))
@@ -965,6 +960,7 @@ def make_app(session: Workspace, *, live: bool = True) -> ProdboardApp:
     """The one factory for the CLI and the tests. A keymap or theme the board cannot
     honour is a config error (one line) before anything is drawn."""
     check(session.ui, ProdboardApp)
+    free_styles_caches()
     app = ProdboardApp(session, live=live)
     check_theme(session.ui, app.available_themes)
     return app

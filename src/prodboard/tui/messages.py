@@ -26,7 +26,8 @@ class Reads:
 
     pieces: list[PieceView] = field(default_factory=list)
     alerts: dict[str, list[Alert]] = field(default_factory=dict)  # by actor
-    bursts: dict[str, list[EventView]] = field(default_factory=dict)  # actor -> open burst
+    # actor -> their open burst: its first event, then the ones this batch added to it
+    bursts: dict[str, list[EventView]] = field(default_factory=dict)
     away: set[str] | None = None  # the people away, when a person changed
 
 

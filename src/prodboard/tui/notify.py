@@ -37,7 +37,8 @@ class Background:
 
     def arrived(self, bursts: Mapping[str, Sequence[EventView]],
                 alerts: Mapping[str, Sequence[Alert]]) -> None:
-        """The feed's alerts of one batch (by actor, with each actor's open burst)."""
+        """The feed's alerts of one batch, by actor, with the events it added to each
+        actor's open burst (``Reads.bursts``)."""
         fresh = {ev.id: ev for run in bursts.values() for ev in run if ev.id > self.seen}
         if not fresh:
             return
@@ -59,7 +60,8 @@ class Background:
         session = self.session()
         stage = session.workflow.gate_stage("approval")
         review = stage.key if stage is not None else None
-        events = [fresh[i] for i in alert.event_ids if i in fresh]
+        # a burst's ids ascend and the fresh ones are the newest: they are at its end
+        events = [fresh[i] for i in alert.event_ids[-len(fresh):] if i in fresh]
         return {kind for ev in events
                 if (kind := kind_of(ev, session.user, self._my_roles(ev), review))}
 

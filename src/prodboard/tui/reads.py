@@ -13,39 +13,79 @@ events into batches.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from prodboard.domain.audience import AlertContext
 from prodboard.domain.values import EventView, PersonView
-from prodboard.services.alerts import alerts_in, bursts, continues, read_recipients
+from prodboard.domain.workflow import Workflow
+from prodboard.services.alerts import Alert, BurstSummary, continues, read_recipients
 from prodboard.services.context import Workspace
 from prodboard.storage.queries import Stored
 from prodboard.tui.messages import Reads
 
 
-def open_bursts(previous: dict[str, list[EventView]], events: Sequence[EventView],
-                me: str) -> dict[str, list[EventView]]:
-    """Each actor's burst as it stands after ``events`` (mine are left out: they never
-    alert me). ``previous`` is updated in place."""
+@dataclass
+class OpenBurst:
+    """One actor's burst as the feed has seen it so far: its first and last events and
+    my alert for it, kept up event by event (``BurstSummary``), so a burst that never
+    closes (one person writing steadily) costs each batch only its new events."""
+
+    first: EventView
+    last: EventView
+    summary: BurstSummary
+    new: list[EventView] = field(default_factory=list)  # what the batch being read adds
+
+
+@dataclass
+class Grown:
+    """The bursts a batch adds to, for one actor: the one it continues or starts, and
+    any it starts after that (a batch may span a pause)."""
+
+    bursts: list[OpenBurst]
+
+    @property
+    def events(self) -> list[EventView]:
+        """The first burst's first event, then the batch's events: what the toasts
+        compare with the last batch to see that a burst grew."""
+        head = self.bursts[0]
+        events = [ev for burst in self.bursts for ev in burst.new]
+        return events if events[0] is head.first else [head.first, *events]
+
+
+def open_bursts(previous: dict[str, OpenBurst], events: Sequence[EventView],
+                me: str, wf: Workflow) -> dict[str, Grown]:
+    """The bursts ``events`` grow, by actor (mine are left out: they never alert me).
+    ``previous`` (each actor's open burst) is updated in place; what the events add to
+    my alerts is ``add_heard``'s, once their recipients are read."""
     mine = me.lower()
-    grown: dict[str, list[EventView]] = {}
+    grown: dict[str, Grown] = {}
     for ev in events:
         if ev.actor.lower() == mine:
             continue
-        run = grown.get(ev.actor)
-        if run is None:
-            before = previous.get(ev.actor)
-            # only the burst still open carries over (an earlier one in it has ended)
-            run = [*bursts(before)[-1]] if before and continues(before[-1], ev) else []
-            grown[ev.actor] = run
-        run.append(ev)
-    previous.update(grown)
+        burst = previous.get(ev.actor)
+        if burst is None or not continues(burst.last, ev):
+            burst = previous[ev.actor] = OpenBurst(ev, ev, BurstSummary(wf, me))
+        touched = grown.setdefault(ev.actor, Grown([]))
+        if not touched.bursts or touched.bursts[-1] is not burst:
+            touched.bursts.append(burst)
+            burst.new = []  # an earlier batch's events are in its summary already
+        burst.last = ev
+        burst.new.append(ev)
     return grown
 
 
-def forget_closed(cache: Stored, bursts: dict[str, list[EventView]]) -> None:
-    """Keep the cached recipient rows of the open bursts' events only."""
-    open_ids = {ev.id for run in bursts.values() for ev in run}
-    for i in [i for i in cache if i not in open_ids]:
-        del cache[i]
+def add_heard(grown: dict[str, Grown], ctx: AlertContext) -> dict[str, list[Alert]]:
+    """Add the batch's events I hear (``ctx`` holds their recipient rows) to their
+    bursts; my alerts for each burst they grew, by actor."""
+    alerts: dict[str, list[Alert]] = {}
+    for actor, touched in grown.items():
+        alerts[actor] = []
+        for burst in touched.bursts:
+            for ev in burst.new:
+                burst.summary.hear(ev, ctx)
+            if burst.summary:
+                alerts[actor].append(burst.summary.alert())
+    return alerts
 
 
 class People:
@@ -73,10 +113,10 @@ class People:
 
 
 def read_batch(session: Workspace, events: Sequence[EventView],
-               grown: dict[str, list[EventView]], cache: Stored, people: People) -> Reads:
+               grown: dict[str, Grown], people: People) -> Reads:
     """Blocking: read what ``events`` touch (``grown`` from ``open_bursts``; ``people``
-    has seen the batch). ``cache`` keeps the recipient rows of the open bursts, so a
-    long burst is not re-read with every batch that grows it."""
+    has seen the batch), and add to each burst's alert what the batch brings: only
+    the new events' recipient rows are read, and nothing earlier is gone over."""
     q = session.queries
     ids = {e.piece_id for e in events if e.piece_id is not None}
     # A reorder swaps ranks with a neighbour, whose own row changes without an event.
@@ -85,8 +125,9 @@ def read_batch(session: Workspace, events: Sequence[EventView],
     people_changed = any(e.kind.startswith("person.") for e in events)
     team = people.get(session) if grown or people_changed else {}
     away = {h for h, p in team.items() if p.away} if people_changed else None
-    # every actor's new rows in one read; alerts_in then finds them all in the cache
-    read_recipients(q, session.user, (ev for run in grown.values() for ev in run), cache)
-    alerts = {actor: alerts_in(q, session.user, run, cache, people=team)
-              for actor, run in grown.items()}
-    return Reads(pieces=pieces, alerts=alerts, bursts=grown, away=away)
+    rows: Stored = {}  # every actor's new rows in one read
+    read_recipients(q, session.user, (ev for g in grown.values() for b in g.bursts
+                                      for ev in b.new), rows)
+    alerts = add_heard(grown, AlertContext(q.wf, people=team, stored=rows))
+    return Reads(pieces=pieces, alerts=alerts,
+                 bursts={actor: g.events for actor, g in grown.items()}, away=away)

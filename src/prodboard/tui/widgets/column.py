@@ -85,6 +85,7 @@ class CardList(ScrollView, can_focus=False):
         # (piece id, ...) -> the piece it was drawn from, and the line
         self._cache: OrderedDict[LineKey, tuple[PieceView, Strip]] = OrderedDict()
         self._base: Style | None = None
+        self._parts: dict[str, Style] | None = None
         # Which list, of how many cards, it last posted NearEnd for: once per length
         # (a new list, after a filter, may ask again).
         self._asked: tuple[int, int] | None = None
@@ -127,7 +128,7 @@ class CardList(ScrollView, can_focus=False):
         styles."""
         super().notify_style_update()
         self._cache.clear()
-        self._base = None
+        self._base = self._parts = None
 
     @property
     def _base_style(self) -> Style:
@@ -142,10 +143,14 @@ class CardList(ScrollView, can_focus=False):
         self.call_after_refresh(self._scroll_to_selected)
 
     def _styles(self) -> dict[str, Style]:
-        get = self.get_component_rich_style
-        names = ("title", "meta", "bar", "bar-overdue", "bar-due-soon", "bar-at-risk", "gate",
-                 "warn", "due-overdue", "due-due-soon")
-        return {n: get(f"card--{n}", partial=True) for n in names}
+        """The card parts' styles, read once per style change (each read walks the CSS)."""
+        if self._parts is None:
+            get = self.get_component_rich_style
+            names = ("title", "meta", "bar", "bar-overdue", "bar-due-soon", "bar-at-risk",
+                     "gate", "warn", "due-overdue", "due-due-soon")
+            self._parts = {n: get(f"card--{n}", partial=True) for n in names}
+            self._parts["selected"] = get("card--selected")
+        return self._parts
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -165,7 +170,7 @@ class CardList(ScrollView, can_focus=False):
             strip = kept[1]
         else:
             text: Text = card_lines(piece, self.workflow, self.now, state, self._styles(), width)[row]
-            style = base + self.get_component_rich_style("card--selected") if selected else base
+            style = base + self._styles()["selected"] if selected else base
             text.stylize_before(style)
             strip = Strip(text.render(self.app.console), text.cell_len)
             strip = strip.adjust_cell_length(width, style)
