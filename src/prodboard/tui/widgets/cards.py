@@ -3,6 +3,7 @@ every piece of user text goes in as plain ``Text``."""
 
 from __future__ import annotations
 
+from collections.abc import Set
 from datetime import date, datetime
 
 from rich.style import Style
@@ -16,7 +17,7 @@ from prodboard.domain.workflow import Workflow
 CARD_HEIGHT = 4  # title, meta, badges, gap
 
 
-def card_state(p: PieceView, wf: Workflow, now: datetime, away: set[str]) -> str:
+def card_state(p: PieceView, wf: Workflow, now: datetime, away: Set[str]) -> str:
     """The one state a card's bar shows, most urgent first."""
     due = rules.due_state(p, wf, now)
     if due == "overdue":

@@ -10,6 +10,7 @@ Strip brings its own caches).
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Set
 from datetime import UTC, date, datetime
 
 from rich.style import Style
@@ -82,6 +83,8 @@ class CardList(ScrollView, can_focus=False):
         self.selected: int | None = None  # shown only when the column has the focus
         self.now = datetime.now(UTC)
         self.away: set[str] = set()
+        self._was: list[PieceView] = []  # what the cards were last set to, and who was away
+        self._was_away: frozenset[str] = frozenset()
         # (piece id, ...) -> the piece it was drawn from, and the line
         self._cache: OrderedDict[LineKey, tuple[PieceView, Strip]] = OrderedDict()
         self._base: Style | None = None
@@ -93,10 +96,29 @@ class CardList(ScrollView, can_focus=False):
     def set_pieces(
         self, pieces: list[PieceView], selected: int | None, now: datetime, away: set[str]
     ) -> None:
+        """Show ``pieces``; only the cards on screen that look different are redrawn (a
+        board repaints every column per change, and most columns did not change)."""
+        was, was_now, was_away, chosen = self._was, self.now, self._was_away, self.selected
         self.pieces, self.selected, self.now, self.away = pieces, selected, now, away
+        # copies: the board updates its lists in place, and what was drawn must stay
+        self._was, self._was_away = list(pieces), frozenset(away)
         self.virtual_size = Size(self.size.width, len(pieces) * CARD_HEIGHT)
-        self.refresh()
+        if len(was) != len(pieces):
+            self.refresh()
+        else:
+            for i in self._on_screen():
+                if (i in (chosen, selected) and chosen != selected) or (
+                        self._look(was[i], was_now, was_away) != self._look(pieces[i], now, away)):
+                    self.refresh_lines(i * CARD_HEIGHT, CARD_HEIGHT)
         self._check_end()
+
+    def _on_screen(self) -> range:
+        first = int(self.scroll_y) // CARD_HEIGHT
+        return range(first, min(len(self.pieces), first + self.size.height // CARD_HEIGHT + 2))
+
+    def _look(self, piece: PieceView, now: datetime, away: Set[str]) -> tuple[PieceView, str, date]:
+        """What a card shows: its piece, its state and the day "due" counts from."""
+        return piece, card_state(piece, self.workflow, now, away), now.date()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
