@@ -151,6 +151,9 @@ def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaitin
     s = c.session()
     if owner is not None and owner.lower() == "me":
         owner = s.user
+    if as_json and not (awaiting_me or mine):  # the JSON straight from the rows, streamed
+        emit_json_array(s.queries.iter_piece_json(stage=stage, owner=owner, archived=archived))
+        return
     pieces: Iterable[PieceView] = s.queries.iter_pieces(stage=stage, owner=owner,
                                                          archived=archived)  # streamed
     if awaiting_me:
