@@ -8,6 +8,7 @@ Nothing here imports the board's services or storage at import time: ``--help``,
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import math
@@ -284,5 +285,12 @@ def emit_json_lines(items: Iterable[Any]) -> None:
 
 def _batches(items: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
     it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
+    # What exists now (modules, the open board) outlives the listing: frozen, it is not
+    # walked by the full collections its rows set off every few pages (a fifth of a
+    # big listing's CPU). Unfrozen after, for a caller that goes on (the tests).
+    gc.freeze()
+    try:
+        while batch := list(islice(it, size)):
+            yield batch
+    finally:
+        gc.unfreeze()
