@@ -256,34 +256,34 @@ def emit_json(data: Any) -> None:
     click.echo(_dumps(data))
 
 
-def emit_json_array(items: Iterable[Any]) -> None:
+def emit_json_array(items: Iterable[Any], batch: int = 500) -> None:
     """One JSON array, written a batch of items at a time as they come: the same bytes
     as ``emit_json(list(items))``, in memory that does not grow with the list. The
     first batch is read before anything is written, so an error there (a bad
     ``--stage``) leaves stdout empty."""
     opening = "["
-    for batch in _batches(items):
-        whole = _clean_json(batch)  # one encoding and one scan for the batch: its items
+    for some in _batches(items, batch):
+        whole = _clean_json(some)  # one encoding and one scan for the batch: its items
         # are written with the separator ", ", as a list's items are
-        text = whole[1:-1] if whole is not None else ", ".join(map(_dumps, batch))
+        text = whole[1:-1] if whole is not None else ", ".join(map(_dumps, some))
         click.echo(opening + text, nl=False)
         opening = ", "
     click.echo("[]" if opening == "[" else "]")
 
 
-def emit_json_lines(items: Iterable[Any]) -> None:
+def emit_json_lines(items: Iterable[Any], batch: int = 500) -> None:
     """JSON Lines, one object per line, written a batch at a time (one flush per batch)."""
-    for batch in _batches(items):
+    for some in _batches(items, batch):
         try:
-            lines = [_ENCODER.encode(item) for item in batch]
+            lines = [_ENCODER.encode(item) for item in some]
         except ValueError:  # a number that is not finite
             lines = []
         if not lines or _may_need_cleaning("".join(lines)):  # one scan for the batch
-            lines = [_dumps(item) for item in batch]
+            lines = [_dumps(item) for item in some]
         click.echo("\n".join(lines), nl=True)
 
 
-def _batches(items: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     # What exists now (modules, the open board) outlives the listing: frozen, it is not
     # walked by the full collections its rows set off every few pages (a fifth of a
