@@ -58,10 +58,14 @@ def test_the_streamed_reads_match_the_whole_reads_page_by_page(
     for page in (1, 7, 60, 1000):
         for archived in (False, True, None):
             assert list(q.iter_pieces(archived=archived, page=page)) == q.pieces(archived=archived)
+            made = list(q.iter_piece_json(archived=archived, page=page))  # the JSON, from the rows
+            assert json.dumps(made) == json.dumps([p.to_json() for p in q.pieces(archived=archived)])
         assert list(q.iter_pieces(stage="review", owner="ben", page=page)) == q.pieces(
             stage="review", owner="ben")
         assert list(q.iter_events(0, page=page)) == q.events_since(0)
         assert list(q.iter_events(25, page=page)) == q.events_since(25)
+        made = list(q.iter_event_json(25, page=page))
+        assert json.dumps(made) == json.dumps([ev.to_json() for ev in q.events_since(25)])
 
 
 def old_output(capsys: pytest.CaptureFixture[str], documents: list[Any]) -> str:
