@@ -135,13 +135,12 @@ def piece_json_reader(keys: Sequence[str]) -> Callable[[Sequence[Any]], dict[str
     ``piece_from_dict(...).to_json()`` gives without the PieceView between (building
     it was a third of a big ``ls --json``; the JSON holds no tracks)."""
     pick = itemgetter(*(keys.index(name) for name, _ in _PIECE_JSON))
-    names = [name for name, _ in _PIECE_JSON]
     json_keys = [key for _, key in _PIECE_JSON]
 
     def read(row: Sequence[Any]) -> dict[str, Any]:
-        data = dict(zip(names, pick(row), strict=True))
-        _decode_piece(data, list)  # reassigns in place: the values keep _PIECE_JSON's order
-        return dict(zip(json_keys, data.values(), strict=True))
+        data = dict(zip(json_keys, pick(row), strict=True))
+        _decode_piece(data, list)  # the fields it decodes keep their names as JSON keys
+        return data
 
     return read
 
