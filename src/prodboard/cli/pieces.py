@@ -153,10 +153,10 @@ def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaitin
     if as_json and not (awaiting_me or mine):  # the JSON straight from the rows, streamed
         emit_json_array(s.queries.iter_piece_json(stage=stage, owner=owner, archived=archived))
         return
-    from prodboard.cli.tracks import awaiting_me as waiting_on  # with its commands: when used
-
     pieces: Iterable[PieceView] = s.queries.iter_pieces(stage=stage, owner=owner,
                                                          archived=archived)  # streamed
+    if awaiting_me or mine:  # (imported with its commands only then)
+        from prodboard.cli.tracks import awaiting_me as waiting_on
     if awaiting_me:
         pieces = waiting_on(s, pieces)
     if mine:
