@@ -90,6 +90,23 @@ def test_show_and_ls_without_a_config_file_do_not_import_pydantic(tmp_path: Path
         assert "sqlalchemy.orm" not in modules  # the tables are Core tables: no ORM
 
 
+# What reading a board without a config file, as someone named, needs none of: the TOML
+# parser (no file), a typo's suggestions, the login's lookup, the review commands.
+NOT_FOR_READING = ("tomllib", "difflib", "getpass", "prodboard.cli.tracks")
+
+
+def test_show_and_ls_import_only_what_reading_needs(tmp_path: Path) -> None:
+    db = str(tmp_path / "b.db")
+    named = {"PRODBOARD_USER": "ana"}
+    assert [code for code, _ in probe([(["--db", db, "init"], named),
+                                       (["--db", db, "add", "A piece"], named)]).values()] == [0, 0]
+    for args in (["show", "1"], ["ls"], ["ls", "--json"]):
+        (code, modules), = probe([(["--db", db, *args], named)]).values()
+        assert code == 0, args
+        assert "prodboard.services.context" in modules  # the board was opened
+        assert [m for m in NOT_FOR_READING if m in modules] == [], args
+
+
 def test_a_config_file_is_checked_with_the_schema(tmp_path: Path) -> None:
     """The probe above can fail: a team file beside the board brings the schema in."""
     db = tmp_path / "b.db"

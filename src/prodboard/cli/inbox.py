@@ -51,7 +51,7 @@ def log(c: Ctx, since: int, follow: bool, as_json: bool) -> None:
     zone = display_zone(s.config_path)
     cursor = since
     if as_json and not follow:  # the backlog alone: streamed, a batch per write
-        emit_json_lines(ev.to_json() for ev in s.queries.iter_events(cursor))
+        emit_json_lines(s.queries.iter_event_json(cursor))
         return
     for ev in s.queries.iter_events(cursor):
         _print_event(ev, s, as_json, zone)

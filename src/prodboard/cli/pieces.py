@@ -10,7 +10,6 @@ import click
 from prodboard.cli.base import PIECE_ID, VERSION, Ctx, emit_json, emit_json_array, pass_ctx, read_stdin
 from prodboard.cli.board import cli
 from prodboard.cli.fields import field_options, given
-from prodboard.cli.tracks import awaiting_me as waiting_on
 from prodboard.domain.describe import change_requests, describe_event, piece_lines
 from prodboard.domain.text import clean, clean_line
 from prodboard.domain.timefmt import clock_time
@@ -151,8 +150,13 @@ def ls_cmd(c: Ctx, stage: str | None, owner: str | None, archived: bool, awaitin
     s = c.session()
     if owner is not None and owner.lower() == "me":
         owner = s.user
+    if as_json and not (awaiting_me or mine):  # the JSON straight from the rows, streamed
+        emit_json_array(s.queries.iter_piece_json(stage=stage, owner=owner, archived=archived))
+        return
     pieces: Iterable[PieceView] = s.queries.iter_pieces(stage=stage, owner=owner,
                                                          archived=archived)  # streamed
+    if awaiting_me or mine:  # (imported with its commands only then)
+        from prodboard.cli.tracks import awaiting_me as waiting_on
     if awaiting_me:
         pieces = waiting_on(s, pieces)
     if mine:

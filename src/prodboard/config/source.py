@@ -6,7 +6,6 @@ Every error about the file is one line ``FILE:LINE: key: why``.
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,6 +15,8 @@ from prodboard.domain.text import clean_line
 from prodboard.errors import ConfigError
 
 if TYPE_CHECKING:  # pydantic loads only when a file is checked against the schema
+    import tomllib
+
     from pydantic import BaseModel
 
 M = TypeVar("M", bound="BaseModel")
@@ -28,6 +29,8 @@ class Source:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.text = _read(path)
+        import tomllib  # only when a file exists (most commands run with none)
+
         try:
             raw = tomllib.loads(self.text)
         except tomllib.TOMLDecodeError as exc:

@@ -8,7 +8,6 @@ those three and wins entry by entry.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -75,6 +74,8 @@ def merge_ui(files: Iterable[tuple[Source, schema.PersonalSections]],
 def close_matches(word: str, choices: Iterable[str]) -> str:
     """``" (did you mean a, b?)"`` for the nearest of ``choices``, or "". A near-exact
     typo names just its match; ``save`` also finds ``form-save``."""
+    import difflib  # a typo's message only
+
     names = sorted(choices)
     near = difflib.get_close_matches(word, names, n=3, cutoff=0.6)
     if near and difflib.SequenceMatcher(None, word, near[0]).ratio() >= 0.9:

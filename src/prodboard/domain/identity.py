@@ -8,7 +8,6 @@ with a letter or digit (the shape an @mention can reach), at most 32 characters.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 
@@ -40,6 +39,8 @@ def check_handle(raw: str, what: str = "handle") -> str:
 
 def closest(handle: str, known: Iterable[str], n: int = 3) -> list[str]:
     """The known handles nearest to ``handle`` (a typo's likely meaning), best first."""
+    import difflib  # an error message's only: not on every command's start
+
     return difflib.get_close_matches(handle, sorted(known), n=n, cutoff=0.5)
 
 

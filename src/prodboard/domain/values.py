@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -123,12 +125,34 @@ def piece_from_row(row: Any, comments: int = 0) -> PieceView:
 
 def piece_from_dict(data: dict[str, Any], comments: int = 0) -> PieceView:
     data.pop("comments", None)
+    _decode_piece(data, tuple)
+    return PieceView(**data, comments=comments)
+
+
+def piece_json_reader(keys: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """For rows with the columns ``keys`` (a piece's, and its comment count as
+    "comments"): a function from a row to the Piece object of docs/json.md, what
+    ``piece_from_dict(...).to_json()`` gives without the PieceView between (building
+    it was a third of a big ``ls --json``; the JSON holds no tracks)."""
+    pick = itemgetter(*(keys.index(name) for name, _ in _PIECE_JSON))
+    json_keys = [key for _, key in _PIECE_JSON]
+
+    def read(row: Sequence[Any]) -> dict[str, Any]:
+        data = dict(zip(json_keys, pick(row), strict=True))
+        _decode_piece(data, list)  # the fields it decodes keep their names as JSON keys
+        return data
+
+    return read
+
+
+def _decode_piece(data: dict[str, Any], sequence: type[tuple[Any, ...]] | type[list[Any]]) -> None:
+    """A piece row's lists, checklist and flags as a piece holds them (an old row's
+    null list or map is an empty one; SQLite's 0/1 a bool)."""
     for key in LIST_FIELDS:
-        data[key] = tuple(data[key] or ())
+        data[key] = sequence(data[key] or ())
     data["checklist"] = dict(data["checklist"] or {})
     data["archived"] = bool(data["archived"])
     data["approval_delegated"] = bool(data["approval_delegated"])
-    return PieceView(**data, comments=comments)
 
 
 def person_from_row(row: Any) -> PersonView:
@@ -146,8 +170,21 @@ def person_from_row(row: Any) -> PersonView:
 
 
 def event_from_row(row: Any) -> EventView:
-    d = dict(row._mapping)
-    return EventView(d["id"], d["at"], d["actor"], d["kind"], d["piece_id"], dict(d["data"] or {}))
+    return event_from_dict(dict(row._mapping))
+
+
+def event_from_dict(d: dict[str, Any]) -> EventView:
+    return EventView(*_event_values(d))
+
+
+def event_json_from_dict(d: dict[str, Any]) -> dict[str, Any]:
+    """``event_from_dict(d).to_json()`` without the EventView between."""
+    return dict(zip(_EVENT_JSON, _event_values(d), strict=True))
+
+
+def _event_values(d: dict[str, Any]) -> tuple[Any, ...]:
+    """An event row's fields in EventView's order (an old row's null data is {})."""
+    return d["id"], d["at"], d["actor"], d["kind"], d["piece_id"], dict(d["data"] or {})
 
 
 # PieceView attributes read from other tables, not piece fields (domain/fields.py).

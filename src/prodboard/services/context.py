@@ -5,7 +5,6 @@ Nothing here runs at import time; the CLI and the tests call ``open_board``.
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +31,8 @@ def default_db_path() -> Path:
 
 
 def default_user() -> str:
+    import getpass  # (termios) only without --user
+
     try:
         return getpass.getuser().lower()
     except (KeyError, OSError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,10 +14,13 @@ from prodboard.domain.values import (
     PersonView,
     PieceView,
     RecipientView,
+    event_from_dict,
     event_from_row,
+    event_json_from_dict,
     person_from_row,
     piece_from_dict,
     piece_from_row,
+    piece_json_reader,
 )
 from prodboard.domain.workflow import Workflow
 from prodboard.storage import tables as m
@@ -81,12 +84,27 @@ class Queries:
         fetched ``page`` rows at a time (a server-side cursor on PostgreSQL), so the
         memory held does not grow with the board. The transaction stays open until
         the last piece is taken or the iterator is closed."""
-        query = self._pieces_query(stage, owner, archived).execution_options(yield_per=page)
+        pages = self._pages(self._pieces_query(stage, owner, archived), page)
+        for conn, keys, rows in pages:
+            yield from tracks.attach(conn, _decoded(keys, rows), self.wf)
+
+    def iter_piece_json(self, *, stage: str | None = None, owner: str | None = None,
+                        archived: bool | None = False, page: int = PAGE) -> Iterator[dict[str, Any]]:
+        """What ``iter_pieces`` yields, as the Piece objects of docs/json.md (``to_json``),
+        made from the rows without a PieceView between; the JSON holds no tracks, so
+        none are read."""
+        for _, keys, rows in self._pages(self._pieces_query(stage, owner, archived), page):
+            yield from map(piece_json_reader(keys), rows)
+
+    def _pages(self, query: Any, page: int) -> Iterator[tuple[Connection, list[str], Sequence[Any]]]:
+        """The rows of ``query`` ``page`` at a time (the column names with each page), in
+        one read transaction that stays open until the last page is taken or the
+        iterator is closed (a server-side cursor on PostgreSQL)."""
         with self.store.read() as conn:
-            result = conn.execute(query)
+            result = conn.execute(query.execution_options(yield_per=page))
             keys = list(result.keys())
             for rows in result.partitions():
-                yield from tracks.attach(conn, _decoded(keys, rows), self.wf)
+                yield conn, keys, rows
 
     def _pieces_query(self, stage: str | None, owner: str | None, archived: bool | None,
                       ids: Iterable[int] | None = None, exclude_stage: str | None = None) -> Any:
@@ -129,7 +147,7 @@ class Queries:
 
     def events_since(self, cursor: int, limit: int | None = None) -> list[EventView]:
         """Events with id > cursor, oldest first."""
-        query = select(E).where(E.c.id > cursor).order_by(E.c.id)
+        query = self._events_query(cursor)
         if limit:
             query = query.limit(limit)
         with self.store.read() as conn:
@@ -137,10 +155,18 @@ class Queries:
 
     def iter_events(self, cursor: int, page: int = PAGE) -> Iterator[EventView]:
         """What ``events_since(cursor)`` returns, as it is read (like ``iter_pieces``)."""
-        query = select(E).where(E.c.id > cursor).order_by(E.c.id).execution_options(yield_per=page)
-        with self.store.read() as conn:
-            for rows in conn.execute(query).partitions():
-                yield from map(event_from_row, rows)
+        for _, keys, rows in self._pages(self._events_query(cursor), page):
+            for row in rows:
+                yield event_from_dict(dict(zip(keys, row, strict=True)))
+
+    def iter_event_json(self, cursor: int, page: int = PAGE) -> Iterator[dict[str, Any]]:
+        """What ``iter_events`` yields, as the Event objects of docs/json.md (``to_json``)."""
+        for _, keys, rows in self._pages(self._events_query(cursor), page):
+            for row in rows:
+                yield event_json_from_dict(dict(zip(keys, row, strict=True)))
+
+    def _events_query(self, cursor: int) -> Any:
+        return select(E).where(E.c.id > cursor).order_by(E.c.id)
 
     def inbox_events(
         self, handle: str, cursor: int, limit: int | None = None
