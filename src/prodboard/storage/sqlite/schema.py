@@ -20,7 +20,12 @@ from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
 from prodboard.storage.backend import too_new
 from prodboard.storage.migrations import TABLE_STEPS, add_tables
-from prodboard.storage.sqlite.engine import SQLiteStore, create_shared_file, is_read_only
+from prodboard.storage.sqlite.engine import (
+    SQLiteStore,
+    create_shared_file,
+    is_read_only,
+    open_here,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APP_ID = "prodboard"
@@ -82,7 +87,7 @@ def open_sqlite(
         except OSError as exc:
             raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
         created = made_file = True
-    elif path.stat().st_size > 0:
+    elif path.stat().st_size > 0 and not open_here(path):  # (checked when it was opened)
         _check_header(path)
     else:
         created = create  # an empty file becomes a board only through init
