@@ -87,8 +87,9 @@ def open_sqlite(
         except OSError as exc:
             raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
         created = made_file = True
-    elif path.stat().st_size > 0 and not open_here(path):  # (checked when it was opened)
-        _check_header(path)
+    elif path.stat().st_size > 0:
+        if not open_here(path):  # (else it was checked when this process opened it)
+            _check_header(path)
     else:
         created = create  # an empty file becomes a board only through init
     readonly = is_read_only(path)
