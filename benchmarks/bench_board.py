@@ -53,17 +53,18 @@ async def main():
         pid = app.model.columns["scheduled"][0].id
         app.focus_piece(pid)
         await pilot.pause()
-        lat = []
+        lat, cpu = [], []  # wall ms and process CPU ms (all threads) per move
         marks = {}
         orig_action, orig_paint = app.action_move_piece, app.paint
         def action(delta):
-            marks["key"] = time.perf_counter()
+            marks["key"], marks["cpu_key"] = time.perf_counter(), time.process_time()
             orig_action(delta)
         def paint(stages=None):
             orig_paint(stages)
             if "key" in marks:  # the move's one paint (the saved piece, its focus)
                 # call_after_refresh fires once the new state has been painted
-                app.call_after_refresh(lambda: marks.__setitem__("painted", time.perf_counter()))
+                app.call_after_refresh(lambda: marks.update(
+                    painted=time.perf_counter(), cpu=time.process_time()))
         app.action_move_piece, app.paint = action, paint
         for i in range(moves):
             marks.clear()
@@ -71,7 +72,9 @@ async def main():
             while "painted" not in marks:
                 await asyncio.sleep(0.001)
             lat.append((marks["painted"] - marks["key"]) * 1000)
+            cpu.append((marks["cpu"] - marks["cpu_key"]) * 1000)
         lat.sort()
+        cpu.sort()
         page_ms = 0.0
         if "published" in app.model.paged:  # scroll Published to its end: the next page
             app.focus_piece(app.model.columns["published"][0].id)
@@ -86,6 +89,7 @@ async def main():
                           "first_paint_s": painted,
                           "move_ms_p50": lat[len(lat)//2], "move_ms_p95": lat[int(len(lat)*0.95)-1],
                           "move_ms_max": lat[-1], "peak_rss_mb": rss,
+                          "move_cpu_p50": cpu[len(cpu)//2], "move_cpu_p95": cpu[int(len(cpu)*0.95)-1],
                           "import_s": t_exec - launched}))
 asyncio.run(main())
 '''
@@ -124,7 +128,8 @@ def main() -> None:
     tag = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
     env = {**os.environ, "PRODBOARD_WATCH": "0"}
     print(f"{'backend':<11} {'pieces':>7} {'build s':>8} {'interactive s':>14} {'held':>7} "
-          f"{'page ms':>8} {'move p50 ms':>12} {'move p95 ms':>12} {'peak RSS MB':>12} {'load':>5}")
+          f"{'page ms':>8} {'move p50 ms':>12} {'move p95 ms':>12} {'CPU p50/p95':>12} "
+          f"{'peak RSS MB':>12} {'load':>5}")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
         os.environ["XDG_DATA_HOME"] = str(Path(tmp) / "data")
@@ -144,7 +149,8 @@ def main() -> None:
                 r = json.loads(out.stdout.strip().splitlines()[-1])
                 print(f"{kind:<11} {n:>7} {built:>8.2f} {r['interactive_s']:>14.3f} "
                       f"{r['held']:>7} {r['page_ms']:>8.1f} {r['move_ms_p50']:>12.1f} "
-                      f"{r['move_ms_p95']:>12.1f} {r['peak_rss_mb']:>12.1f} "
+                      f"{r['move_ms_p95']:>12.1f} "
+                      f"{r['move_cpu_p50']:>5.1f}/{r['move_cpu_p95']:<6.1f} {r['peak_rss_mb']:>12.1f} "
                       f"{os.getloadavg()[0]:>5.1f}")
     print("interactive = process start (incl. Python and imports) to the board painted with data;")
     print("held = pieces in memory at launch (a stage over 500 pieces holds its first page);")

@@ -1,7 +1,7 @@
 """Time-based checks: a full rescan (before) against the next-threshold scheduler (after).
 
     python benchmarks/bench_checks.py [--sizes 10000 50000] [--idle-seconds 30] [--no-idle]
-                                      [--postgres 10000]
+                                      [--postgres 10000] [--responsive]
 
 For each size it builds a board where every piece has a due date (20 % published, the
 rest spread over the stages, due from 60 days ago to 60 days ahead, ten owners) on a
@@ -10,7 +10,12 @@ pinned clock, then prints:
 - first run: the first check on a board nobody has checked, raising one alert per
   piece (before: what ``run_checks`` did) and with one summary per owner (after);
   then the scheduler's first call on a board opened again (it reads every piece a
-  rule can apply to, on the app's writer thread);
+  rule can apply to, in pages, off the app's writer thread);
+- with ``--responsive``: a live app opening a fresh copy of the board (its first look
+  raises the summaries), then again (nothing to raise): launch to interactive, a
+  move made as soon as it is (while the first look runs; wall and CPU time), when
+  the checks are done, and how late a 10 ms timer on the app's event loop wakes
+  meanwhile (the screen's own responsiveness);
 - steady state: one more check once everything due is raised. Before: the full
   rescan every open board ran every 30 s (``run_checks``); after: the scheduler,
   the clock moved 30 s between calls (median of 30), and with one due-date edit
@@ -46,24 +51,22 @@ OWNERS = [f"w{i}" for i in range(10)]
 
 PROBE = r'''
 import asyncio, json, sys, time
-from prodboard.services.checks import run_checks
+from prodboard.services.checks import CheckScheduler, run_checks
 from prodboard.services.context import open_board
 from prodboard.tui.app import make_app
 
 db, mode, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 session = open_board(db, "bench")
 app = make_app(session)
-scheduler = app.checks
 
-class Counted:  # the app's check job, counted; "before" is the old full rescan
+class Counted(CheckScheduler):  # the app's check, counted; "before" is the old full rescan
     calls = 0
-    @property
-    def wake_at(self):
-        return scheduler.wake_at if mode == "after" else None
-    def __call__(self, board):
-        out = scheduler(board) if mode == "after" else run_checks(board)
+    def look(self, board, now=None):
         Counted.calls += 1
-        return out
+        if mode == "after":
+            return super().look(board, now)
+        run_checks(board)
+        return []
 
 app.checks = Counted()
 
@@ -78,6 +81,58 @@ async def main():
         cpu = time.process_time() - cpu0
         wall = time.perf_counter() - wall0
         print(json.dumps({"cpu_pct": 100 * cpu / wall, "checks": Counted.calls - calls}))
+asyncio.run(main())
+'''
+
+
+RESPONSIVE = r'''
+import asyncio, json, sys, time
+t_exec = time.time()
+from prodboard.services.context import open_board
+from prodboard.tui.app import make_app
+
+db, launched = sys.argv[1], float(sys.argv[2])
+session = open_board(db, "bench")
+app = make_app(session)
+ready = {}
+original = app.start_board
+def start_board():
+    original()
+    ready["t"] = time.time()
+app.start_board = start_board
+
+def busy():
+    return any(w.group in ("write", "checks") and not w.is_finished for w in app.workers)
+
+async def main():
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        interactive = ready["t"] - launched
+        pid = app.model.columns["ideas"][0].id
+        checking = busy()
+        lags, stop = [], asyncio.Event()
+        async def sample():  # how late a 10 ms sleep wakes: the screen's own delay
+            while not stop.is_set():
+                t = time.perf_counter()
+                await asyncio.sleep(0.01)
+                lags.append((time.perf_counter() - t - 0.01) * 1000)
+        sampler = asyncio.ensure_future(sample())
+        t, cpu = time.perf_counter(), time.process_time()
+        app.write(lambda board: board.move(pid, "brief"))
+        while app.model.pieces[pid].stage != "brief":
+            assert time.perf_counter() - t < 300, "the move was not saved"
+            await asyncio.sleep(0.001)
+        move_ms, move_cpu = (time.perf_counter() - t) * 1000, (time.process_time() - cpu) * 1000
+        while busy():
+            await asyncio.sleep(0.005)
+        checks_s = time.time() - ready["t"]
+        stop.set()
+        await sampler
+        lags.sort()
+        print(json.dumps({"interactive_s": interactive, "checking_at_move": checking,
+                          "move_ms": move_ms, "move_cpu_ms": move_cpu,
+                          "checks_done_s": checks_s, "lag_p50": lags[len(lags) // 2],
+                          "lag_p95": lags[int(len(lags) * 0.95)], "lag_max": lags[-1]}))
 asyncio.run(main())
 '''
 
@@ -181,6 +236,24 @@ def steady(db: Path | str) -> tuple[float, float, float]:
     return statistics.median(full), statistics.median(quiet), statistics.median(edited)
 
 
+def responsive(db: Path) -> dict[str, Any]:
+    """A live app opening the board: when it is interactive, a move made at once (while
+    the first look runs), how late the screen's own timers wake meanwhile."""
+    env = {**os.environ, "PRODBOARD_NOW": NOW.isoformat(), "PRODBOARD_USER": "bench"}
+    out = subprocess.run([sys.executable, "-c", RESPONSIVE, str(db), str(time.time())],
+                         capture_output=True, text=True, env=env, check=True, timeout=600)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def say_responsive(what: str, r: dict[str, Any]) -> None:
+    print(f"  {what}: interactive {r['interactive_s']:.2f} s; a move at once "
+          f"{r['move_ms']:.0f} ms ({r['move_cpu_ms']:.0f} ms CPU, look running: "
+          f"{r['checking_at_move']}); checks done {r['checks_done_s']:.2f} s after; "
+          f"timer lag p50 / p95 / max {r['lag_p50']:.1f} / {r['lag_p95']:.1f} / "
+          f"{r['lag_max']:.1f} ms   load {load()}")
+
+
 def idle(db: Path, mode: str, seconds: float) -> dict[str, float]:
     env = {**os.environ, "PRODBOARD_NOW": NOW.isoformat(), "PRODBOARD_USER": "bench"}
     out = subprocess.run([sys.executable, "-c", PROBE, str(db), mode, str(seconds)],
@@ -195,6 +268,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 50000])
     ap.add_argument("--idle-seconds", type=float, default=30.0)
     ap.add_argument("--no-idle", action="store_true")
+    ap.add_argument("--responsive", action="store_true",
+                    help="also open a live app on each board (first open, then again)")
     ap.add_argument("--postgres", type=int, nargs="*", default=[], metavar="N")
     args = ap.parse_args()
     for n in args.postgres:
@@ -204,6 +279,11 @@ def main() -> None:
             db, twin = Path(tmp) / f"b{n}.db", Path(tmp) / f"b{n}-before.db"
             built = build(db, n)
             copy(db, twin)
+            if args.responsive:
+                fresh = Path(tmp) / f"b{n}-app.db"
+                copy(db, fresh)
+                say_responsive("app, first open (raises)", responsive(fresh))
+                say_responsive("app, opened again (nothing to raise)", responsive(fresh))
             print(f"{n} pieces with due dates (built in {built:.1f} s), load {load()}")
             (b_s, b_n), (a_s, a_n) = first_run_before(twin), first_run_after(db)
             print(f"  first run: before {b_s:.2f} s, {b_n} alerts; "

@@ -25,6 +25,7 @@ from prodboard.services.checks import (
     SUMMARY_AFTER,
     CheckScheduler,
     piece_alerts,
+    raise_steps,
     run_checks,
 )
 from prodboard.services.context import Workspace, open_board
@@ -178,6 +179,42 @@ def test_a_second_board_that_raised_first_leaves_nothing_to_raise(
     assert len(mine(first.board)) == 1  # overdue: the first board is first this time
     assert theirs(second.board) == []
     assert sorted(e.kind for e in time_alerts(first)) == ["alert.due_soon", "alert.overdue"]
+
+
+def test_the_first_look_reads_in_pages_and_writes_go_in_between(
+    where: str, open_at: Callable[..., Workspace], clock: FakeClock
+) -> None:
+    """Another board edits a piece already read and one not yet read while the first
+    look is between two pages: its writes land (no lock is held across pages) and
+    commit before anything the look raises; the later piece's alert is raised by this
+    look, the earlier one's by the next (its edit came after the cursor)."""
+    s = open_at(where, "pia", clock)
+    staff(s)
+    other = open_at(where, "wes", clock)
+    ids = [s.board.create(f"Later {i}", stage="draft", owner="wes", due=day(20 + i),
+                          imported=True) for i in range(6)]
+    edits: list[int] = []
+
+    class Paged(CheckScheduler):
+        def between_pages(self) -> None:
+            if not edits:
+                other.board.edit(ids[0], {"due": day(-1)})
+                other.board.edit(ids[5], {"due": day(-2)})
+                edits.append(other.queries.last_event_id())
+            else:
+                edits.append(0)
+
+    checks = Paged(page=2)
+    due = checks.look(s.board)
+    assert len(edits) == 3  # six pieces, two a page: between each page and the next
+    assert [(a.kind, a.piece_id) for a in due] == [("alert.overdue", ids[5])]
+    assert time_alerts(s) == []  # the look only read
+    [first] = checks.raise_due(s.board, raise_steps(due))
+    assert first > edits[0]
+    assert len(checks(s.board)) == 1  # the piece read before its edit, at the next look
+    assert checks(s.board) == []
+    assert sorted((e.kind, e.piece_id) for e in time_alerts(s)) == [
+        ("alert.overdue", ids[0]), ("alert.overdue", ids[5])]
 
 
 # -- edits move the thresholds ---------------------------------------------------------------

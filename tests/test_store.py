@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -353,3 +355,20 @@ def test_event_table_is_append_only(db_path: Path) -> None:
         assert "append-only" in one_line(info.value, 2)
     finally:
         store.close()
+
+
+def test_a_second_open_in_one_process_keeps_the_first_ones_locks(tmp_path: Path) -> None:
+    """Opening the board again in a process that has it open must not drop the POSIX
+    locks SQLite holds there (its header check closed a descriptor of the file, which
+    drops them all): another process closing the board then took itself for the last
+    and deleted the -wal and -shm under the first one's connections."""
+    db = tmp_path / "board.db"
+    first = open_board(db, "ana", create=True, demo=True)
+    first.queries.last_event_id()
+    second = open_board(db, "ana")
+    closing = "import sys; from prodboard.services.context import open_board as o; " \
+              "o(sys.argv[1], 'ana').close()"
+    subprocess.run([sys.executable, "-c", closing, str(db)], check=True, timeout=120)
+    assert Path(f"{db}-shm").exists() and Path(f"{db}-wal").exists()
+    second.close()
+    first.close()

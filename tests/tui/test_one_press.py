@@ -58,7 +58,8 @@ def counted_paints(app: ProdboardApp) -> list[set[str] | None]:
 
 
 async def writes_done(app: ProdboardApp, pilot: Any) -> None:
-    await until(pilot, lambda: not [w for w in app.workers if w.group == "write" and w.is_running])
+    await until(pilot, lambda: not [w for w in app.workers
+                                    if w.group in ("write", "checks") and w.is_running])
 
 
 async def test_one_L_press_paints_once_and_runs_only_the_moves_queries(

@@ -873,3 +873,16 @@ class Commands:
 
         with self.store.write() as conn:
             return run(conn)
+
+    def raise_summary(self, keys: list[str],
+                      data: Callable[[list[str]], dict[str, Any]]) -> int | None:
+        """Record one ``alert.summary`` standing for those of ``keys`` no board has raised
+        yet (``data`` of them), a ledger row each; returns its event id, None if none."""
+        with self.store.write() as conn:
+            held = self.q.raised_keys(conn, keys)
+            fresh = [key for key in keys if key not in held]
+            if not fresh:
+                return None
+            eid = self._emit(conn, "alert.summary", None, data(fresh), actor="prodboard")
+            conn.execute(RA.insert(), [{"key": key, "event_id": eid} for key in fresh])
+            return eid

@@ -37,11 +37,13 @@ def timed_pieces(conn: Connection, wf: Workflow, *, ids: Collection[int] | None 
     return attach(conn, pieces, wf)
 
 
-def timed_dates(conn: Connection, wf: Workflow) -> list[tuple[int, Dates]]:
-    """The ids and ``Dates`` of the pieces ``timed_pieces`` reads (a few columns)."""
+def timed_dates(conn: Connection, wf: Workflow, *, after: int = 0,
+                limit: int | None = None) -> list[tuple[int, Dates]]:
+    """The ids and ``Dates`` of the pieces ``timed_pieces`` reads (a few columns), in id
+    order: only those with an id above ``after``, at most ``limit`` (a page)."""
     query = _timed(select(P.c.id, P.c.due, P.c.publish_date, P.c.stage, P.c.stage_entered_at,
-                          P.c.format), wf)
-    return [(row[0], Dates(*row[1:])) for row in conn.execute(query.order_by(P.c.id))]
+                          P.c.format), wf).where(P.c.id > after).order_by(P.c.id).limit(limit)
+    return [(row[0], Dates(*row[1:])) for row in conn.execute(query)]
 
 
 def _timed(query: Select[Any], wf: Workflow) -> Select[Any]:

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import tzinfo
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -35,7 +36,7 @@ from prodboard.domain.values import EventView, PieceView
 from prodboard.domain.workflow import Workflow
 from prodboard.errors import Conflict, ProdboardError
 from prodboard.services.alerts import Inbox, UnreadTally, load_inbox
-from prodboard.services.checks import CheckScheduler
+from prodboard.services.checks import CheckScheduler, raise_steps
 from prodboard.services.commands import Commands
 from prodboard.services.context import Workspace, open_board, personal_config_path
 from prodboard.services.feed import ChangeFeed, FeedLost
@@ -80,6 +81,9 @@ from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
 
 log = logging.getLogger(__name__)
+# Time alerts raised per writer job (each its own transaction): a key pressed while a
+# first look raises many waits for at most these few.
+RAISES_PER_JOB = 8
 
 
 class ProdboardApp(BoardPaging):
@@ -121,7 +125,9 @@ class ProdboardApp(BoardPaging):
         self.launch_notes: dict[str, Notification] = {}  # "demo", "summary": put away
         self.tally = UnreadTally()  # the header's count between reads of the inbox
         self.checks_timer: Timer | None = None  # the safety tick (check_interval)
-        self.checks = CheckScheduler()  # runs on the writer thread, as a write job
+        self.checks = CheckScheduler()  # looks on a thread, raises on the writer thread
+        self._checking = False  # a look (or its raising) is under way
+        self._check_again = False  # asked for one meanwhile: look again after it
         self.checks_due: Timer | None = None  # the next threshold, or a change, sooner
         self._checks_due_at = 0.0  # when checks_due fires (the event loop's clock)
         self.lost: str | None = None  # why the board file is gone; every write is refused
@@ -281,39 +287,43 @@ class ProdboardApp(BoardPaging):
         the feed. Anything else raised reaches ``on_worker_state_changed``.
         """
 
-        async def run() -> None:
-            if self.lost is not None:  # the file is gone: nothing may look saved
-                failed = WriteFailed(BoardLost(self.lost))
-            elif self.reconnecting is not None:  # refused now rather than after a timeout
-                failed = WriteFailed(Unreachable(
-                    f"the server cannot be reached ({self.reconnecting}); reconnecting… "
-                    "nothing was saved: try again once the notice is gone"))
-            else:
-                board = self.session.board  # the reopened board's, if it was reopened
-                skip = self.applied if show and self.feed is not None else None
-                try:
-                    result, emitted = await asyncio.get_running_loop().run_in_executor(
-                        self._writer, _run, job, board, skip)
-                except ProdboardError as exc:
-                    failed = WriteFailed(exc)
-                else:
-                    pieces = _pieces(result)
-                    if skip is not None and self.feed is not None:
-                        # Marked on the writer thread at commit (the feed may read them
-                        # before this runs); those the feed has passed are done with.
-                        skip.difference_update(i for i in emitted if i <= self.feed.cursor)
-                    said = note(result) if callable(note) else note
-                    saved = PieceSaved(result, pieces if show else [], note=said,
-                                       focus=pieces[0].id if focus and pieces else None)
-                    self.post_message(saved)
-                    if reply_to is not None:
-                        reply_to.post_message(PieceSaved(result, saved.pieces))
-                    return
-            self.post_message(failed)
-            if reply_to is not None:
-                reply_to.post_message(WriteFailed(failed.error))
+        self.run_worker(self._write(job, reply_to, focus, note, show), group="write",
+                        exit_on_error=False)
 
-        self.run_worker(run(), group="write", exit_on_error=False)
+    async def _write(self, job: Job, reply_to: MessagePump | None, focus: bool,
+                     note: str | Callable[[Any], str], show: bool) -> bool:
+        """``write``'s worker: True once the job is saved, else False (refusal posted)."""
+        if self.lost is not None:  # the file is gone: nothing may look saved
+            failed = WriteFailed(BoardLost(self.lost))
+        elif self.reconnecting is not None:  # refused now rather than after a timeout
+            failed = WriteFailed(Unreachable(
+                f"the server cannot be reached ({self.reconnecting}); reconnecting… "
+                "nothing was saved: try again once the notice is gone"))
+        else:
+            board = self.session.board  # the reopened board's, if it was reopened
+            skip = self.applied if show and self.feed is not None else None
+            try:
+                result, emitted = await asyncio.get_running_loop().run_in_executor(
+                    self._writer, _run, job, board, skip)
+            except ProdboardError as exc:
+                failed = WriteFailed(exc)
+            else:
+                pieces = _pieces(result)
+                if skip is not None and self.feed is not None:
+                    # Marked on the writer thread at commit (the feed may read them
+                    # before this runs); those the feed has passed are done with.
+                    skip.difference_update(i for i in emitted if i <= self.feed.cursor)
+                said = note(result) if callable(note) else note
+                saved = PieceSaved(result, pieces if show else [], note=said,
+                                   focus=pieces[0].id if focus and pieces else None)
+                self.post_message(saved)
+                if reply_to is not None:
+                    reply_to.post_message(PieceSaved(result, saved.pieces))
+                return True
+        self.post_message(failed)
+        if reply_to is not None:
+            reply_to.post_message(WriteFailed(failed.error))
+        return False
 
     def on_save_requested(self, message: SaveRequested) -> None:
         self.write(message.job, reply_to=message.reply_to, note=message.note)
@@ -551,24 +561,44 @@ class ProdboardApp(BoardPaging):
 
         self.run_worker(reload(), group="inbox", exclusive=True, exit_on_error=False)
 
-    def _after_writes(self, then: Callable[[], object]) -> None:
-        """Run ``then`` once the writes queued so far are saved (the writer keeps order)."""
-
-        async def wait() -> None:
-            await asyncio.get_running_loop().run_in_executor(self._writer, lambda: None)
-            then()
-
-        self.run_worker(wait(), group="write", exit_on_error=False)
-
     # -- time-based alerts --------------------------------------------------------------
     def run_time_checks(self) -> None:
-        """Raise overdue / due-soon / review-deadline / at-risk alerts once each, on the
-        writer thread; they reach every board, this one too, through the feed. The
-        scheduler reads only what changed or fell due, so this is cheap at any size;
-        then sleep until its next threshold (or the next tick, or a change)."""
-        if self.lost is None and self.reconnecting is None:
-            self.write(self.checks, show=False)
-            self._after_writes(self._wake_at_next_due)
+        """Raise overdue / due-soon / review-deadline / at-risk alerts once each; they
+        reach every board, this one too, through the feed. The scheduler reads only
+        what changed or fell due (its first look, the whole board, in pages), on a
+        thread of its own, never the writer's: a key pressed meanwhile is saved at once.
+        Then sleep until its next threshold (or the next tick, or a change). One look at
+        a time: asked during one, it looks again once that one is done."""
+        if self.lost is not None or self.reconnecting is not None:
+            return
+        if self._checking:
+            self._check_again = True
+            return
+        self._checking = True
+        self.run_worker(self._time_checks(), group="checks", exit_on_error=False)
+
+    async def _time_checks(self) -> None:
+        """Look in a thread, then raise what is due on the writer thread a few short
+        transactions per job, so writes queued meanwhile go in between."""
+        board = self.session.board
+        try:
+            try:
+                alerts = await asyncio.to_thread(self.checks.look, board)
+            except ProdboardError as exc:
+                self.post_message(WriteFailed(exc))
+                return
+            steps = raise_steps(alerts)
+            for start in range(0, len(steps), RAISES_PER_JOB):
+                job = partial(self.checks.raise_due, steps=steps[start:start + RAISES_PER_JOB])
+                if self.session.board is not board or not await self._write(
+                        job, None, False, "", False):
+                    return  # reopened, or refused: the scheduler starts over next time
+        finally:
+            self._checking = False
+            if self._check_again:
+                self._check_again = False
+                self.call_later(self.run_time_checks)
+        self._wake_at_next_due()
 
     def run_time_checks_soon(self, after: float = 0.3) -> None:
         """A change may move a threshold: look again shortly (a steady stream of

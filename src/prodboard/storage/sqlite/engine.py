@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -32,6 +33,22 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from prodboard.errors import BadInput, Busy, StoreError
 from prodboard.storage.backend import BackupCopy, BoardLost, WakeSource
+
+# The board files this process holds open through a store, by (device, inode). Closing
+# any other descriptor of such a file (a header check with open()) drops every POSIX
+# lock SQLite holds on it in this process; another process closing then thinks it is
+# the last and deletes the -wal and -shm under our connections (SQLite's "How To
+# Corrupt An SQLite Database File", 2.2.1).
+_OPEN_HERE: Counter[tuple[int, int]] = Counter()
+
+
+def open_here(path: Path) -> bool:
+    """True when a store of this process has the file at ``path`` open."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    return _OPEN_HERE[(st.st_dev, st.st_ino)] > 0
 
 
 def is_read_only(path: Path) -> bool:
@@ -104,6 +121,9 @@ class SQLiteStore:
         self.busy_ms = busy_ms
         self.location = str(path)
         self.identity = self.file_identity()  # the file this store belongs to
+        self._held = self.identity
+        if self._held is not None:
+            _OPEN_HERE[self._held] += 1
         self.engine: Engine = self._make_engine()
 
     # -- connections -------------------------------------------------------
@@ -285,6 +305,9 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._held is not None:
+            _OPEN_HERE[self._held] -= 1
+            self._held = None
 
 
 @contextmanager

@@ -20,7 +20,12 @@ from prodboard.settings import current as current_settings
 from prodboard.storage import tables as models
 from prodboard.storage.backend import too_new
 from prodboard.storage.migrations import TABLE_STEPS, add_tables
-from prodboard.storage.sqlite.engine import SQLiteStore, create_shared_file, is_read_only
+from prodboard.storage.sqlite.engine import (
+    SQLiteStore,
+    create_shared_file,
+    is_read_only,
+    open_here,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 APP_ID = "prodboard"
@@ -83,7 +88,8 @@ def open_sqlite(
             raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
         created = made_file = True
     elif path.stat().st_size > 0:
-        _check_header(path)
+        if not open_here(path):  # (else it was checked when this process opened it)
+            _check_header(path)
     else:
         created = create  # an empty file becomes a board only through init
     readonly = is_read_only(path)
