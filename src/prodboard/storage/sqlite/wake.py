@@ -25,7 +25,7 @@ from prodboard.storage.sqlite.engine import Snapshot, SQLiteStore
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STEP_MS = 10
+DEFAULT_STEP_MS = 3
 DEFAULT_DEBOUNCE_MS = 50
 
 
