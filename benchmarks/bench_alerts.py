@@ -29,7 +29,7 @@ thread); ``EventsArrived`` handled (the handler returned: cards updated, toast
 posted); the toast painted. Each stage is printed as the time from the one before.
 ``--busy`` runs a spinning process beside it all (a second core busy).
 
-Modes: the watcher on (default: watchfiles, 10 ms step, 1 s fallback poll), and the
+Modes: the watcher on (default: watchfiles, 3 ms step, 1 s fallback poll), and the
 watcher off (PRODBOARD_WATCH=0, PRODBOARD_POLL_INTERVAL=1.0). ``--backend`` runs the
 same on an SQLite file, on a PostgreSQL board (PRODBOARD_BENCH_PG, default
 postgresql://postgres@127.0.0.1:5432/test; its own board schema, dropped after), or
