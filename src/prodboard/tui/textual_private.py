@@ -98,16 +98,22 @@ class ToastSlot(Toast):
         self._timeout = max(note.time_left, _SOONEST)
         if not self.is_mounted:  # mounting renders it and starts Toast's own timer
             return
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(max(note.time_left, _SOONEST), self._expire)
+        self._arm()
         _redraw(self)
 
+    def _arm(self) -> None:
+        """One timer, for the notification shown now."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(max(self._notification.time_left, _SOONEST), self._expire)
+
     def _expire(self) -> None:
-        """Toast's timer and our own: drop the notification shown if its time is up
-        (a timer armed for one shown earlier finds it is not)."""
+        """Toast's timer and our own: drop the notification shown if its time is up,
+        else wait for the rest of it (a timer of one shown earlier, or one early)."""
         if self._notification.time_left <= _EXPIRY_SLACK:
             self._drop()
+        elif self._notification in self.app._notifications:
+            self._arm()
 
     @on(Click)
     def _dismiss(self, event: Click) -> None:
