@@ -65,7 +65,6 @@ STAGES = ("feed (commit -> batch delivered)", "reads (-> read_batch done)",
 PROBE = r'''
 import asyncio, json, resource, sys, time
 from pathlib import Path
-from textual.notifications import Notify
 from textual.widgets._toast import Toast
 from prodboard.services.alerts import load_inbox
 from prodboard.services.context import open_board
@@ -172,17 +171,9 @@ def toast(alert):
     peak[0] = max(peak[0], len(app._notifications) + 1)
     for i in ids:
         called.setdefault(i, now)
-    posted = []
-    original_post = app.post_message
-    def post(message):
-        if isinstance(message, Notify):
-            posted.append(message.notification)
-        return original_post(message)
-    app.post_message = post
-    try:
-        note = original_toast(alert)
-    finally:
-        del app.post_message
+    before = list(app.toasts.posted)
+    note = original_toast(alert)
+    posted = [n for n in app.toasts.posted if n not in before]
     for notification in posted:
         watch_toast(notification, ids, now)
     if not posted and app.toasts.more is not None:

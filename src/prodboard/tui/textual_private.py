@@ -151,6 +151,13 @@ def show_toasts(rack: ToastRack, notifications: Notifications) -> None:
         rack.call_later(rack.scroll_end, animate=False, force=True)
 
 
+def notify_now(app: App[Any], note: Notification) -> None:
+    """``App.notify`` on the event loop without the round trip of a ``Notify``
+    message: the toast is written in the same frame as what the caller repaints."""
+    app._notifications.add(note)
+    app._refresh_notifications()
+
+
 def show_notifications(app: App[Any]) -> None:
     """``App._refresh_notifications`` with ``show_toasts`` for the top screen's rack."""
     if app.screen_stack:
