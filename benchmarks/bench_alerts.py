@@ -13,9 +13,10 @@ each commit. Paces: ``stream`` 20-60 ms apart (random), ``sparse`` 2.5-3.5 s apa
 (past the 2 s burst window: a fresh toast each), ``burst`` 10 back to back with 3 s
 between bursts. In the probe, ``app.toast`` is wrapped: it
 notes which event ids each alert carries and the ``Notification`` it posts, then
-checks after every screen refresh until that toast is on screen (in the
-compositor's visible widgets): that is the "painted" time (an alert counted in the
-"N more in the inbox" toast, the stack being full, is painted with that toast).
+notes the end of the first screen frame that renders a toast showing it (``Toast.render``
+called inside the screen's compositor refresh, whether the toast was mounted for it or
+rewritten in place): that is the "painted" time (an alert counted in the "N more in
+the inbox" toast, the stack being full, is painted with that toast).
 Latency per event = painted time of the (first) toast carrying its id - its commit
 time. Alerts coalesce one actor's burst (a growing burst replaces its toast), so one
 toast may carry several ids; each id is measured from its own commit. Every event
@@ -28,7 +29,7 @@ thread); ``EventsArrived`` handled (the handler returned: cards updated, toast
 posted); the toast painted. Each stage is printed as the time from the one before.
 ``--busy`` runs a spinning process beside it all (a second core busy).
 
-Modes: the watcher on (default: watchfiles, 10 ms step, 1 s fallback poll), and the
+Modes: the watcher on (default: watchfiles, 3 ms step, 1 s fallback poll), and the
 watcher off (PRODBOARD_WATCH=0, PRODBOARD_POLL_INTERVAL=1.0). ``--backend`` runs the
 same on an SQLite file, on a PostgreSQL board (PRODBOARD_BENCH_PG, default
 postgresql://postgres@127.0.0.1:5432/test; its own board schema, dropped after), or
@@ -64,9 +65,7 @@ STAGES = ("feed (commit -> batch delivered)", "reads (-> read_batch done)",
 PROBE = r'''
 import asyncio, json, resource, sys, time
 from pathlib import Path
-from textual.css.query import NoMatches
-from textual.notifications import Notify
-from textual.widgets._toast import ToastRack
+from textual.widgets._toast import Toast
 from prodboard.services.alerts import load_inbox
 from prodboard.services.context import open_board
 from prodboard.tui.app import make_app
@@ -116,29 +115,53 @@ stuck = []       # toasts never seen on screen
 waiting = {}     # event id -> why its toast was not seen on screen at the last look
 peak = [0]       # most toasts alive at once
 
-def watch_toast(notification, ids, started):
-    holder_id = "--textual-toast-" + notification.identity
-    def check():
-        screen = app.screen
+# A toast is painted when the screen's frame renders it with its notification (in
+# place or freshly mounted alike): Toast.render called inside a compositor refresh.
+framing = [False]
+frame_rendered = set()   # id() of the notifications rendered in the frame being made
+original_render = Toast.render
+def render(self):
+    if framing[0]:
+        frame_rendered.add(id(self._notification))
+    return original_render(self)
+Toast.render = render
+watched = {}     # id(notification) -> [(ids, started)] waiting for a frame that renders it
+
+def after_frame():
+    now = clock()
+    for key in list(watched):
+        if key in frame_rendered:
+            for ids, _ in watched.pop(key):
+                for i in ids:
+                    painted.setdefault(i, now)
+    frame_rendered.clear()
+
+def wrap_refresh(screen):
+    if getattr(screen, "_bench_wrapped", False):
+        return
+    original = screen._compositor_refresh
+    def refresh():
+        framing[0] = True
         try:
-            holder = screen.get_child_by_type(ToastRack).get_child_by_id(holder_id)
-            on_screen = holder.children[0] in screen._compositor.visible_widgets
-            why = "mounted, not visible"
-        except (NoMatches, IndexError):
-            on_screen, why = False, "not mounted"
-        for i in ids:
-            waiting[i] = why if notification in app._notifications else why + ", dismissed"
-        if on_screen:
-            now = clock()
-            for i in ids:
-                painted.setdefault(i, now)
-        elif notification not in app._notifications and all(i in painted for i in ids):
-            return  # replaced by its grown burst, whose toast carries these ids
-        elif clock() - started < 30:
-            app.call_after_refresh(check)
-        else:
-            stuck.append(list(ids))
-    app.call_after_refresh(check)
+            original()
+        finally:
+            framing[0] = False
+            after_frame()
+    screen._compositor_refresh = refresh
+    screen._bench_wrapped = True
+
+def watch_toast(notification, ids, started):
+    wrap_refresh(app.screen)
+    watched.setdefault(id(notification), []).append((ids, started))
+    for i in ids:
+        waiting[i] = "not painted"
+    def give_up():
+        entries = watched.get(id(notification), [])
+        for entry in [e for e in entries if e[0] == ids]:
+            entries.remove(entry)
+            if not all(i in painted for i in ids):
+                stuck.append(list(ids))
+    app.set_timer(30, give_up)
 
 original_toast = app.toasts.toast
 def toast(alert):
@@ -148,17 +171,9 @@ def toast(alert):
     peak[0] = max(peak[0], len(app._notifications) + 1)
     for i in ids:
         called.setdefault(i, now)
-    posted = []
-    original_post = app.post_message
-    def post(message):
-        if isinstance(message, Notify):
-            posted.append(message.notification)
-        return original_post(message)
-    app.post_message = post
-    try:
-        note = original_toast(alert)
-    finally:
-        del app.post_message
+    before = list(app.toasts.posted)
+    note = original_toast(alert)
+    posted = [n for n in app.toasts.posted if n not in before]
     for notification in posted:
         watch_toast(notification, ids, now)
     if not posted and app.toasts.more is not None:

@@ -6,10 +6,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from textual.dom import DOMNode
+from textual.widgets._toast import Toast
+
 from prodboard.domain.values import EventView
 from prodboard.services.alerts import Alert
 from prodboard.tui.app import ProdboardApp
 from prodboard.tui.toasts import continued
+
+
+def shown_toasts(screen: DOMNode) -> list[Toast]:
+    """The toasts a person sees on ``screen``: the rack keeps spare ones mounted, hidden."""
+    return [t for t in screen.query(Toast)
+            if t.parent is not None and t.parent.display and t.parent.parent is not None
+            and t.parent.parent.display]
 
 
 def shown_alerts(app: ProdboardApp, *, time_alerts: bool = True) -> list[Alert]:

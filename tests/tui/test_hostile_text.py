@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select
-from textual.widgets._toast import Toast
 
 from prodboard.domain.describe import describe_event
 from prodboard.services.alerts import load_inbox
@@ -21,7 +20,7 @@ from prodboard.tui.screens.forms import AssignForm, CommentForm, FilterForm, Pie
 from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.piece import PieceScreen
 
-from .helpers import until
+from .helpers import shown_toasts, until
 from .screen_text import HOSTILE, OSC, assert_shown_literally, record_actions
 
 SIZE = (200, 50)
@@ -233,7 +232,7 @@ async def test_toasts(hostile: Hostile) -> None:
         await pilot.press("L")  # the brief gate refuses: "cannot move … to <stage name>"
         await until(pilot, lambda: any(n.title == "Refused" for n in app._notifications))
         await pilot.pause()
-        shown = [t.render().plain for t in app.screen.query(Toast)]
+        shown = [t.render().plain for t in shown_toasts(app.screen)]
         assert any(HOSTILE[4] in s for s in shown), shown
         assert any(s.startswith("Refused\n") and HOSTILE[2] in s for s in shown), shown
         await assert_shown_literally(app, pilot)

@@ -22,7 +22,7 @@ from prodboard.tui.app import ProdboardApp, make_app
 from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.piece import PieceScreen
 
-from .helpers import until
+from .helpers import shown_toasts, until
 from .screen_text import screen_lines
 
 
@@ -375,7 +375,6 @@ async def test_a_read_only_inbox_shows_new_alerts_too(
 async def test_opening_the_inbox_puts_the_launch_and_alert_toasts_away(
     open_as: Callable[..., Workspace],
 ) -> None:
-    from textual.widgets._toast import Toast
 
     fill(open_as, 5)
     app = make_app(open_as("chloe"), live=False)
@@ -388,7 +387,7 @@ async def test_opening_the_inbox_puts_the_launch_and_alert_toasts_away(
         assert "5 unread" in titles and "@gus" in titles
         screen = await open_inbox(app, pilot)
         await pilot.pause()
-        assert not app._notifications and not screen.query(Toast)
+        assert not app._notifications and not shown_toasts(screen)
         open_as("ben").board.comment(12, "@chloe while the inbox is open")
         await app.catch_up()
         await until(pilot, lambda: len(screen.rows) == 7)

@@ -15,6 +15,8 @@ from textual.widgets import Static
 
 from prodboard.tui import textual_private as private
 
+from .helpers import shown_toasts
+
 BROKEN = "Textual {version} changed a private API prodboard relies on: {what}. " \
          "Update src/prodboard/tui/textual_private.py."
 
@@ -46,6 +48,10 @@ def test_the_private_names_exist_with_the_signatures_used() -> None:
         fail("textual.widgets._toast.ToastRack.show(notifications) is gone")
     if "_notification" not in inspect.getsource(_toast.Toast.__init__):
         fail("Toast no longer keeps its notification in Toast._notification")
+    if "self._timeout" not in inspect.getsource(_toast.Toast._on_mount):
+        fail("Toast no longer starts its timer from Toast._timeout on mount")
+    if not hasattr(_toast, "ToastHolder") or not callable(getattr(App, "_refresh_notifications", None)):
+        fail("ToastHolder or App._refresh_notifications (overridden to show toasts in slots) is gone")
 
 
 def test_merged_bindings_and_key_names() -> None:
@@ -63,6 +69,9 @@ async def test_toasts_notifications_and_the_keymap_on_a_running_app() -> None:
     class Probe(App[None]):
         def get_default_screen(self) -> Screen[Any]:
             return Keys()
+
+        def _refresh_notifications(self) -> None:  # as the board app does
+            private.show_notifications(self)
 
     app = Probe()
     async with app.run_test(notifications=True) as pilot:
@@ -95,7 +104,7 @@ async def test_toasts_notifications_and_the_keymap_on_a_running_app() -> None:
         await pilot.pause()
         private.drop_all(app, [note, *others])  # one already gone: skipped
         await pilot.pause()
-        if any(private.showing(app, n) for n in others) or app.screen.query(Toast):
+        if any(private.showing(app, n) for n in others) or shown_toasts(app.screen):
             fail("App._refresh_notifications no longer takes dropped toasts off the screen")
 
 

@@ -8,14 +8,12 @@ import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.widgets._toast import Toast
-
 from prodboard.services.alerts import load_inbox
 from prodboard.services.context import Workspace
 from prodboard.tui.app import make_app
 from prodboard.tui.toasts import CAP
 
-from .helpers import shown_alerts, until
+from .helpers import shown_alerts, shown_toasts, until
 from .screen_text import screen_lines
 from .test_live import script
 
@@ -42,7 +40,7 @@ async def test_a_burst_from_another_process_is_capped_below_the_header(
         assert expected >= 6
         await until(pilot, lambda: app.unread == expected)  # the tally, not a re-read
         await pilot.pause(0.2)
-        toasts = list(app.screen.query(Toast))
+        toasts = shown_toasts(app.screen)
         assert len(toasts) <= CAP
         more = app.toasts.more
         assert more is not None and any(t._notification is more for t in toasts)
@@ -113,10 +111,10 @@ async def test_a_form_puts_the_unread_summary_away_but_not_a_warning(
         assert [n.title for n in app._notifications] == ["Board"]  # the summary went
         await pilot.pause()
         save = app.screen.query_one("#save")
-        toasts = list(app.screen.query(Toast))
+        toasts = shown_toasts(app.screen)
         assert len(toasts) == 1 and not toasts[0].region.overlaps(save.region)
         board = app.screen_stack[0]  # shown through the form's margin: gone there too
-        assert [t._notification.title for t in board.query(Toast)] == ["Board"]
+        assert [t._notification.title for t in shown_toasts(board)] == ["Board"]
 
 
 async def test_the_demo_notice_stays_over_a_form_and_goes_with_the_inbox(
@@ -135,4 +133,4 @@ async def test_the_demo_notice_stays_over_a_form_and_goes_with_the_inbox(
         assert [n.title for n in app._notifications] == ["Demo board"]
         await pilot.press("escape", "i")
         await pilot.pause()
-        assert not app._notifications and not app.screen.query(Toast)
+        assert not app._notifications and not shown_toasts(app.screen)

@@ -75,8 +75,8 @@ from prodboard.tui.screens.inbox import InboxScreen
 from prodboard.tui.screens.metrics import MetricsScreen
 from prodboard.tui.screens.piece import PieceScreen
 from prodboard.tui.screens.settings import SettingsScreen, ThemeKeeper
-from prodboard.tui.textual_private import drop_all, free_styles_caches
-from prodboard.tui.toasts import Toasts
+from prodboard.tui.textual_private import drop_all, free_styles_caches, ready_toasts, show_notifications
+from prodboard.tui.toasts import CAP, Toasts
 from prodboard.tui.widgets.column import CardList, StageColumn
 from prodboard.tui.widgets.topbar import TopBar
 
@@ -152,6 +152,10 @@ class ProdboardApp(BoardPaging):
             self.notify(warning, title="Personal config", severity="warning", timeout=20,
                         markup=False)
 
+    def _refresh_notifications(self) -> None:
+        """Textual's, with the toasts rewritten in slots kept mounted (no mount per toast)."""
+        show_notifications(self)
+
     def on_show_focus(self, _: ShowFocus) -> None:
         if self.screen_stack and self.board_screen.is_mounted:  # not while shutting down
             self._show_focus()
@@ -177,6 +181,7 @@ class ProdboardApp(BoardPaging):
         guest = guest_hint(self.session.user, people, self.session.store.location)
         if guest and announce:
             self.notify(guest, title="Who you are", severity="warning", timeout=30, markup=False)
+        ready_toasts(self.board_screen, CAP)  # an alert rewrites a slot, never mounts one
         self.start_live(cursor, announce)
         self.call_after_refresh(self._freeze)  # with what the first paint made, too
 

@@ -12,14 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.app import App
-from textual.notifications import Notification, Notify
+from textual.notifications import Notification
 
 from prodboard.config.ui import UISettings
 from prodboard.domain.text import clean
 from prodboard.domain.values import EventView
 from prodboard.services.alerts import Alert
 from prodboard.tui.bindings import hint as key_hint
-from prodboard.tui.textual_private import drop_all, drop_quietly, refresh_toast, showing
+from prodboard.tui.textual_private import (
+    drop_all,
+    drop_quietly,
+    notify_now,
+    refresh_toast,
+    showing,
+)
 
 SEVERITY = {"information": "information", "warning": "warning", "error": "error"}
 
@@ -57,8 +63,8 @@ class Toasts:
         self._next = 0  # which of last_pieces ``g`` goes to next
         self.more: Notification | None = None
         self.in_more: set[int] = set()  # first event ids of the alerts it counts
-        # Alert toasts posted and neither expired nor dropped. Not the app's list: a
-        # Notify is handled after this batch's other alerts are already counted.
+        # Alert toasts posted and neither expired nor dropped. Not the app's list: it
+        # holds the launch notices and every other notice too.
         self.posted: list[Notification] = []
 
     def reset(self) -> None:
@@ -74,7 +80,7 @@ class Toasts:
     def _post(self, note: Notification) -> None:
         self.posted = [n for n in self.posted if not n.has_expired]
         self.posted.append(note)
-        self.app.post_message(Notify(note))
+        notify_now(self.app, note)  # in the frame that repaints the changed cards
 
     def _drop(self, note: Notification) -> None:
         if note in self.posted:
@@ -102,7 +108,7 @@ class Toasts:
             same = alerts[0] == previous.alerts[0]
             notes = alive if same else [self.retext(alive[0], alerts[0])]
         else:
-            for note in previous.notes:  # the new toast's Notify refreshes the rack once
+            for note in previous.notes:  # showing the new toast refreshes the rack once
                 self._drop(note)
             notes = [self.toast(alert) for alert in alerts]
         self.bursts[actor] = Burst(events, alerts, notes)
