@@ -80,7 +80,7 @@ def test_an_invalid_file_is_not_overwritten(tmp_path: Path, text: str, why: str)
 
 # Everything imported first (the interpreter lives under /root), then another uid.
 _AS_USER = """
-import os, sys, encodings.idna
+import os, sys, encodings.idna, tomllib
 from pathlib import Path
 from prodboard.config.write import save_personal
 from prodboard.errors import ConfigError

@@ -361,7 +361,8 @@ def test_changes_to_two_pieces_run_side_by_side_and_one_piece_waits(board: Works
         assert not thread.is_alive()
     later = feed.poll()
     assert sorted(ev.kind for ev in later) == ["person.added", "piece.edited"]
-    assert board.queries.piece(1).title == "Q3 pricing page, v2" and board.queries.piece(1).version == 2
+    edited = board.queries.piece(1)
+    assert edited is not None and edited.title == "Q3 pricing page, v2" and edited.version == 2
     feed.close()
 
 

@@ -27,6 +27,11 @@ def texts(app: ProdboardApp) -> list[str]:
     return [t.render().plain for t in shown_toasts(app.screen)]
 
 
+def showing(app: ProdboardApp, want: list[str]) -> Callable[[], bool]:
+    """A check that the toasts on screen read ``want``."""
+    return lambda: texts(app) == want
+
+
 async def test_a_second_toast_rewrites_a_slot_already_mounted(
     open_as: Callable[..., Workspace],
 ) -> None:
@@ -83,6 +88,6 @@ async def test_a_toast_times_out_and_its_slot_serves_the_next(
         assert [n.message for n in app._notifications] == ["long"]
         for i in range(2 * CAP):  # one after another, each timing out
             app.notify(f"next {i}", timeout=1.0, markup=False)
-            await until(pilot, lambda i=i: texts(app) == ["long", f"next {i}"])
+            await until(pilot, showing(app, ["long", f"next {i}"]))
             await until(pilot, lambda: texts(app) == ["long"])
         assert len(app.screen.query(Toast)) == mounted
