@@ -182,8 +182,12 @@ class ChangeFeed:
                 if not force:
                     delay = next_poll - loop.time()
                     if delay > 0 and not wake.is_set():
+                        # asyncio.timeout, not wait_for: on 3.11 wait_for drops a
+                        # cancellation that lands as the wake-up does (the task then
+                        # waited out the poll interval instead of ending)
                         with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(wake.wait(), delay)
+                            async with asyncio.timeout(delay):
+                                await wake.wait()
                     if self._closed.is_set():
                         break
                     wake.clear()  # a commit during the read below wakes the next round
