@@ -83,11 +83,13 @@ _PIECE = select(P).where(P.c.id == bindparam("id")).with_for_update(key_share=Tr
 
 
 @functools.cache
-def _rewrite_of(fields: tuple[str, ...]) -> Any:
-    """The UPDATE of these fields (and version, updated_at) returning the row; built
-    once per set of fields, so its cache key is not worked out on every write."""
+def _update_of(fields: tuple[str, ...], returning: bool) -> Any:
+    """The UPDATE of these fields (and version, updated_at), returning the row when
+    asked; built once per set of fields, so its cache key is not worked out on every
+    write."""
     sets: dict[str, Any] = {name: bindparam(name) for name in (*fields, "version", "updated_at")}
-    return P.update().where(P.c.id == bindparam("piece_id")).values(**sets).returning(P)
+    statement = P.update().where(P.c.id == bindparam("piece_id")).values(**sets)
+    return statement.returning(P) if returning else statement
 
 
 class Commands:
@@ -198,22 +200,30 @@ class Commands:
         self, conn: Connection, piece: PieceView, values: dict[str, Any]
     ) -> dict[str, list[Any]]:
         """Write ``values`` (bumping version) and return the before/after changes."""
-        return self._rewrite(conn, piece, values)[0]
+        conn.execute(_update_of(tuple(values), False), self._update_params(piece, values))
+        return self._changes(piece, values)
 
     def _rewrite(
         self, conn: Connection, piece: PieceView, values: dict[str, Any]
     ) -> tuple[dict[str, list[Any]], PieceView]:
         """``_update``, and the piece as written (the row the UPDATE returns: one round
         trip less than reading it back)."""
+        row = conn.execute(_update_of(tuple(values), True),
+                           self._update_params(piece, values)).one()
+        return self._changes(piece, values), tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
+
+    def _update_params(self, piece: PieceView, values: dict[str, Any]) -> dict[str, Any]:
+        return {**values, "version": piece.version + 1, "updated_at": self._now(),
+                "piece_id": piece.id}
+
+    @staticmethod
+    def _changes(piece: PieceView, values: dict[str, Any]) -> dict[str, list[Any]]:
+        """The fields ``values`` changes, as [before, after]."""
         changes = {
             k: [getattr(piece, k) if k not in LIST_FIELDS else list(getattr(piece, k)), v]
             for k, v in values.items()
         }
-        changes = {k: ba for k, ba in changes.items() if ba[0] != ba[1]}
-        row = conn.execute(_rewrite_of(tuple(values)), {
-            **values, "version": piece.version + 1, "updated_at": self._now(), "piece_id": piece.id,
-        }).one()
-        return changes, tracks.attach(conn, [piece_from_row(row)], self.wf)[0]
+        return {k: ba for k, ba in changes.items() if ba[0] != ba[1]}
 
     def _write(
         self, fn: Callable[[Connection], T], *, member: bool = True, piece: bool = False
