@@ -180,7 +180,7 @@ def system_clock() -> datetime:
     global _pinned
     raw = os.environ.get("PRODBOARD_NOW")
     if raw is None:
-        return datetime.now(UTC)
+        return real_clock()
     if _pinned[0] != raw:
         _pinned = (raw, _moment({"PRODBOARD_NOW": raw}, "PRODBOARD_NOW"))
     moment = _pinned[1]
